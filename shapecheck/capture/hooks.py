@@ -1,0 +1,284 @@
+"""Keras instrumentation, installed only while a builder module runs.
+
+* every layer / op call on symbolic tensors records its call site (keyed by the Keras
+  Node it creates);
+* merge layers and the `+ - *` / `keras.ops` merges check their input shapes first; on a
+  conflict they are made to return a best-guess output so that building goes on and one
+  run finds every mismatch;
+* every functional Model construction is recorded, and a failed one keeps its output
+  tensors so the graph can still be walked;
+* training, saving and printing calls are skipped.
+
+This module (with to_ir.py) is the only place that touches Keras internals.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import keras
+from keras.src.backend.common.keras_tensor import KerasTensor
+from keras.src.layers.layer import Layer
+from keras.src.layers.merging.base_merge import Merge
+from keras.src.layers.merging.concatenate import Concatenate
+from keras.src.layers.merging.dot import Dot
+from keras.src.models.functional import Functional
+from keras.src.models.sequential import Sequential
+from keras.src.ops import numpy as knp
+from keras.src.ops.operation import Operation
+
+from shapecheck.algebra.merge import best_guess, outcome
+from shapecheck.capture.callsite import CallSites
+from shapecheck.graph import ChainFrame, Location, MergeSpec
+
+ELEMENTWISE_OPS = (knp.Add, knp.Subtract, knp.Multiply, knp.Maximum, knp.Minimum)
+SKIPPED_METHODS = (
+    "fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch",
+    "save", "save_weights", "load_weights", "export", "summary",
+)
+
+
+@dataclass
+class Site:
+    location: Optional[Location]
+    chain: tuple[ChainFrame, ...]
+
+
+@dataclass
+class ModelRecord:
+    """A Model(...) call: the finished model, or the tensors a failed one was given."""
+
+    site: Site
+    owner: Any  # the model the user holds (a Sequential owns an inner functional model)
+    model: Any = None  # the functional model, once built
+    inputs: Any = None
+    outputs: Any = None
+    error: Optional[BaseException] = None
+
+
+@dataclass
+class Recorder:
+    sites: dict[int, Site] = field(default_factory=dict)  # id(Keras Node) -> where it was called
+    recovered: dict[int, str] = field(default_factory=dict)  # id(Node) -> note on the guessed shape
+    keep_alive: list = field(default_factory=list)  # nodes whose ids key the dicts above
+    models: list[ModelRecord] = field(default_factory=list)
+    skipped_calls: list[str] = field(default_factory=list)
+    callsites: CallSites = field(default_factory=CallSites)
+
+
+def merge_spec(op: Any) -> Optional[MergeSpec]:
+    """The MergeSpec of a Keras layer or op, or None when it is not a merge."""
+    if isinstance(op, Concatenate):
+        return MergeSpec("concat", op.axis)
+    if isinstance(op, Dot):
+        return MergeSpec("dot", tuple(op.axes) if isinstance(op.axes, (list, tuple)) else op.axes)
+    if isinstance(op, Merge):
+        return MergeSpec("elementwise")
+    if isinstance(op, ELEMENTWISE_OPS):
+        return MergeSpec("elementwise")
+    if isinstance(op, knp.Concatenate):
+        return MergeSpec("concat", op.axis)
+    return None
+
+
+def _merge_inputs(op: Any, args: tuple) -> Optional[list]:
+    """The symbolic tensors a merge call combines, or None if this call is not a merge."""
+    if isinstance(op, Layer):
+        tensors = args[0] if args and isinstance(args[0], (list, tuple)) else None
+    elif isinstance(op, knp.Concatenate):
+        tensors = args[0] if args else None
+    else:
+        tensors = list(args[:2])
+    if not tensors or not all(isinstance(t, KerasTensor) for t in tensors) or len(tensors) < 2:
+        return None
+    return list(tensors)
+
+
+def _depth(tensor: KerasTensor, memo: dict) -> int:
+    """Longest path from an Input to this tensor (iterative: graphs can be deep)."""
+    start = id(tensor)
+    stack = [tensor]
+    while stack:
+        t = stack[-1]
+        if id(t) in memo:
+            stack.pop()
+            continue
+        history = getattr(t, "_keras_history", None)
+        if history is None:
+            memo[id(t)] = 0
+            stack.pop()
+            continue
+        node = history.operation._inbound_nodes[history.node_index]
+        pending = [p for p in node.input_tensors if id(p) not in memo]
+        if pending:
+            stack.extend(pending)
+            continue
+        memo[id(t)] = 1 + max((memo[id(p)] for p in node.input_tensors), default=0)
+        stack.pop()
+    return memo[start]
+
+
+class Instrumentation:
+    """Context manager that patches Keras for one builder run."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        self.rec = recorder
+        self._depths: dict[int, int] = {}
+        self._stack = contextlib.ExitStack()
+
+    # -- patching helpers -------------------------------------------------
+    def _patch(self, owner: type, name: str, replacement) -> None:
+        """Set owner.name for the duration; restore (or remove) it on exit."""
+        if name in owner.__dict__:
+            self._stack.callback(setattr, owner, name, owner.__dict__[name])
+        else:
+            self._stack.callback(delattr, owner, name)
+        setattr(owner, name, replacement)
+
+    def __enter__(self) -> "Instrumentation":
+        self._patch_layer_call()
+        self._patch_op_call()
+        self._patch_model_init()
+        for method in SKIPPED_METHODS:
+            self._patch_skipped(keras.Model, method)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stack.close()
+
+    # -- layer and op calls -------------------------------------------------
+    def _patch_layer_call(self) -> None:
+        original = Layer.__call__
+        inst = self
+
+        def __call__(layer, *args, **kwargs):
+            return inst._instrumented_call(original, layer, args, kwargs)
+
+        self._patch(Layer, "__call__", __call__)
+
+    def _patch_op_call(self) -> None:
+        original = Operation.symbolic_call
+        inst = self
+
+        def symbolic_call(op, *args, **kwargs):
+            return inst._instrumented_call(original, op, args, kwargs)
+
+        self._patch(Operation, "symbolic_call", symbolic_call)
+
+    def _instrumented_call(self, original, op, args, kwargs):
+        if not _any_symbolic(args, kwargs):
+            return original(op, *args, **kwargs)
+        location, chain = self.rec.callsites.current()
+        spec = merge_spec(op)
+        tensors = _merge_inputs(op, args) if spec is not None else None
+        if tensors is None:
+            outputs = original(op, *args, **kwargs)
+            self._remember(outputs, Site(location, chain), None)
+            return outputs
+        shapes = [tuple(t.shape) for t in tensors]
+        if outcome(spec, shapes).ok:
+            outputs = original(op, *args, **kwargs)
+            self._remember(outputs, Site(location, chain), None)
+            return outputs
+        depths = [_depth(t, self._depths) for t in tensors]
+        preferred = depths.index(max(depths))
+        guess = best_guess(spec, shapes, preferred)
+        note = f"shapes do not merge; building went on with {guess} (from input {preferred + 1}, the deepest branch)"
+        with _forced_output(op, guess, tensors[preferred].dtype):
+            outputs = original(op, *args, **kwargs)
+        self._remember(outputs, Site(location, chain), note)
+        return outputs
+
+    def _remember(self, outputs, site: Site, note: Optional[str]) -> None:
+        tensor = _first_tensor(outputs)
+        history = getattr(tensor, "_keras_history", None)
+        if history is None:
+            return
+        node = history.operation._inbound_nodes[history.node_index]
+        if id(node) in self.rec.sites:
+            return  # a layer's own ops, already recorded at the layer call
+        self.rec.sites[id(node)] = site
+        self.rec.keep_alive.append(node)
+        if note:
+            self.rec.recovered[id(node)] = note
+
+    # -- models ---------------------------------------------------------------
+    def _patch_model_init(self) -> None:
+        original = Functional.__init__
+        inst = self
+
+        def __init__(model, inputs, outputs, *args, **kwargs):
+            caller = sys._getframe(1).f_locals.get("self")
+            owner = caller if isinstance(caller, Sequential) else model
+            location, chain = inst.rec.callsites.current()
+            record = ModelRecord(Site(location, chain), owner=owner, inputs=inputs, outputs=outputs)
+            inst.rec.models.append(record)
+            try:
+                original(model, inputs, outputs, *args, **kwargs)
+            except BaseException as exc:
+                record.error = exc
+                raise
+            record.model = model
+
+        self._patch(Functional, "__init__", __init__)
+
+    def _patch_skipped(self, owner: type, method: str) -> None:
+        rec = self.rec
+
+        def skipped(model, *args, **kwargs):
+            location, _ = rec.callsites.current()
+            where = f" at line {location.line}" if location else ""
+            rec.skipped_calls.append(f"{method}(){where}")
+            return keras.callbacks.History() if method == "fit" else None
+
+        self._patch(owner, method, skipped)
+
+
+def _any_symbolic(args: tuple, kwargs: dict) -> bool:
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, KerasTensor):
+            return True
+        if isinstance(value, (list, tuple)) and any(isinstance(v, KerasTensor) for v in value):
+            return True
+        if isinstance(value, dict) and any(isinstance(v, KerasTensor) for v in value.values()):
+            return True
+    return False
+
+
+def _first_tensor(outputs) -> Optional[KerasTensor]:
+    if isinstance(outputs, KerasTensor):
+        return outputs
+    if isinstance(outputs, (list, tuple)):
+        for item in outputs:
+            found = _first_tensor(item)
+            if found is not None:
+                return found
+    if isinstance(outputs, dict):
+        for item in outputs.values():
+            found = _first_tensor(item)
+            if found is not None:
+                return found
+    return None
+
+
+@contextlib.contextmanager
+def _forced_output(op, shape, dtype):
+    """Make one call of `op` skip its shape checks and return a tensor of `shape`."""
+    was_built = getattr(op, "built", None)
+
+    def compute_output_spec(*args, **kwargs):
+        return KerasTensor(shape, dtype=dtype)
+
+    object.__setattr__(op, "compute_output_spec", compute_output_spec)
+    if isinstance(op, Layer) and not op.built:
+        op.built = True
+        op._reshape_required = True
+    try:
+        yield
+    finally:
+        object.__delattr__(op, "compute_output_spec")
+        if isinstance(op, Layer) and was_built is False:
+            op.built = True  # merge layers hold no weights; leave it usable

@@ -1,0 +1,132 @@
+"""Turn the Keras graph behind some output tensors into the framework-neutral IR.
+
+Walking from tensors (their `_keras_history`) rather than from a finished Model lets
+us check a graph whose `Model(...)` call failed for another reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from keras.src.backend.common.keras_tensor import KerasTensor
+from keras.src.layers.core.input_layer import InputLayer
+from keras.src.layers.layer import Layer
+from keras.src.models.functional import Functional
+from keras.src.models.sequential import Sequential
+
+from shapecheck.capture.hooks import Recorder, merge_spec
+from shapecheck.graph import Edge, Graph, Node
+
+CONFIG_ATTRIBUTES = (
+    "filters", "units", "kernel_size", "strides", "padding", "dilation_rate", "pool_size",
+    "data_format", "axis", "axes", "groups", "depth_multiplier", "cropping", "size",
+)
+
+
+def flatten_tensors(structure: Any) -> list[KerasTensor]:
+    if isinstance(structure, KerasTensor):
+        return [structure]
+    if isinstance(structure, dict):
+        structure = list(structure.values())
+    if isinstance(structure, (list, tuple)):
+        return [t for item in structure for t in flatten_tensors(item)]
+    return []
+
+
+def _producer(tensor: KerasTensor):
+    history = tensor._keras_history
+    return history.operation._inbound_nodes[history.node_index]
+
+
+def _topological(outputs: list[KerasTensor]) -> list:
+    """Keras Nodes reachable from `outputs`, inputs first (iterative post-order)."""
+    order, done, stack = [], set(), [(_producer(t), False) for t in reversed(outputs)]
+    while stack:
+        knode, expanded = stack.pop()
+        if id(knode) in done:
+            continue
+        if expanded:
+            done.add(id(knode))
+            order.append(knode)
+            continue
+        stack.append((knode, True))
+        for t in reversed(knode.input_tensors):
+            parent = _producer(t)
+            if id(parent) not in done:
+                stack.append((parent, False))
+    return order
+
+
+def _kind(op) -> str:
+    if isinstance(op, InputLayer):
+        return "input"
+    if isinstance(op, (Functional, Sequential)):
+        return "model"
+    return "layer" if isinstance(op, Layer) else "op"
+
+
+def _config(op) -> dict:
+    config = {}
+    for attr in CONFIG_ATTRIBUTES:
+        value = getattr(op, attr, None)
+        if isinstance(value, (int, str, tuple, list)) and not isinstance(value, bool):
+            config[attr] = list(value) if isinstance(value, tuple) else value
+    return config
+
+
+def graph_from_tensors(
+    name: str,
+    outputs: Any,
+    recorder: Recorder,
+    prefix: str = "",
+    nested: Optional[set] = None,
+) -> Graph:
+    """The IR of everything that leads to `outputs`; ids of models used as layers go to `nested`."""
+    nested = set() if nested is None else nested
+    out_tensors = flatten_tensors(outputs)
+    graph = Graph(name=name)
+    ids: dict[int, int] = {}
+    for knode in _topological(out_tensors):
+        op = knode.operation
+        node_id = len(graph.nodes)
+        ids[id(knode)] = node_id
+        site = recorder.sites.get(id(knode))
+        kind = _kind(op)
+        node = Node(
+            id=node_id,
+            name=prefix + op.name,
+            op=type(op).__name__,
+            kind=kind,
+            inputs=[Edge(ids[id(_producer(t))], t._keras_history.tensor_index) for t in knode.input_tensors],
+            input_shapes=[tuple(t.shape) for t in knode.input_tensors],
+            output_shapes=[tuple(t.shape) for t in knode.outputs],
+            config=_config(op),
+            location=site.location if site else None,
+            chain=site.chain if site else (),
+            merge=merge_spec(op) if len(knode.input_tensors) >= 2 else None,
+            recovered=recorder.recovered.get(id(knode)),
+        )
+        if kind == "model":
+            nested.add(id(op))
+            inner = op._functional if isinstance(op, Sequential) else op
+            if inner is not None:
+                node.subgraph = graph_from_tensors(op.name, inner.outputs, recorder, node.name + "/", nested)
+        if kind == "input":
+            graph.inputs.append(node_id)
+        graph.nodes.append(node)
+    graph.outputs = [Edge(ids[id(_producer(t))], t._keras_history.tensor_index) for t in out_tensors]
+    return graph
+
+
+def duplicate_layer_names(outputs: Any, recorder: Recorder) -> list[tuple[str, list]]:
+    """Layer names that distinct layers share, each with where those layers were first called."""
+    first_site: dict[int, Any] = {}
+    by_name: dict[str, list] = {}
+    for knode in _topological(flatten_tensors(outputs)):
+        op = knode.operation
+        if id(op) in first_site:
+            continue
+        site = recorder.sites.get(id(knode))
+        first_site[id(op)] = site.location if site else None
+        by_name.setdefault(op.name, []).append(first_site[id(op)])
+    return [(name, where) for name, where in by_name.items() if len(where) > 1]

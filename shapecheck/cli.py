@@ -1,0 +1,105 @@
+"""The command line: options, output and exit codes; the work is in check.py.
+
+Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 something
+could not be checked (or shapecheck itself failed), always with a one-line message.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from enum import Enum
+from typing import List, Optional
+
+import typer
+
+from shapecheck import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_UNCHECKED = 0, 1, 2
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class FailOn(str, Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+    never = "never"
+
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"shapecheck {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+def _codes(values: Optional[List[str]]) -> list[str]:
+    return [code.strip() for value in values or [] for code in value.split(",") if code.strip()]
+
+
+@app.command()
+def check(
+    paths: List[str] = typer.Argument(..., help="Builder modules (.py) or folders to search."),
+    output_format: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Report format."),
+    fail_on: FailOn = typer.Option(FailOn.warning, "--fail-on", help="Lowest severity that makes the exit code 1."),
+    select: Optional[List[str]] = typer.Option(None, "--select", help="Only these rule codes or prefixes (SC1, SC101)."),
+    ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Skip these rule codes or prefixes."),
+    entry: Optional[List[str]] = typer.Option(None, "--entry", help="Builder function to call (repeatable)."),
+    timeout: float = typer.Option(120.0, "--timeout", help="Seconds a module may run before it is stopped."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only findings and the summary."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks and TensorFlow's logs."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """Find merge-layer shape mismatches in Keras models before anyone trains them."""
+    if debug:
+        os.environ["SHAPECHECK_DEBUG"] = "1"
+    from shapecheck.check import Options, check_paths
+    from shapecheck.rules import Severity
+
+    options = Options(select=_codes(select), ignore=_codes(ignore), entries=_codes(entry), timeout=timeout)
+    run = check_paths(paths, options)
+    if output_format is OutputFormat.json:
+        from shapecheck.report import json_report
+
+        sys.stdout.write(json_report.render(run) + "\n")
+    else:
+        from shapecheck.report import table
+
+        table.render(run, table.make_console(), quiet=quiet)
+    for error in run.errors:
+        if output_format is OutputFormat.json:
+            typer.echo(f"shapecheck: {error}", err=True)
+    if run.errors:
+        raise typer.Exit(EXIT_UNCHECKED)
+    if not run.models:
+        typer.echo("shapecheck: no Keras model found", err=True)
+        raise typer.Exit(EXIT_UNCHECKED)
+    threshold = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}.get(fail_on.value)
+    failing = threshold is not None and any(f.severity >= threshold for f in run.findings)
+    raise typer.Exit(EXIT_FINDINGS if failing else EXIT_OK)
+
+
+def main() -> None:
+    """Console entry: whatever escapes is exit 2 with one line, never a findings exit."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.stderr.write("shapecheck: interrupted\n")
+        sys.exit(EXIT_UNCHECKED)
+    except BrokenPipeError:
+        sys.stderr.close()
+        os._exit(EXIT_UNCHECKED)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        if "--debug" in sys.argv:
+            traceback.print_exc()
+        sys.stderr.write(f"shapecheck: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)\n")
+        sys.exit(EXIT_UNCHECKED)

@@ -1,0 +1,125 @@
+"""The framework-neutral graph IR.
+
+Everything downstream of capture (provenance, rules, reports) reads only these
+dataclasses; nothing here imports Keras, so another front end (a saved-model
+reader, another framework) can feed the same rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator, Optional, Tuple
+
+Dim = Optional[int]
+Shape = Tuple[Dim, ...]
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a layer was called in the user's source (1-based line and column)."""
+
+    path: str
+    line: int
+    column: int = 1
+
+
+@dataclass(frozen=True)
+class ChainFrame:
+    """One user frame of the call chain that led to a layer call."""
+
+    function: str
+    line: int
+    args: Tuple[Tuple[str, str], ...] = ()  # (name, repr) of simple-valued arguments
+
+    def short(self) -> str:
+        return f"{self.function}:{self.line}"
+
+    def describe(self) -> str:
+        if not self.args:
+            return self.short()
+        inner = ", ".join(f"{name}={value}" for name, value in self.args)
+        return f"{self.short()} ({inner})"
+
+
+@dataclass(frozen=True)
+class MergeSpec:
+    """How a merge node combines its inputs.
+
+    kind: "elementwise" (Add, Subtract, Multiply, Average, Maximum, Minimum and the
+    `+ - *` ops), "concat" or "dot". `axis` is the concat axis or the dot axes.
+    """
+
+    kind: str
+    axis: object = None
+
+
+@dataclass(frozen=True)
+class Edge:
+    """An input of a node: output number `index` of node `source`."""
+
+    source: int
+    index: int = 0
+
+
+@dataclass
+class Node:
+    id: int
+    name: str  # layer name, with nesting as a path: "outer/inner/add"
+    op: str  # class name: "Conv2D", "Add", ...
+    kind: str  # "input" | "layer" | "op" | "model"
+    inputs: list[Edge] = field(default_factory=list)
+    input_shapes: list[Shape] = field(default_factory=list)
+    output_shapes: list[Shape] = field(default_factory=list)
+    config: dict = field(default_factory=dict)
+    location: Optional[Location] = None
+    chain: Tuple[ChainFrame, ...] = ()
+    merge: Optional[MergeSpec] = None
+    recovered: Optional[str] = None  # set when capture substituted a best-guess output shape
+    subgraph: Optional["Graph"] = None  # for a model used as a layer
+
+    @property
+    def is_merge(self) -> bool:
+        return self.merge is not None
+
+    @property
+    def line(self) -> Optional[int]:
+        return self.location.line if self.location else None
+
+
+@dataclass
+class Graph:
+    """One model: its nodes in topological order (inputs first)."""
+
+    name: str
+    nodes: list[Node] = field(default_factory=list)
+    inputs: list[int] = field(default_factory=list)
+    outputs: list[Edge] = field(default_factory=list)
+    entry: Optional[str] = None  # how the model was obtained: "module", a builder name, ...
+    location: Optional[Location] = None  # where the Model(...) call was
+    partial: Optional[str] = None  # why the graph was walked from tensors, not a finished model
+
+    def node(self, node_id: int) -> Node:
+        return self.nodes[node_id]
+
+    def producer(self, edge: Edge) -> Node:
+        return self.nodes[edge.source]
+
+    def shape_of(self, edge: Edge) -> Shape:
+        return self.nodes[edge.source].output_shapes[edge.index]
+
+    def walk(self) -> Iterator[tuple["Graph", Node]]:
+        """Every node with the graph that owns it, nested models included."""
+        for node in self.nodes:
+            yield self, node
+            if node.subgraph is not None:
+                yield from node.subgraph.walk()
+
+    def merges(self) -> Iterator[tuple["Graph", Node]]:
+        return ((g, n) for g, n in self.walk() if n.is_merge)
+
+    def layer_count(self) -> int:
+        return sum(1 for _, n in self.walk() if n.kind != "model")
+
+    @property
+    def input_shapes(self) -> list[Shape]:
+        return [self.nodes[i].output_shapes[0] for i in self.inputs]

@@ -1,0 +1,198 @@
+"""Run a builder module under instrumentation and collect the models it builds.
+
+The module is executed the way pytest imports a test file: under its own name (never
+`__main__`), with its folder on sys.path, its output captured. Then builder-looking
+functions that need no arguments are called once each, unless the module already
+called them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import io
+import os
+import re
+import signal
+import sys
+import threading
+import traceback
+import types
+from dataclasses import dataclass, field
+from typing import Optional, Sequence
+
+from shapecheck.graph import Graph
+from shapecheck.load.errors import CheckError
+
+BUILDER_NAME = re.compile(r"^(build|create|get|make)|model|net", re.IGNORECASE)
+
+
+class BuilderTimeout(BaseException):
+    """Raised inside the module when --timeout expires (BaseException: user `except
+    Exception` blocks must not swallow it)."""
+
+
+@dataclass
+class LoadedModule:
+    graphs: list[Graph] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # functions not called, with the reason
+    output: str = ""  # what the module printed
+
+
+def load_builder_module(path: str, entries: Sequence[str] = (), timeout: float = 120.0) -> LoadedModule:
+    source = _read_source(path)
+    code = _compile(source, path)
+    from shapecheck.capture import session  # imports Keras: only once a module is worth running
+
+    module = _new_module(path)
+    result = LoadedModule()
+    with session.capture() as recorder, _module_context(path, module) as printed, _deadline(timeout):
+        recorder.callsites.boundary = sys._getframe()
+        exc = _run(lambda: exec(code, module.__dict__))
+        if exc is not None and not recorder.models and not recorder.sites:
+            raise CheckError(describe_exception(exc, path))
+        if exc is not None and not any(record.error is exc for record in recorder.models):
+            result.notes.append(f"the module raised after building: {describe_exception(exc, path)}")
+        builders, result.skipped = _builder_functions(module, entries, recorder.callsites.seen_codes)
+        for name, function in builders:
+            exc = _run(function)
+            if exc is not None and name in entries:
+                raise CheckError(f"--entry {name}: {describe_exception(exc, path)}")
+            if exc is not None and not any(record.error is exc for record in recorder.models):
+                result.notes.append(f"{name}() raised: {describe_exception(exc, path)}")
+    result.output = printed.getvalue()
+    result.graphs, notes = session.collect_graphs(recorder, module)
+    result.notes.extend(notes)
+    if recorder.skipped_calls:
+        result.notes.append("not run: " + ", ".join(recorder.skipped_calls) + " (shapecheck never trains, saves or prints)")
+    return result
+
+
+def _read_source(path: str) -> str:
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        raise CheckError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CheckError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+def _compile(source: str, path: str):
+    try:
+        return compile(source, os.path.abspath(path), "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        col = f":{exc.offset}" if exc.offset else ""
+        raise CheckError(f"{path}:{exc.lineno}{col}: SyntaxError: {exc.msg}") from None
+    except ValueError as exc:  # e.g. null bytes
+        raise CheckError(f"{path}: cannot compile: {exc}") from None
+
+
+def _new_module(path: str) -> types.ModuleType:
+    stem = os.path.splitext(os.path.basename(path))[0]
+    name = stem if stem.isidentifier() and stem not in sys.modules else f"shapecheck_builder_{abs(hash(path))}"
+    module = types.ModuleType(name)
+    module.__file__ = os.path.abspath(path)
+    return module
+
+
+@contextlib.contextmanager
+def _module_context(path: str, module: types.ModuleType):
+    """sys.modules entry, the module's folder on sys.path, and captured stdout/stderr."""
+    folder = os.path.dirname(os.path.abspath(path))
+    sys.modules[module.__name__] = module
+    sys.path.insert(0, folder)
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+            yield printed
+    finally:
+        sys.modules.pop(module.__name__, None)
+        with contextlib.suppress(ValueError):
+            sys.path.remove(folder)
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float):
+    if not seconds or seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise BuilderTimeout(f"timed out after {seconds:g} s (--timeout)")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _run(function) -> Optional[BaseException]:
+    """Call `function`; return what it raised, if anything."""
+    try:
+        function()
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # the user's code may raise anything, SystemExit included
+        return exc
+    return None
+
+
+def describe_exception(exc: BaseException, path: str) -> str:
+    """'file:line: Type: first line of the message', at the user's innermost line."""
+    where = path
+    target = os.path.abspath(path)
+    user_frames = [f for f in traceback.extract_tb(exc.__traceback__) if os.path.abspath(f.filename) == target]
+    if user_frames:
+        where = f"{path}:{user_frames[-1].lineno}"
+    if isinstance(exc, BuilderTimeout):
+        return f"{where}: {exc}"
+    message = str(exc).strip().splitlines()
+    text = message[0] if message else ""
+    return f"{where}: {type(exc).__name__}: {text}" if text else f"{where}: {type(exc).__name__}"
+
+
+def _builder_functions(module, entries: Sequence[str], seen_codes) -> tuple[list, list[str]]:
+    """Functions to call, and the ones skipped with a reason."""
+    calls, skipped = [], []
+    for name in entries:
+        function = module.__dict__.get(name)
+        if not callable(function):
+            raise CheckError(f"{module.__file__}: --entry {name}: no such function in the module")
+        missing = _required_parameters(function)
+        if missing:
+            raise CheckError(f"{module.__file__}: --entry {name}: needs arguments ({', '.join(missing)})")
+        calls.append((name, function))
+    if entries:
+        return calls, skipped
+    for name, function in list(module.__dict__.items()):
+        if not inspect.isfunction(function) or function.__module__ != module.__name__:
+            continue
+        if not BUILDER_NAME.search(name) or name.startswith("_"):
+            continue
+        if function.__code__ in seen_codes:
+            continue  # the module already called it while building
+        missing = _required_parameters(function)
+        if missing:
+            skipped.append(f"{name}() needs arguments ({', '.join(missing)}); pass --entry or call it in the module")
+            continue
+        calls.append((name, function))
+    return calls, skipped
+
+
+def _required_parameters(function) -> list[str]:
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return []
+    return [
+        p.name
+        for p in signature.parameters.values()
+        if p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    ]

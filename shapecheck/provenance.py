@@ -1,0 +1,52 @@
+"""Which layer set an axis of a tensor: walk back while the axis keeps its size."""
+
+from __future__ import annotations
+
+import os
+
+from shapecheck.graph import Edge, Graph, Node, Shape
+
+
+def axis_origin(graph: Graph, edge: Edge, axis: int) -> Node:
+    """The node that last changed `axis` (an index into the tensor's shape) on this branch.
+
+    Walks up from the producer of `edge`; at each node it follows the first input of the
+    same rank that carries the same size on the axis. A node with no such input (a conv
+    that sets the channels, a pool that halves H, an Input) is the origin.
+    """
+    node = graph.producer(edge)
+    size = graph.shape_of(edge)[axis] if axis < len(graph.shape_of(edge)) else None
+    rank = len(graph.shape_of(edge))
+    while True:
+        nxt = _same_axis_input(graph, node, axis, size, rank)
+        if nxt is None:
+            return node
+        node = graph.producer(nxt)
+
+
+def _same_axis_input(graph: Graph, node: Node, axis: int, size, rank: int) -> Edge | None:
+    if node.merge is not None and node.merge.kind == "concat" and node.merge.axis % rank == axis:
+        return None  # a concat along this axis sets it
+    for edge in node.inputs:
+        shape = graph.shape_of(edge)
+        if len(shape) == rank and shape[axis] == size:
+            return edge
+    return None
+
+
+def describe_origin(node: Node, checked_path: str | None = None) -> str:
+    """'Conv2D conv2d_5 (line 48)'; the file too when it is not the checked one."""
+    if node.kind == "input":
+        where = f"Input {node.name}"
+    else:
+        where = f"{node.op} {node.name}"
+    if node.location is None:
+        return where
+    if checked_path is not None and node.location.path != os.path.abspath(checked_path):
+        return f"{where} ({node.location.path}:{node.location.line})"
+    return f"{where} (line {node.location.line})"
+
+
+def format_shape(shape: Shape) -> str:
+    """(None, 56, 56, 256) -> '(None, 56, 56, 256)'."""
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"

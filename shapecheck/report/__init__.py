@@ -1,0 +1,1 @@
+"""Reporters: each turns a RunReport into text. Nothing here imports Keras."""

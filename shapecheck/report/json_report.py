@@ -1,0 +1,83 @@
+"""The JSON document of DESIGN.md (a public interface: keep its keys stable)."""
+
+from __future__ import annotations
+
+import json
+
+from shapecheck import __version__
+from shapecheck.check import FileReport, RunReport
+from shapecheck.explain import merge_verdict
+from shapecheck.graph import Graph
+from shapecheck.rules import Finding, Severity
+
+
+def finding_dict(f: Finding) -> dict:
+    return {
+        "code": f.code,
+        "name": f.name,
+        "severity": f.severity.label,
+        "message": f.message,
+        "path": f.path,
+        "line": f.line,
+        "column": f.column,
+        "model": f.model,
+        "layer": f.layer,
+        "call_chain": [frame.short() for frame in f.call_chain],
+        "call_args": [dict(frame.args) for frame in f.call_chain],
+        "shapes": [list(s) for s in f.shapes],
+    }
+
+
+def model_dict(graph: Graph) -> dict:
+    merges = []
+    for owner, node in graph.merges():
+        verdict, why = merge_verdict(owner, node)
+        merges.append({
+            "layer": node.name,
+            "op": node.op,
+            "line": node.line,
+            "shapes": [list(s) for s in node.input_shapes],
+            "verdict": verdict,
+            "why": why,
+        })
+    return {
+        "name": graph.name,
+        "entry": graph.entry,
+        "layers": graph.layer_count(),
+        "inputs": [list(s) for s in graph.input_shapes],
+        "partial": graph.partial,
+        "merges": merges,
+    }
+
+
+def file_dict(file: FileReport) -> dict:
+    return {
+        "path": file.path,
+        "status": file.status,
+        "error": file.error,
+        "notes": file.notes,
+        "skipped": file.skipped,
+        "models": [model_dict(g) for g in file.models],
+    }
+
+
+def summary_dict(run: RunReport) -> dict:
+    return {
+        "files": len(run.files),
+        "models": len(run.models),
+        "merges": run.merge_count,
+        "errors": run.count(Severity.ERROR),
+        "warnings": run.count(Severity.WARNING),
+        "infos": run.count(Severity.INFO),
+        "unchecked": len(run.errors),
+    }
+
+
+def render(run: RunReport) -> str:
+    document = {
+        "shapecheck": __version__,
+        "files": [file_dict(f) for f in run.files],
+        "findings": [finding_dict(f) for f in run.findings],
+        "summary": summary_dict(run),
+    }
+    return json.dumps(document, indent=2)

@@ -1,0 +1,104 @@
+"""The human report: per model a rich table of every merge, then findings, then a summary."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Optional, TextIO
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from shapecheck.check import FileReport, RunReport
+from shapecheck.explain import merge_verdict
+from shapecheck.graph import Graph
+from shapecheck.provenance import format_shape
+from shapecheck.rules import Finding, Severity
+
+VERDICT_STYLE = {"ok": "green", "broadcast": "yellow", "mismatch": "bold red"}
+SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+DEFAULT_PIPE_WIDTH = 160
+
+
+def make_console(file: Optional[TextIO] = None, width: Optional[int] = None) -> Console:
+    """Colour only on a terminal and never with NO_COLOR; FORCE_COLOR forces it (rich reads both)."""
+    stream = file or sys.stdout
+    if width is None and not os.environ.get("COLUMNS") and not stream.isatty():
+        width = DEFAULT_PIPE_WIDTH
+    return Console(file=stream, width=width, highlight=False, soft_wrap=False)
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def summary_line(run: RunReport) -> str:
+    counts = [
+        plural(run.count(Severity.ERROR), "error"),
+        plural(run.count(Severity.WARNING), "warning"),
+        plural(run.count(Severity.INFO), "info"),
+    ]
+    nonzero = [c for c in counts if not c.startswith("0 ")]
+    scope = f"{plural(len(run.files), 'file')} ({plural(len(run.models), 'model')}, {plural(run.merge_count, 'merge')} checked)"
+    if nonzero:
+        head = "Found " + (" and ".join(nonzero) if len(nonzero) < 3 else ", ".join(nonzero)) + f" in {scope}"
+    else:
+        head = f"No problems found in {scope}"
+    if run.errors:
+        head += f"; {plural(len(run.errors), 'file')} could not be checked"
+    return head
+
+
+def merge_table(graph: Graph) -> Table:
+    title = f"model {graph.name}"
+    if graph.entry:
+        title += f"  (from {graph.entry}, {graph.layer_count()} layers, inputs {', '.join(format_shape(s) for s in graph.input_shapes)})"
+    table = Table(title=escape(title), title_justify="left", show_lines=False, expand=False)
+    for column in ("layer", "op", "line", "input shapes", "verdict", "why"):
+        table.add_column(column, overflow="fold")
+    for owner, node in graph.merges():
+        verdict, why = merge_verdict(owner, node)
+        shapes = "\n".join(format_shape(s) for s in node.input_shapes)
+        table.add_row(
+            escape(node.name), node.op, str(node.line or "-"), shapes,
+            Text(verdict, style=VERDICT_STYLE.get(verdict, "")), escape(why),
+        )
+    return table
+
+
+def finding_text(f: Finding) -> Text:
+    text = Text()
+    text.append(f"{f.path}:{f.line or 0}:{f.column or 0}: ", style="bold")
+    text.append(f.code, style=SEVERITY_STYLE[f.severity])
+    text.append(f" [{f.name}] {f.message}")
+    if f.call_chain:
+        text.append("\n    via " + " -> ".join(frame.describe() for frame in f.call_chain), style="dim")
+    return text
+
+
+def print_file(console: Console, file: FileReport, quiet: bool) -> None:
+    if file.error:
+        console.print(Text(f"error: {file.error}", style="bold red"))
+        return
+    if not quiet:
+        for graph in file.models:
+            if graph.partial:
+                console.print(Text(f"{file.path}: {graph.partial}", style="yellow"))
+            console.print(merge_table(graph))
+    for finding in file.findings:
+        console.print(finding_text(finding))
+    if not quiet:
+        for note in file.notes:
+            console.print(Text(f"{file.path}: note: {note}", style="dim"))
+        for skipped in file.skipped:
+            console.print(Text(f"{file.path}: skipped: {skipped}", style="dim"))
+
+
+def render(run: RunReport, console: Console, quiet: bool = False) -> None:
+    for file in run.files:
+        if not quiet and file.models:
+            console.rule(Text(file.path, style="bold"), align="left")
+        print_file(console, file, quiet)
+    console.print(Text(summary_line(run), style="bold"))
