@@ -42,9 +42,21 @@ def describe_origin(node: Node, checked_path: str | None = None) -> str:
         where = f"{node.op} {node.name}"
     if node.location is None:
         return where
-    if checked_path is not None and node.location.path != os.path.abspath(checked_path):
+    if checked_path is not None and not same_file(node.location.path, checked_path):
         return f"{where} ({node.location.path}:{node.location.line})"
     return f"{where} (line {node.location.line})"
+
+
+def same_file(a: str, b: str) -> bool:
+    return os.path.abspath(a) == os.path.abspath(b)
+
+
+def display_path(path: str, checked_path: str) -> str:
+    """The checked path as the user typed it, or another file relative to the cwd."""
+    if same_file(path, checked_path):
+        return checked_path
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
 
 
 def format_shape(shape: Shape) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
 from shapecheck.graph import ChainFrame, Graph, Node, Shape
+from shapecheck.provenance import display_path
 
 
 class Severity(enum.IntEnum):
@@ -68,7 +69,7 @@ class Rule:
             name=self.name,
             severity=self.severity,
             message=message,
-            path=site.path,
+            path=display_path(loc.path, site.path) if loc else site.path,
             line=loc.line if loc else None,
             column=loc.column if loc else None,
             model=site.model.name,

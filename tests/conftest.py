@@ -1,0 +1,42 @@
+"""Shared fixtures. Checking a builder module imports TensorFlow (~3 s) and builds the
+model: one process, results cached per path for the whole session."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+DATA = Path(__file__).resolve().parent / "data"
+
+os.environ.setdefault("COLUMNS", "160")
+
+
+@pytest.fixture(scope="session")
+def checked():
+    """check(path, **options) -> RunReport, cached: every fixture is built once per session."""
+    from shapecheck.check import Options, check_paths
+
+    cache = {}
+
+    def run(*paths: str, **options):
+        key = (paths, tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items())))
+        if key not in cache:
+            cache[key] = check_paths(list(paths), Options(**options))
+        return cache[key]
+
+    return run
+
+
+def run_cli(*args: str, cwd: Path = ROOT, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    """The real console entry in a fresh process (what a user or CI sees)."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "shapecheck", *args],
+        cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout,
+    )

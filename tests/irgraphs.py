@@ -1,0 +1,37 @@
+"""Small hand-made IR graphs for rule tests (no TensorFlow)."""
+
+from __future__ import annotations
+
+from shapecheck.graph import Edge, Graph, Location, MergeSpec, Node
+
+PATH = "model.py"
+
+
+class GraphBuilder:
+    def __init__(self, name: str = "m") -> None:
+        self.graph = Graph(name=name)
+
+    def add(self, op, shape, inputs=(), line=None, merge=None, kind="layer", name=None) -> Edge:
+        node_id = len(self.graph.nodes)
+        edges = list(inputs)
+        node = Node(
+            id=node_id,
+            name=name or f"{op.lower()}_{node_id}",
+            op=op,
+            kind=kind,
+            inputs=edges,
+            input_shapes=[self.graph.shape_of(e) for e in edges],
+            output_shapes=[tuple(shape)],
+            location=Location(PATH, line, 5) if line else None,
+            merge=merge,
+        )
+        self.graph.nodes.append(node)
+        if kind == "input":
+            self.graph.inputs.append(node_id)
+        return Edge(node_id)
+
+    def input(self, shape, name="input"):
+        return self.add("InputLayer", shape, kind="input", name=name)
+
+    def merge(self, op, inputs, shape, line, kind="elementwise", axis=None):
+        return self.add(op, shape, inputs, line=line, merge=MergeSpec(kind, axis))

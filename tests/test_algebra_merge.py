@@ -1,0 +1,66 @@
+"""Merge shape arithmetic (pure Python: no TensorFlow)."""
+
+from shapecheck.algebra.merge import best_guess, concat, dot, elementwise, merged_shape
+from shapecheck.graph import MergeSpec
+
+N = None
+
+
+def test_equal_shapes_merge():
+    result = elementwise([(N, 56, 56, 256), (N, 56, 56, 256)])
+    assert result.ok and not result.broadcasts and not result.rank_mismatch
+
+
+def test_channel_conflict_names_the_axis_and_both_dims():
+    result = elementwise([(N, 56, 56, 256), (N, 56, 56, 64)])
+    assert [(c.axis, c.dims) for c in result.conflicts] == [(3, (256, 64))]
+
+
+def test_size_one_broadcasts_but_is_recorded():
+    result = elementwise([(N, 56, 56, 256), (N, 56, 56, 1)])
+    assert result.ok
+    assert [(b.input_index, b.axis, b.missing) for b in result.broadcasts] == [(1, 3, False)]
+
+
+def test_unknown_dims_are_compatible():
+    assert elementwise([(N, N, N, 64), (N, 32, 32, 64)]).ok
+
+
+def test_rank_difference_aligns_from_the_right_like_keras():
+    assert elementwise([(N, 64), (N, 8, 8, 64)]).ok
+    broadcast = elementwise([(N, 64), (N, 8, 8, 64)])
+    assert broadcast.rank_mismatch and {b.axis for b in broadcast.broadcasts} == {1, 2}
+    conflict = elementwise([(N, 32), (N, 8, 8, 64)])
+    assert conflict.rank_mismatch and not conflict.ok
+
+
+def test_concat_ignores_its_axis_only():
+    assert concat([(N, 28, 28, 4), (N, 28, 28, 8)], -1).ok
+    spatial = concat([(N, 14, 14, 4), (N, 28, 28, 8)], -1)
+    assert [c.axis for c in spatial.conflicts] == [1, 2]
+    assert not concat([(N, 28, 28, 1), (N, 28, 28, 8)], 1).ok  # size 1 does not broadcast in a concat
+
+
+def test_concat_of_different_ranks_is_a_rank_mismatch():
+    result = concat([(N, 16), (N, 8, 8, 16)], -1)
+    assert result.rank_mismatch and not result.ok
+
+
+def test_dot_checks_the_contracted_axes():
+    assert dot([(N, 8), (N, 8)], -1).ok
+    assert not dot([(N, 8), (N, 9)], -1).ok
+    assert dot([(N, 5, 8), (N, 8, 3)], (2, 1)).ok
+
+
+def test_best_guess_follows_the_preferred_input():
+    spec = MergeSpec("elementwise")
+    assert best_guess(spec, [(N, 28, 28, 512), (N, 56, 56, 256)], 0) == (N, 28, 28, 512)
+    assert best_guess(spec, [(N, 56, 56, 256), (N, 28, 28, 512)], 1) == (N, 28, 28, 512)
+    cat = MergeSpec("concat", -1)
+    assert best_guess(cat, [(N, 14, 14, 4), (N, 28, 28, 8)], 0) == (N, 14, 14, 12)
+
+
+def test_merged_shape_broadcasts_like_keras():
+    assert merged_shape(MergeSpec("elementwise"), [(N, 56, 56, 256), (N, 1, 1, 256)]) == (N, 56, 56, 256)
+    assert merged_shape(MergeSpec("concat", -1), [(N, 7, 7, 3), (N, 7, 7, 5)]) == (N, 7, 7, 8)
+    assert merged_shape(MergeSpec("elementwise"), [(N, 4), (N, 5)]) is None

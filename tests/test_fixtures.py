@@ -1,0 +1,25 @@
+"""Every fixture reports exactly what its `# expect:` lines say: nothing missing, nothing extra."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from conftest import FIXTURES
+from expectations import expected_findings
+
+FIXTURE_FILES = sorted(FIXTURES.glob("*.py"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fixture", FIXTURE_FILES, ids=lambda p: p.name)
+def test_fixture_reports_exactly_its_expectations(fixture, checked):
+    run = checked(str(fixture))
+    assert not run.errors, run.errors
+    assert run.models, "the fixture must build at least one model"
+    reported = Counter((f.line, f.code) for f in run.findings)
+    expected = expected_findings(fixture)
+    missing = expected - reported
+    extra = reported - expected
+    assert not missing and not extra, f"missing {dict(missing)}, extra {dict(extra)}"

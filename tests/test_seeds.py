@@ -1,0 +1,71 @@
+"""The questions of the seeds, answered by shapecheck itself."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import FIXTURES
+
+pytestmark = pytest.mark.slow
+
+
+def test_seed_resnext_builds_and_every_add_matches(checked):
+    run = checked(str(FIXTURES / "resnext50_seed.py"))
+    (model,) = run.models
+    adds = [node for _, node in model.merges() if node.op == "Add"]
+    assert len(adds) == 16 and run.findings == []
+    assert model.layer_count() > 1100  # 512 grouped-conv Lambdas and their convs
+    assert all(node.input_shapes[0] == node.input_shapes[1] for node in adds)
+
+
+def test_seed_000_all_four_channel_mismatches_in_one_run(checked):
+    run = checked(str(FIXTURES / "resnext50_all_identity.py"))
+    channel = [f for f in run.findings if f.code == "SC101"]
+    assert len(channel) == 4
+    add_line = next(
+        n for n, text in enumerate((FIXTURES / "resnext50_all_identity.py").read_text().splitlines(), 1)
+        if "Add()([x, shortcut])" in text
+    )
+    assert {f.line for f in channel} == {add_line}
+    stacks = []
+    for finding in channel:
+        frames = {frame.function: dict(frame.args) for frame in finding.call_chain}
+        assert frames["block"]["conv_shortcut"] == "False"
+        stacks.append(frames["stack"]["filters"])
+    assert sorted(stacks, key=int) == ["128", "256", "512", "1024"]
+    first = min(channel, key=lambda f: f.order)
+    assert "channels 256 vs 64" in first.message
+    spatial = [f for f in run.findings if f.code == "SC102"]
+    assert len(spatial) == 3  # the three stride-2 stacks
+
+
+def test_seed_001_add_does_not_zero_pad(checked):
+    run = checked(str(FIXTURES / "add_does_not_pad.py"))
+    (finding,) = run.findings
+    assert finding.code == "SC101" and finding.layer == "no_zero_padding"
+    assert "channels 256 vs 64" in finding.message
+
+
+def test_seed_003_every_add_is_a_spatial_mismatch_and_the_duplicate_name_is_reported(checked):
+    run = checked(str(FIXTURES / "resnet50_valid_padding.py"))
+    assert [f.code for f in run.findings] == ["SC102"] * 16
+    (model,) = run.models
+    assert model.partial and "is used 2 times" in model.partial
+    (file,) = run.files
+    notes = "\n".join(file.notes)
+    assert "layer name 'resnet_cov2_bot1bottle_cov3_bn' is used by 2 layers, created at line 23 and line 25" in notes
+
+
+def test_nested_model_findings_name_the_inner_path(checked):
+    run = checked(str(FIXTURES / "ops_and_nesting.py"))
+    assert "unit/add" in {f.layer for f in run.findings}
+    ops = {f.layer: f for f in run.findings}
+    assert ops["add_1"].code == "SC102"  # `a + b` on symbolic tensors
+
+
+def test_training_script_is_checked_without_training_or_saving(checked):
+    run = checked(str(FIXTURES / "trains_at_import.py"))
+    (file,) = run.files
+    assert file.status == "ok"
+    assert any("fit() at line 21" in note for note in file.notes)
+    assert not (FIXTURES / "trained_by_fixture.keras").exists()
