@@ -65,21 +65,20 @@ def check(
 
     options = Options(select=_codes(select), ignore=_codes(ignore), entries=_codes(entry), timeout=timeout)
     run = check_paths(paths, options)
+    for error in run.errors:
+        typer.echo(f"shapecheck: error: {error}", err=True)
     if output_format is OutputFormat.json:
         from shapecheck.report import json_report
 
         sys.stdout.write(json_report.render(run) + "\n")
-    else:
+    elif run.models or not run.errors:
         from shapecheck.report import table
 
         table.render(run, table.make_console(), quiet=quiet)
-    for error in run.errors:
-        if output_format is OutputFormat.json:
-            typer.echo(f"shapecheck: {error}", err=True)
     if run.errors:
         raise typer.Exit(EXIT_UNCHECKED)
     if not run.models:
-        typer.echo("shapecheck: no Keras model found", err=True)
+        typer.echo("shapecheck: error: no Keras model was built by " + ", ".join(paths), err=True)
         raise typer.Exit(EXIT_UNCHECKED)
     threshold = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}.get(fail_on.value)
     failing = threshold is not None and any(f.severity >= threshold for f in run.findings)

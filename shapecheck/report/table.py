@@ -27,7 +27,11 @@ def make_console(file: Optional[TextIO] = None, width: Optional[int] = None) -> 
     stream = file or sys.stdout
     if width is None and not os.environ.get("COLUMNS") and not stream.isatty():
         width = DEFAULT_PIPE_WIDTH
-    return Console(file=stream, width=width, highlight=False, soft_wrap=False)
+    plain = bool(os.environ.get("NO_COLOR"))
+    return Console(
+        file=stream, width=width, highlight=False, soft_wrap=False,
+        force_terminal=False if plain else None, no_color=plain or None,
+    )
 
 
 def plural(n: int, word: str) -> str:
@@ -51,6 +55,20 @@ def summary_line(run: RunReport) -> str:
     return head
 
 
+def compact_shapes(shapes) -> list[str]:
+    """One line per run of equal shapes: 32 grouped-conv slices read '(None, 56, 56, 4) x32'."""
+    lines: list[str] = []
+    previous, count = None, 0
+    for shape in list(shapes) + [object()]:
+        if shape == previous:
+            count += 1
+            continue
+        if previous is not None:
+            lines.append(format_shape(previous) + (f" x{count}" if count > 1 else ""))
+        previous, count = shape, 1
+    return lines
+
+
 def merge_table(graph: Graph) -> Table:
     title = f"model {graph.name}"
     if graph.entry:
@@ -60,7 +78,7 @@ def merge_table(graph: Graph) -> Table:
         table.add_column(column, overflow="fold")
     for owner, node in graph.merges():
         verdict, why = merge_verdict(owner, node)
-        shapes = "\n".join(format_shape(s) for s in node.input_shapes)
+        shapes = "\n".join(compact_shapes(node.input_shapes))
         table.add_row(
             escape(node.name), node.op, str(node.line or "-"), shapes,
             Text(verdict, style=VERDICT_STYLE.get(verdict, "")), escape(why),
@@ -80,8 +98,7 @@ def finding_text(f: Finding) -> Text:
 
 def print_file(console: Console, file: FileReport, quiet: bool) -> None:
     if file.error:
-        console.print(Text(f"error: {file.error}", style="bold red"))
-        return
+        return  # the CLI prints errors on stderr
     if not quiet:
         for graph in file.models:
             if graph.partial:

@@ -1,0 +1,89 @@
+"""The command line: formats, exit codes, colour, and one-line errors in a fresh process."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import DATA, FIXTURES, run_cli
+from shapecheck import __version__
+from shapecheck.cli import app
+
+SEED001 = str(FIXTURES / "add_does_not_pad.py")
+
+
+def invoke(*args):
+    return CliRunner().invoke(app, list(args))
+
+
+def test_version():
+    result = invoke("--version")
+    assert result.exit_code == 0 and result.output.strip() == f"shapecheck {__version__}"
+
+
+def test_missing_path_is_exit_2_with_one_line_and_no_traceback():
+    result = run_cli("no/such/model.py")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == ["shapecheck: error: no/such/model.py: no such file or directory"]
+    assert result.stdout == ""
+
+
+def test_syntax_error_does_not_import_tensorflow_or_trace():
+    result = run_cli(str(DATA / "syntax_error.py"), "--format", "json")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    document = json.loads(result.stdout)
+    assert document["files"][0]["status"] == "error"
+
+
+def test_bad_option_value_is_a_usage_error():
+    result = invoke(SEED001, "--fail-on", "sometimes")
+    assert result.exit_code == 2
+
+
+@pytest.mark.slow
+class TestOnSeed001:
+    def test_table_lists_every_merge_and_the_summary(self):
+        result = invoke(SEED001)
+        assert result.exit_code == 1
+        for text in ("no_zero_padding", "size_one_broadcasts", "mismatch", "SC101", "via build_model:14"):
+            assert text in result.output
+        assert result.output.strip().splitlines()[-1] == "Found 1 error in 1 file (1 model, 2 merges checked)"
+
+    def test_quiet_shows_findings_and_summary_only(self):
+        result = invoke(SEED001, "--quiet")
+        assert "size_one_broadcasts" not in result.output and "SC101" in result.output
+
+    def test_json_document_follows_the_design(self):
+        result = invoke(SEED001, "--format", "json")
+        document = json.loads(result.stdout)
+        assert set(document) == {"shapecheck", "files", "findings", "summary"}
+        (file,) = document["files"]
+        assert file["status"] == "findings" and file["error"] is None
+        (model,) = file["models"]
+        assert (model["name"], model["entry"], model["inputs"]) == ("seed001", "build_model", [[None, 56, 56, 64]])
+        assert [m["verdict"] for m in model["merges"]] == ["mismatch", "broadcast"]
+        (finding,) = document["findings"]
+        assert finding["code"] == "SC101" and finding["severity"] == "error"
+        assert finding["shapes"] == [[None, 56, 56, 256], [None, 56, 56, 64]]
+        assert (finding["line"], finding["layer"], finding["call_chain"]) == (14, "no_zero_padding", ["build_model:14"])
+        assert document["summary"] == {
+            "files": 1, "models": 1, "merges": 2, "errors": 1, "warnings": 0, "infos": 0, "unchecked": 0,
+        }
+
+    @pytest.mark.parametrize(
+        "options, code",
+        [((), 1), (("--fail-on", "never"), 0), (("--select", "SC102"), 0), (("--ignore", "SC101"), 0),
+         (("--fail-on", "error"), 1)],
+    )
+    def test_exit_codes(self, options, code):
+        assert invoke(SEED001, *options).exit_code == code
+
+    def test_no_colour_when_piped_or_with_no_color(self):
+        piped = run_cli(SEED001)
+        assert piped.returncode == 1 and "\x1b[" not in piped.stdout
+        forced = run_cli(SEED001, env={"FORCE_COLOR": "1"})
+        assert "\x1b[" in forced.stdout
+        refused = run_cli(SEED001, env={"FORCE_COLOR": "1", "NO_COLOR": "1"})
+        assert "\x1b[" not in refused.stdout
