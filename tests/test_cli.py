@@ -64,6 +64,7 @@ class TestOnSeed001:
         (model,) = file["models"]
         assert (model["name"], model["entry"], model["inputs"]) == ("seed001", "build_model", [[None, 56, 56, 64]])
         assert [m["verdict"] for m in model["merges"]] == ["mismatch", "broadcast"]
+        assert model["merges"][0]["recovered"].startswith("build went on with (None, 56, 56, 256)")
         (finding,) = document["findings"]
         assert finding["code"] == "SC101" and finding["severity"] == "error"
         assert finding["shapes"] == [[None, 56, 56, 256], [None, 56, 56, 64]]

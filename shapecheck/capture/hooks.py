@@ -186,7 +186,7 @@ class Instrumentation:
         depths = [_depth(t, self._depths) for t in tensors]
         preferred = depths.index(max(depths))
         guess = best_guess(spec, shapes, preferred)
-        note = f"shapes do not merge; building went on with {guess} (from input {preferred + 1}, the deepest branch)"
+        note = f"build went on with {guess}, from input {preferred + 1}, the deepest branch"
         with _forced_output(op, guess, tensors[preferred].dtype):
             outputs = original(op, *args, **kwargs)
         self._remember(outputs, Site(location, chain), note)

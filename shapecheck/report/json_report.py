@@ -39,6 +39,7 @@ def model_dict(graph: Graph) -> dict:
             "shapes": [list(s) for s in node.input_shapes],
             "verdict": verdict,
             "why": why,
+            "recovered": node.recovered,
         })
     return {
         "name": graph.name,

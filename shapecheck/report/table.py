@@ -78,6 +78,8 @@ def merge_table(graph: Graph) -> Table:
         table.add_column(column, overflow="fold")
     for owner, node in graph.merges():
         verdict, why = merge_verdict(owner, node)
+        if node.recovered:
+            why += f" ({node.recovered})"
         shapes = "\n".join(compact_shapes(node.input_shapes))
         table.add_row(
             escape(node.name), node.op, str(node.line or "-"), shapes,
