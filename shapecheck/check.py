@@ -12,7 +12,7 @@ from typing import Optional, Sequence
 from shapecheck.graph import Graph
 from shapecheck.load.discover import SAVED_SUFFIXES, Target, discover
 from shapecheck.load.errors import CheckError
-from shapecheck.rules import Finding, MergeSite, Rule, Severity, all_rules
+from shapecheck.rules import Finding, Rule, Severity, all_rules
 
 
 @dataclass
@@ -78,10 +78,8 @@ def selected_rules(select: Sequence[str], ignore: Sequence[str]) -> list[Rule]:
 def check_graphs(graphs: Sequence[Graph], path: str, rules: Sequence[Rule]) -> list[Finding]:
     findings = []
     for model in graphs:
-        for graph, node in model.merges():
-            site = MergeSite(model, graph, node, path)
-            for rule in rules:
-                findings.extend(rule.check(site))
+        for rule in rules:
+            findings.extend(rule.check_model(model, path))
     return sorted(findings, key=lambda f: f.sort_key)
 
 

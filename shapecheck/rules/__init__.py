@@ -1,9 +1,9 @@
 """The rule catalogue. Importing this package registers every rule."""
 
-from shapecheck.rules.base import REGISTRY, Finding, MergeSite, Rule, Severity
-from shapecheck.rules import mismatch  # noqa: F401  (registers SC101-SC103)
+from shapecheck.rules.base import REGISTRY, Finding, NodeSite, Rule, Severity
+from shapecheck.rules import accidents, mismatch  # noqa: F401  (registering imports)
 
-__all__ = ["REGISTRY", "Finding", "MergeSite", "Rule", "Severity", "all_rules"]
+__all__ = ["REGISTRY", "Finding", "NodeSite", "Rule", "Severity", "all_rules"]
 
 
 def all_rules() -> list[Rule]:

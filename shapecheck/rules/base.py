@@ -21,8 +21,8 @@ class Severity(enum.IntEnum):
 
 
 @dataclass(frozen=True)
-class MergeSite:
-    """What a rule sees: one merge node, the graph that owns it, the model it belongs to."""
+class NodeSite:
+    """What a rule sees: one node, the graph that owns it, the model it belongs to."""
 
     model: Graph
     graph: Graph
@@ -58,10 +58,15 @@ class Rule:
     name: str = ""
     severity: Severity = Severity.ERROR
 
-    def check(self, site: MergeSite) -> Iterator[Finding]:  # pragma: no cover - interface
+    def check(self, site: NodeSite) -> Iterator[Finding]:  # pragma: no cover - interface
         raise NotImplementedError
 
-    def finding(self, site: MergeSite, message: str) -> Finding:
+    def check_model(self, model: Graph, path: str) -> Iterator[Finding]:
+        """Run `check` on every merge; rules about other nodes override this instead."""
+        for graph, node in model.merges():
+            yield from self.check(NodeSite(model, graph, node, path))
+
+    def finding(self, site: NodeSite, message: str) -> Finding:
         node = site.node
         loc = node.location
         return Finding(

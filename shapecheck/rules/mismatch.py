@@ -6,7 +6,7 @@ from typing import Iterator
 
 from shapecheck.algebra.merge import AxisConflict, MergeOutcome, outcome
 from shapecheck.provenance import axis_origin, describe_origin, format_shape
-from shapecheck.rules.base import Finding, MergeSite, Rule, Severity, register
+from shapecheck.rules.base import Finding, NodeSite, Rule, Severity, register
 
 
 def is_channel_axis(axis: int, rank: int) -> bool:
@@ -22,7 +22,7 @@ def axis_word(axis: int, rank: int) -> str:
     return names[axis - 1] if names else f"axis {axis}"
 
 
-def branch_story(site: MergeSite, conflict: AxisConflict, rank: int) -> str:
+def branch_story(site: NodeSite, conflict: AxisConflict, rank: int) -> str:
     """'input 1: 256 channels set by Conv2D conv2d_5 (line 48); input 2: ...'"""
     parts = []
     word = axis_word(conflict.axis, rank)
@@ -37,12 +37,12 @@ def branch_story(site: MergeSite, conflict: AxisConflict, rank: int) -> str:
     return "; ".join(parts)
 
 
-def _conflicts(site: MergeSite) -> tuple[MergeOutcome, int]:
+def _conflicts(site: NodeSite) -> tuple[MergeOutcome, int]:
     shapes = site.node.input_shapes
     return outcome(site.node.merge, shapes), max(len(s) for s in shapes)
 
 
-def _axis_message(site: MergeSite, conflicts: list[AxisConflict], rank: int) -> str:
+def _axis_message(site: NodeSite, conflicts: list[AxisConflict], rank: int) -> str:
     """Every conflicting axis in words, and the story of the first one on each branch."""
     node = site.node
     shapes = " and ".join(format_shape(s) for s in node.input_shapes)
@@ -57,7 +57,7 @@ class _AxisRule(Rule):
     def wants(self, conflict: AxisConflict, rank: int) -> bool:  # pragma: no cover - interface
         raise NotImplementedError
 
-    def check(self, site: MergeSite) -> Iterator[Finding]:
+    def check(self, site: NodeSite) -> Iterator[Finding]:
         result, rank = _conflicts(site)
         if result.ok or (result.rank_mismatch and site.node.merge.kind != "dot"):
             return
@@ -133,7 +133,7 @@ class RankMismatch(Rule):
 
     code, name, severity = "SC103", "rank-mismatch", Severity.ERROR
 
-    def check(self, site: MergeSite) -> Iterator[Finding]:
+    def check(self, site: NodeSite) -> Iterator[Finding]:
         result, _ = _conflicts(site)
         if result.ok or not result.rank_mismatch or site.node.merge.kind == "dot":
             return
