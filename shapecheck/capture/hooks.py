@@ -21,6 +21,7 @@ from typing import Any, Optional
 
 import keras
 from keras.src.backend.common.keras_tensor import KerasTensor
+from keras.src.layers.core.lambda_layer import Lambda
 from keras.src.layers.layer import Layer
 from keras.src.layers.merging.base_merge import Merge
 from keras.src.layers.merging.concatenate import Concatenate
@@ -66,6 +67,7 @@ class Recorder:
     keep_alive: list = field(default_factory=list)  # nodes whose ids key the dicts above
     models: list[ModelRecord] = field(default_factory=list)
     skipped_calls: list[str] = field(default_factory=list)
+    closures: dict[int, tuple] = field(default_factory=dict)  # id(Node) -> (Lambda function, free vars then)
     callsites: CallSites = field(default_factory=CallSites)
 
 
@@ -204,6 +206,9 @@ class Instrumentation:
         self.rec.keep_alive.append(node)
         if note:
             self.rec.recovered[id(node)] = note
+        if isinstance(node.operation, Lambda):
+            function = node.operation.function
+            self.rec.closures[id(node)] = (function, closure_values(function))
 
     # -- models ---------------------------------------------------------------
     def _patch_model_init(self) -> None:
@@ -235,6 +240,21 @@ class Instrumentation:
             return keras.callbacks.History() if method == "fit" else None
 
         self._patch(owner, method, skipped)
+
+
+def closure_values(function) -> dict[str, str]:
+    """repr of the simple values a function closes over, by variable name."""
+    cells = getattr(function, "__closure__", None) or ()
+    names = getattr(getattr(function, "__code__", None), "co_freevars", ())
+    values = {}
+    for name, cell in zip(names, cells):
+        try:
+            value = cell.cell_contents
+        except ValueError:  # an empty cell
+            continue
+        if isinstance(value, (bool, int, float, str, tuple, type(None))):
+            values[name] = repr(value)
+    return values
 
 
 def _any_symbolic(args: tuple, kwargs: dict) -> bool:

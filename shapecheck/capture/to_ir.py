@@ -14,7 +14,7 @@ from keras.src.layers.layer import Layer
 from keras.src.models.functional import Functional
 from keras.src.models.sequential import Sequential
 
-from shapecheck.capture.hooks import Recorder, merge_spec
+from shapecheck.capture.hooks import Recorder, closure_values, merge_spec
 from shapecheck.graph import Edge, Graph, Node
 
 CONFIG_ATTRIBUTES = (
@@ -106,6 +106,9 @@ def graph_from_tensors(
             merge=merge_spec(op) if len(knode.input_tensors) >= 2 else None,
             recovered=recorder.recovered.get(id(knode)),
         )
+        late = _late_bound(recorder.closures.get(id(knode)))
+        if late:
+            node.config["late_bound"] = late
         if kind == "model":
             nested.add(id(op))
             inner = op._functional if isinstance(op, Sequential) else op
@@ -116,6 +119,15 @@ def graph_from_tensors(
         graph.nodes.append(node)
     graph.outputs = [Edge(ids[id(_producer(t))], t._keras_history.tensor_index) for t in out_tensors]
     return graph
+
+
+def _late_bound(closure) -> list[list[str]]:
+    """[[name, value when the layer was built, value now]] for each captured variable that changed."""
+    if closure is None:
+        return []
+    function, then = closure
+    now = closure_values(function)
+    return [[name, then[name], now[name]] for name in sorted(then) if name in now and now[name] != then[name]]
 
 
 def duplicate_layer_names(outputs: Any, recorder: Recorder) -> list[tuple[str, list]]:
