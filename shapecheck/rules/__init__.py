@@ -1,7 +1,7 @@
 """The rule catalogue. Importing this package registers every rule."""
 
 from shapecheck.rules.base import REGISTRY, Finding, NodeSite, Rule, Severity
-from shapecheck.rules import accidents, lambdas, mismatch  # noqa: F401  (registering imports)
+from shapecheck.rules import accidents, inputs, lambdas, mismatch  # noqa: F401  (registering imports)
 
 __all__ = ["REGISTRY", "Finding", "NodeSite", "Rule", "Severity", "all_rules"]
 
