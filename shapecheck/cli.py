@@ -54,6 +54,9 @@ def check(
     entry: Optional[List[str]] = typer.Option(None, "--entry", help="Builder function to call (repeatable)."),
     timeout: float = typer.Option(120.0, "--timeout", help="Seconds a module may run before it is stopped."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only findings and the summary."),
+    explain: Optional[List[str]] = typer.Option(
+        None, "--explain", help="Print both branches of the merge with this layer name, layer by layer."
+    ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks and TensorFlow's logs."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
@@ -74,7 +77,7 @@ def check(
     elif run.models or not run.errors:
         from shapecheck.report import table
 
-        table.render(run, table.make_console(), quiet=quiet)
+        table.render(run, table.make_console(), quiet=quiet, explain=_codes(explain))
     if run.errors:
         raise typer.Exit(EXIT_UNCHECKED)
     if not run.models:

@@ -1,14 +1,16 @@
-"""A verdict and a one-line "why" for every merge node (the table's last columns)."""
+"""A verdict and a one-line "why" for every merge node, and the full story of one merge."""
 
 from __future__ import annotations
 
+from typing import Optional
+
 from shapecheck.algebra.merge import outcome
 from shapecheck.graph import Graph, Node
-from shapecheck.provenance import format_shape
+from shapecheck.provenance import axis_origin, changes_shape, describe_origin, format_shape, split_branches
 from shapecheck.rules.mismatch import axis_word
 
 
-def merge_verdict(graph: Graph, node: Node) -> tuple[str, str]:
+def merge_verdict(graph: Graph, node: Node, path: Optional[str] = None) -> tuple[str, str]:
     """("ok" | "broadcast" | "mismatch", why)."""
     shapes = node.input_shapes
     result = outcome(node.merge, shapes)
@@ -35,4 +37,69 @@ def merge_verdict(graph: Graph, node: Node) -> tuple[str, str]:
             for i, a, missing in stretched
         ]
         return "broadcast", "agree only by broadcasting: " + "; ".join(words)
-    return "ok", f"equal shapes {format_shape(shapes[0])}"
+    return "ok", shortcut_why(graph, node, path) or f"equal shapes {format_shape(shapes[0])}"
+
+
+def shortcut_why(graph: Graph, node: Node, path: Optional[str] = None) -> Optional[str]:
+    """For a two-input elementwise merge: is the shorter branch an identity or a projection,
+    and which layers set the channels on each side?"""
+    if len(node.inputs) != 2 or len(node.input_shapes[0]) < 2:
+        return None
+    branches = split_branches(graph, node)
+    if branches.common is None:
+        return None
+    short = 0 if len(branches.members[0]) < len(branches.members[1]) else 1
+    main = 1 - short
+    channel = len(node.input_shapes[short]) - 1
+    size = node.input_shapes[short][channel]
+    short_origin = axis_origin(graph, node.inputs[short], channel)
+    main_origin = axis_origin(graph, node.inputs[main], channel)
+    main_text = f"main branch (input {main + 1}): {describe_origin(main_origin, path)}"
+    changing = [graph.nodes[i] for i in branches.members[short] if changes_shape(graph.nodes[i])]
+    if changing:
+        return (
+            f"projection shortcut (input {short + 1}): {size} channels set by "
+            f"{describe_origin(short_origin, path)}; {main_text}"
+        )
+    return (
+        f"identity shortcut (input {short + 1}): {size} channels set by {describe_origin(short_origin, path)}"
+        f"{_earlier_call(short_origin, node)}; {main_text}"
+    )
+
+
+def _earlier_call(origin: Node, merge: Node) -> str:
+    """' in an earlier block() call (conv_shortcut=True)': the call that set the shortcut's
+    shape, with the arguments that differ from this merge's call."""
+    if not merge.chain or not origin.chain:
+        return ""
+    here = merge.chain[-1]
+    there = next((f for f in reversed(origin.chain) if f.function == here.function), None)
+    if there is None:
+        return f" in {origin.chain[-1].function}()" if origin.chain[-1].function != "<module>" else ""
+    mine = dict(here.args)
+    differing = [f"{k}={v}" for k, v in there.args if mine.get(k) != v]
+    return f" in an earlier {here.function}() call" + (f" ({', '.join(differing)})" if differing else "")
+
+
+def explain_merge(graph: Graph, node: Node, path: Optional[str] = None) -> list[str]:
+    """Both branches of a merge from their common ancestor, layer by layer with shapes."""
+    verdict, why = merge_verdict(graph, node, path)
+    lines = [f"{node.op} '{node.name}' (line {node.line or '?'}): {verdict}: {why}"]
+    branches = split_branches(graph, node)
+    if branches.common is not None:
+        common = graph.nodes[branches.common]
+        lines.append(
+            f"  the inputs share {describe_origin(common, path)} -> {format_shape(common.output_shapes[0])}"
+        )
+    for i, members in enumerate(branches.members):
+        lines.append(f"  input {i + 1}: {len(members)} layer{'s' if len(members) != 1 else ''} after that")
+        for node_id in members:
+            member = graph.nodes[node_id]
+            before = format_shape(member.input_shapes[0]) if member.input_shapes else "-"
+            mark = "*" if changes_shape(member) else " "
+            lines.append(
+                f"   {mark} {member.name:<28} {member.op:<22} line {member.line or '?':<5} "
+                f"{before} -> {format_shape(member.output_shapes[0])}"
+            )
+    lines.append("  (* changes the shape)")
+    return lines

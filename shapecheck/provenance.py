@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import heapq
 import os
+from dataclasses import dataclass
+from typing import Optional
 
 from shapecheck.graph import Edge, Graph, Node, Shape
 
@@ -62,3 +65,42 @@ def display_path(path: str, checked_path: str) -> str:
 def format_shape(shape: Shape) -> str:
     """(None, 56, 56, 256) -> '(None, 56, 56, 256)'."""
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+@dataclass
+class Branches:
+    """The two inputs of a merge traced back to the nearest tensor they share."""
+
+    common: Optional[int]  # node id of the nearest common ancestor (None: separate inputs)
+    members: list[list[int]]  # per input: node ids on that branch after the common ancestor, in order
+
+
+def split_branches(graph: Graph, node: Node) -> Branches:
+    """Walk back from every input at once, latest node first (ids are topological), so the
+    first node reached from every input is the nearest common ancestor."""
+    reach: dict[int, int] = {}  # node id -> bit set of the inputs that reach it
+    heap: list[int] = []
+    everyone = (1 << len(node.inputs)) - 1
+    for i, edge in enumerate(node.inputs):
+        if edge.source not in reach:
+            heapq.heappush(heap, -edge.source)
+        reach[edge.source] = reach.get(edge.source, 0) | (1 << i)
+    members: list[list[int]] = [[] for _ in node.inputs]
+    while heap:
+        current = -heapq.heappop(heap)
+        mask = reach[current]
+        if mask == everyone:
+            return Branches(current, [sorted(m) for m in members])
+        for i in range(len(node.inputs)):
+            if mask & (1 << i):
+                members[i].append(current)
+        for edge in graph.nodes[current].inputs:
+            if edge.source not in reach:
+                heapq.heappush(heap, -edge.source)
+                reach[edge.source] = 0
+            reach[edge.source] |= mask
+    return Branches(None, [sorted(m) for m in members])
+
+
+def changes_shape(node: Node) -> bool:
+    return not node.input_shapes or node.output_shapes[0] != node.input_shapes[0]

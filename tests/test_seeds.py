@@ -13,9 +13,37 @@ def test_seed_resnext_builds_and_every_add_matches(checked):
     run = checked(str(FIXTURES / "resnext50_seed.py"))
     (model,) = run.models
     adds = [node for _, node in model.merges() if node.op == "Add"]
-    assert len(adds) == 16 and run.findings == []
+    assert len(adds) == 16 and [f.code for f in run.findings] == ["SC203"]
     assert model.layer_count() > 1100  # 512 grouped-conv Lambdas and their convs
     assert all(node.input_shapes[0] == node.input_shapes[1] for node in adds)
+
+
+def test_seed_resnext_explains_why_every_shortcut_matches(checked):
+    from shapecheck.explain import merge_verdict
+
+    run = checked(str(FIXTURES / "resnext50_seed.py"))
+    (model,) = run.models
+    whys = [merge_verdict(g, n, "x.py")[1] for g, n in model.merges() if n.op == "Add"]
+    kinds = [why.split(" shortcut")[0] for why in whys]
+    # each stack() opens with a projection block, then identity blocks: 3, 4, 6, 3
+    assert kinds == (["projection"] + ["identity"] * 2 + ["projection"] + ["identity"] * 3
+                     + ["projection"] + ["identity"] * 5 + ["projection"] + ["identity"] * 2)
+    assert whys[1].startswith("identity shortcut (input 2): 256 channels set by Conv2D")
+    assert "in an earlier block() call (conv_shortcut=True)" in whys[1]  # the projection block before it
+    assert "in an earlier block() call (strides=2, conv_shortcut=True)" in whys[4]
+    assert whys[0].startswith("projection shortcut (input 2): 256 channels set by Conv2D")
+
+
+def test_explain_prints_both_branches_from_their_common_tensor(checked):
+    from shapecheck.explain import explain_merge
+
+    run = checked(str(FIXTURES / "resnext50_seed.py"))
+    (model,) = run.models
+    graph, add = next((g, n) for g, n in model.merges() if n.name == "add_1")
+    lines = explain_merge(graph, add, "x.py")
+    assert lines[1].startswith("  the inputs share ReLU")
+    assert "  input 2: 0 layers after that" in lines  # the identity shortcut is the shared tensor itself
+    assert sum(1 for line in lines if "Lambda" in line) == 32
 
 
 def test_seed_000_all_four_channel_mismatches_in_one_run(checked):

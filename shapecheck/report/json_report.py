@@ -28,10 +28,10 @@ def finding_dict(f: Finding) -> dict:
     }
 
 
-def model_dict(graph: Graph) -> dict:
+def model_dict(graph: Graph, path: str) -> dict:
     merges = []
     for owner, node in graph.merges():
-        verdict, why = merge_verdict(owner, node)
+        verdict, why = merge_verdict(owner, node, path)
         merges.append({
             "layer": node.name,
             "op": node.op,
@@ -58,7 +58,7 @@ def file_dict(file: FileReport) -> dict:
         "error": file.error,
         "notes": file.notes,
         "skipped": file.skipped,
-        "models": [model_dict(g) for g in file.models],
+        "models": [model_dict(g, file.path) for g in file.models],
     }
 
 

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from shapecheck.check import FileReport, RunReport
-from shapecheck.explain import merge_verdict
+from shapecheck.explain import explain_merge, merge_verdict
 from shapecheck.graph import Graph
 from shapecheck.provenance import format_shape
 from shapecheck.rules import Finding, Severity
@@ -69,7 +69,7 @@ def compact_shapes(shapes) -> list[str]:
     return lines
 
 
-def merge_table(graph: Graph) -> Table:
+def merge_table(graph: Graph, path: str) -> Table:
     title = f"model {graph.name}"
     if graph.entry:
         title += f"  (from {graph.entry}, {graph.layer_count()} layers, inputs {', '.join(format_shape(s) for s in graph.input_shapes)})"
@@ -77,7 +77,7 @@ def merge_table(graph: Graph) -> Table:
     for column in ("layer", "op", "line", "input shapes", "verdict", "why"):
         table.add_column(column, overflow="fold")
     for owner, node in graph.merges():
-        verdict, why = merge_verdict(owner, node)
+        verdict, why = merge_verdict(owner, node, path)
         if node.recovered:
             why += f" ({node.recovered})"
         shapes = "\n".join(compact_shapes(node.input_shapes))
@@ -105,7 +105,7 @@ def print_file(console: Console, file: FileReport, quiet: bool) -> None:
         for graph in file.models:
             if graph.partial:
                 console.print(Text(f"{file.path}: {graph.partial}", style="yellow"))
-            console.print(merge_table(graph))
+            console.print(merge_table(graph, file.path))
     for finding in file.findings:
         console.print(finding_text(finding))
     if not quiet:
@@ -115,9 +115,21 @@ def print_file(console: Console, file: FileReport, quiet: bool) -> None:
             console.print(Text(f"{file.path}: skipped: {skipped}", style="dim"))
 
 
-def render(run: RunReport, console: Console, quiet: bool = False) -> None:
+def print_explanations(console: Console, run: RunReport, names: list[str]) -> None:
+    """--explain NAME: the full story of each merge called NAME (or ending in /NAME)."""
+    for file in run.files:
+        for model in file.models:
+            for graph, node in model.merges():
+                if node.name in names or node.name.rsplit("/", 1)[-1] in names:
+                    console.print(Text("\n".join(explain_merge(graph, node, file.path))))
+                    console.print()
+
+
+def render(run: RunReport, console: Console, quiet: bool = False, explain: list[str] = ()) -> None:
     for file in run.files:
         if not quiet and file.models:
             console.rule(Text(file.path, style="bold"), align="left")
         print_file(console, file, quiet)
+    if explain:
+        print_explanations(console, run, list(explain))
     console.print(Text(summary_line(run), style="bold"))
