@@ -88,10 +88,49 @@ def check(
     raise typer.Exit(EXIT_FINDINGS if failing else EXIT_OK)
 
 
+rules_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+
+
+@rules_app.command("rules")
+def list_rules() -> None:
+    """List the rule catalogue."""
+    from shapecheck.rules import all_rules
+    from shapecheck.rules.docs import rule_doc
+
+    for rule in all_rules():
+        typer.echo(f"{rule.code}  {rule.name:<26} {rule.severity.label:<8} {rule_doc(rule).summary}")
+
+
+@rules_app.command("rule")
+def show_rule(code: str = typer.Argument(..., help="A rule code, e.g. SC203.")) -> None:
+    """Explain one rule: what it finds, why it is bad, an example and the fix."""
+    from shapecheck.rules import REGISTRY
+    from shapecheck.rules.docs import render_rule
+
+    rule = REGISTRY.get(code.strip().upper())
+    if rule is None:
+        typer.echo(f"shapecheck: error: no rule {code!r}; `shapecheck rules` lists them", err=True)
+        raise typer.Exit(EXIT_UNCHECKED)
+    typer.echo(render_rule(rule))
+
+
+SUBCOMMANDS = {"rules", "rule"}
+
+
+def _route() -> None:
+    """`shapecheck rules` and `shapecheck rule CODE` are subcommands; anything else is a check.
+    (A file literally named `rules` in the current folder is still checked.)"""
+    args = sys.argv[1:]
+    if args and args[0] in SUBCOMMANDS and not os.path.exists(args[0]):
+        rules_app(args=args, prog_name="shapecheck")
+    else:
+        app()
+
+
 def main() -> None:
     """Console entry: whatever escapes is exit 2 with one line, never a findings exit."""
     try:
-        app()
+        _route()
     except SystemExit:
         raise
     except KeyboardInterrupt:
