@@ -47,9 +47,10 @@ class TestOnSeed001:
     def test_table_lists_every_merge_and_the_summary(self):
         result = invoke(SEED001)
         assert result.exit_code == 1
-        for text in ("no_zero_padding", "size_one_broadcasts", "mismatch", "SC101", "via build_model:14"):
+        for text in ("no_zero_padding", "size_one_broadcasts", "mismatch", "SC101", "via build_model:15"):
             assert text in result.output
-        assert result.output.strip().splitlines()[-1] == "Found 1 error in 1 file (1 model, 2 merges checked)"
+        last = result.output.strip().splitlines()[-1]
+        assert last == "Found 1 error and 1 warning in 1 file (1 model, 3 merges checked)"
 
     def test_quiet_shows_findings_and_summary_only(self):
         result = invoke(SEED001, "--quiet")
@@ -63,20 +64,21 @@ class TestOnSeed001:
         assert file["status"] == "findings" and file["error"] is None
         (model,) = file["models"]
         assert (model["name"], model["entry"], model["inputs"]) == ("seed001", "build_model", [[None, 56, 56, 64]])
-        assert [m["verdict"] for m in model["merges"]] == ["mismatch", "broadcast"]
+        assert [m["verdict"] for m in model["merges"]] == ["mismatch", "broadcast", "broadcast"]
         assert model["merges"][0]["recovered"].startswith("build went on with (None, 56, 56, 256)")
-        (finding,) = document["findings"]
+        finding, warning = document["findings"]
+        assert (warning["code"], warning["severity"], warning["layer"]) == ("SC201", "warning", "size_one_adds")
         assert finding["code"] == "SC101" and finding["severity"] == "error"
         assert finding["shapes"] == [[None, 56, 56, 256], [None, 56, 56, 64]]
-        assert (finding["line"], finding["layer"], finding["call_chain"]) == (14, "no_zero_padding", ["build_model:14"])
+        assert (finding["line"], finding["layer"], finding["call_chain"]) == (15, "no_zero_padding", ["build_model:15"])
         assert document["summary"] == {
-            "files": 1, "models": 1, "merges": 2, "errors": 1, "warnings": 0, "infos": 0, "unchecked": 0,
+            "files": 1, "models": 1, "merges": 3, "errors": 1, "warnings": 1, "infos": 0, "unchecked": 0,
         }
 
     @pytest.mark.parametrize(
         "options, code",
-        [((), 1), (("--fail-on", "never"), 0), (("--select", "SC102"), 0), (("--ignore", "SC101"), 0),
-         (("--fail-on", "error"), 1)],
+        [((), 1), (("--fail-on", "never"), 0), (("--select", "SC102"), 0), (("--ignore", "SC101"), 1),
+         (("--ignore", "SC101", "--fail-on", "error"), 0), (("--ignore", "SC1,SC2"), 0), (("--fail-on", "error"), 1)],
     )
     def test_exit_codes(self, options, code):
         assert invoke(SEED001, *options).exit_code == code

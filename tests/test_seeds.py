@@ -69,9 +69,10 @@ def test_seed_000_all_four_channel_mismatches_in_one_run(checked):
 
 def test_seed_001_add_does_not_zero_pad(checked):
     run = checked(str(FIXTURES / "add_does_not_pad.py"))
-    (finding,) = run.findings
+    finding, broadcast = run.findings
     assert finding.code == "SC101" and finding.layer == "no_zero_padding"
     assert "channels 256 vs 64" in finding.message
+    assert (broadcast.code, broadcast.layer) == ("SC201", "size_one_adds")  # only size 1 stretches
 
 
 def test_seed_003_every_add_is_a_spatial_mismatch_and_the_duplicate_name_is_reported(checked):
