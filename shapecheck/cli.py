@@ -1,4 +1,4 @@
-"""The command line: options, output and exit codes; the work is in check.py.
+"""The command line: options, output and exit codes; the work is in runner.py.
 
 Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 something
 could not be checked (or shapecheck itself failed), always with a one-line message.
@@ -6,6 +6,7 @@ could not be checked (or shapecheck itself failed), always with a one-line messa
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import traceback
@@ -22,6 +23,9 @@ EXIT_OK, EXIT_FINDINGS, EXIT_UNCHECKED = 0, 1, 2
 class OutputFormat(str, Enum):
     table = "table"
     json = "json"
+    concise = "concise"
+    sarif = "sarif"
+    github = "github"
 
 
 class FailOn(str, Enum):
@@ -34,6 +38,20 @@ class FailOn(str, Enum):
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
 
+def interruptible(command):
+    """Ctrl-C inside a command is exit 2 with one line (click would make it 130 or 1)."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except KeyboardInterrupt:
+            typer.echo("shapecheck: interrupted", err=True)
+            raise typer.Exit(EXIT_UNCHECKED) from None
+
+    return run
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"shapecheck {__version__}")
@@ -44,15 +62,86 @@ def _codes(values: Optional[List[str]]) -> list[str]:
     return [code.strip() for value in values or [] for code in value.split(",") if code.strip()]
 
 
+def _fail(message: str) -> None:
+    typer.echo(f"shapecheck: error: {message}", err=True)
+    raise typer.Exit(EXIT_UNCHECKED)
+
+
+def _options(paths, select, ignore, entry, timeout, sizes, config_file, warn_unused_ignores, jobs):
+    """CLI options over [tool.shapecheck] over defaults."""
+    from shapecheck import config as configuration
+    from shapecheck.runner import Options
+    from shapecheck.load.errors import CheckError
+    from shapecheck.sweep import SizeRange
+
+    try:
+        config = configuration.find(paths, config_file)
+        size_range = SizeRange.parse(sizes or config.sizes or "1:1024")
+    except (CheckError, ValueError) as exc:
+        _fail(str(exc))
+    if jobs < 1:
+        _fail(f"-j {jobs}: need at least one worker")
+    options = Options(
+        select=_codes(select) or config.select,
+        ignore=_codes(ignore) + config.ignore,
+        entries=_codes(entry),
+        timeout=timeout or config.timeout or 120.0,
+        sizes=size_range,
+        config=config,
+        warn_unused_ignores=warn_unused_ignores,
+        jobs=jobs,
+    )
+    return options, config
+
+
+def _render(run, output_format: OutputFormat, explain: list[str], quiet: bool) -> str:
+    """A machine format as text; the table is printed, not returned."""
+    if output_format is OutputFormat.json:
+        from shapecheck.report import json_report
+
+        return json_report.render(run)
+    if output_format is OutputFormat.sarif:
+        from shapecheck.report import sarif
+
+        return sarif.render(run)
+    if output_format is OutputFormat.github:
+        from shapecheck.report import github
+
+        return github.render(run)
+    from shapecheck.report import concise
+
+    return concise.render(run)
+
+
+def _print_table(run, quiet: bool, explain: list[str], file=None) -> None:
+    from shapecheck.report import table
+
+    table.render(run, table.make_console(file=file), quiet=quiet, explain=explain)
+
+
+def _notes_to_stderr(run) -> None:
+    for file in run.files:
+        for note in file.notes + [f"skipped: {s}" for s in file.skipped]:
+            typer.echo(f"{file.path}: note: {note}", err=True)
+
+
 @app.command()
+@interruptible
 def check(
-    paths: List[str] = typer.Argument(..., help="Builder modules (.py) or folders to search."),
+    paths: List[str] = typer.Argument(..., help="Builder modules (.py), saved models (.keras, .h5, .json) or folders."),
     output_format: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Report format."),
-    fail_on: FailOn = typer.Option(FailOn.warning, "--fail-on", help="Lowest severity that makes the exit code 1."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the report to FILE; the table still goes to the terminal."),
+    fail_on: Optional[FailOn] = typer.Option(None, "--fail-on", help="Lowest severity that makes the exit code 1 [default: warning]."),
+    exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when there are findings (2 still means unchecked)."),
     select: Optional[List[str]] = typer.Option(None, "--select", help="Only these rule codes or prefixes (SC1, SC101)."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Skip these rule codes or prefixes."),
     entry: Optional[List[str]] = typer.Option(None, "--entry", help="Builder function to call (repeatable)."),
-    timeout: float = typer.Option(120.0, "--timeout", help="Seconds a module may run before it is stopped."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds a module may run before it is stopped [default: 120]."),
+    sizes: Optional[str] = typer.Option(None, "--sizes", help="Input sizes the size sweep tries for H and W, LOW:HIGH [default: 1:1024]."),
+    config_file: Optional[str] = typer.Option(None, "--config", help="A pyproject.toml to read [tool.shapecheck] from."),
+    baseline: Optional[str] = typer.Option(None, "--baseline", help="Report only findings not in this baseline (shapecheck snapshot)."),
+    warn_unused_ignores: bool = typer.Option(False, "--warn-unused-ignores", help="Report '# shapecheck: ignore' comments that match nothing (SC001)."),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="Check files in N worker processes."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only findings and the summary."),
     explain: Optional[List[str]] = typer.Option(
         None, "--explain", help="Print both branches of the merge with this layer name, layer by layer."
@@ -63,29 +152,87 @@ def check(
     """Find merge-layer shape mismatches in Keras models before anyone trains them."""
     if debug:
         os.environ["SHAPECHECK_DEBUG"] = "1"
-    from shapecheck.check import Options, check_paths
+    from shapecheck.runner import check_paths
     from shapecheck.rules import Severity
 
-    options = Options(select=_codes(select), ignore=_codes(ignore), entries=_codes(entry), timeout=timeout)
+    options, config = _options(paths, select, ignore, entry, timeout, sizes, config_file, warn_unused_ignores, jobs)
+    run = check_paths(paths, options)
+    if baseline:
+        from shapecheck import baseline as baselines
+        from shapecheck.load.errors import CheckError
+
+        try:
+            known = baselines.read(baseline)
+        except CheckError as exc:
+            _fail(str(exc))
+        for file in run.files:
+            file.findings = baselines.new_findings(file.findings, known)
+    for error in run.errors:
+        typer.echo(f"shapecheck: error: {error}", err=True)
+    explained = _codes(explain)
+    machine = output_format is not OutputFormat.table
+    if output:
+        text = _render(run, output_format, explained, quiet) if machine else None
+        try:
+            with open(output, "w", encoding="utf-8") as handle:
+                if text is None:
+                    _print_table(run, quiet, explained, file=handle)
+                else:
+                    handle.write(text + "\n")
+        except OSError as exc:
+            _fail(f"--output {output}: {exc.strerror}")
+        if run.models or not run.errors:
+            _print_table(run, quiet, explained)
+    elif machine:
+        text = _render(run, output_format, explained, quiet)
+        if text:
+            sys.stdout.write(text + "\n")
+        if output_format is not OutputFormat.json:
+            _notes_to_stderr(run)
+    elif run.models or not run.errors:
+        _print_table(run, quiet, explained)
+    if run.errors:
+        raise typer.Exit(EXIT_UNCHECKED)
+    if not run.models and not run.all_skipped:
+        typer.echo("shapecheck: error: no Keras model was built by " + ", ".join(paths), err=True)
+        raise typer.Exit(EXIT_UNCHECKED)
+    level = (fail_on.value if fail_on else None) or config.fail_on or "warning"
+    threshold = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}.get(level)
+    failing = threshold is not None and any(f.severity >= threshold for f in run.findings)
+    raise typer.Exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_OK)
+
+
+snapshot_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+
+
+@snapshot_app.command("snapshot")
+@interruptible
+def snapshot(
+    paths: List[str] = typer.Argument(..., help="What to check, as for `shapecheck PATH...`."),
+    baseline: str = typer.Option("shapecheck-baseline.json", "--baseline", help="The baseline file to write."),
+    select: Optional[List[str]] = typer.Option(None, "--select", help="Only these rule codes or prefixes."),
+    ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Skip these rule codes or prefixes."),
+    entry: Optional[List[str]] = typer.Option(None, "--entry", help="Builder function to call (repeatable)."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds a module may run."),
+    sizes: Optional[str] = typer.Option(None, "--sizes", help="Size sweep range, LOW:HIGH."),
+    config_file: Optional[str] = typer.Option(None, "--config", help="A pyproject.toml to read."),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="Worker processes."),
+) -> None:
+    """Record today's findings, so that `--baseline FILE` fails only on new ones."""
+    from shapecheck import baseline as baselines
+    from shapecheck.runner import check_paths
+
+    options, _ = _options(paths, select, ignore, entry, timeout, sizes, config_file, False, jobs)
     run = check_paths(paths, options)
     for error in run.errors:
         typer.echo(f"shapecheck: error: {error}", err=True)
-    if output_format is OutputFormat.json:
-        from shapecheck.report import json_report
-
-        sys.stdout.write(json_report.render(run) + "\n")
-    elif run.models or not run.errors:
-        from shapecheck.report import table
-
-        table.render(run, table.make_console(), quiet=quiet, explain=_codes(explain))
     if run.errors:
-        raise typer.Exit(EXIT_UNCHECKED)
-    if not run.models:
-        typer.echo("shapecheck: error: no Keras model was built by " + ", ".join(paths), err=True)
-        raise typer.Exit(EXIT_UNCHECKED)
-    threshold = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}.get(fail_on.value)
-    failing = threshold is not None and any(f.severity >= threshold for f in run.findings)
-    raise typer.Exit(EXIT_FINDINGS if failing else EXIT_OK)
+        _fail("nothing written: fix the files that could not be checked first")
+    try:
+        baselines.write(run.findings, baseline)
+    except OSError as exc:
+        _fail(f"--baseline {baseline}: {exc.strerror}")
+    typer.echo(f"wrote {len(run.findings)} finding{'s' if len(run.findings) != 1 else ''} to {baseline}")
 
 
 rules_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
@@ -114,15 +261,19 @@ def show_rule(code: str = typer.Argument(..., help="A rule code, e.g. SC203.")) 
     typer.echo(render_rule(rule))
 
 
-SUBCOMMANDS = {"rules", "rule"}
+SUBCOMMANDS = {"rules", "rule", "snapshot"}
 
 
 def _route() -> None:
-    """`shapecheck rules` and `shapecheck rule CODE` are subcommands; anything else is a check.
-    (A file literally named `rules` in the current folder is still checked.)"""
+    """`shapecheck rules`, `shapecheck rule CODE` and `shapecheck snapshot PATH...` are
+    subcommands; anything else is a check. (A file literally named `rules` in the current
+    folder is still checked.)"""
     args = sys.argv[1:]
     if args and args[0] in SUBCOMMANDS and not os.path.exists(args[0]):
-        rules_app(args=args, prog_name="shapecheck")
+        if args[0] == "snapshot":  # a one-command app: typer takes its arguments directly
+            snapshot_app(args=args[1:], prog_name="shapecheck snapshot")
+        else:
+            rules_app(args=args, prog_name="shapecheck")
     else:
         app()
 

@@ -76,6 +76,8 @@ def _earlier_call(origin: Node, merge: Node) -> str:
     there = next((f for f in reversed(origin.chain) if f.function == here.function), None)
     if there is None:
         return f" in {origin.chain[-1].function}()" if origin.chain[-1].function != "<module>" else ""
+    if there.call == here.call:
+        return ""  # set in this same call
     mine = dict(here.args)
     differing = [f"{k}={v}" for k, v in there.args if mine.get(k) != v]
     return f" in an earlier {here.function}() call" + (f" ({', '.join(differing)})" if differing else "")

@@ -8,7 +8,7 @@ reader, another framework) can feed the same rules.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Optional, Tuple
+from typing import Callable, Iterator, Optional, Tuple
 
 Dim = Optional[int]
 Shape = Tuple[Dim, ...]
@@ -30,6 +30,7 @@ class ChainFrame:
     function: str
     line: int
     args: Tuple[Tuple[str, str], ...] = ()  # (name, repr) of simple-valued arguments
+    call: int = field(default=0, compare=False)  # which activation of the function (0: unknown)
 
     def short(self) -> str:
         return f"{self.function}:{self.line}"
@@ -76,6 +77,9 @@ class Node:
     merge: Optional[MergeSpec] = None
     recovered: Optional[str] = None  # set when capture substituted a best-guess output shape
     subgraph: Optional["Graph"] = None  # for a model used as a layer
+    # concrete input shapes -> output shape, from the front end, for layers the shape
+    # algebra has no arithmetic for (None: the size sweep stops on that path)
+    shape_function: Optional[Callable[[list], tuple]] = field(default=None, repr=False, compare=False)
 
     @property
     def is_merge(self) -> bool:
@@ -97,6 +101,7 @@ class Graph:
     entry: Optional[str] = None  # how the model was obtained: "module", a builder name, ...
     location: Optional[Location] = None  # where the Model(...) call was
     partial: Optional[str] = None  # why the graph was walked from tensors, not a finished model
+    source: object = field(default=None, repr=False, compare=False)  # the front end's model object, if any
 
     def node(self, node_id: int) -> Node:
         return self.nodes[node_id]

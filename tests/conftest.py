@@ -20,7 +20,7 @@ os.environ.setdefault("COLUMNS", "160")
 @pytest.fixture(scope="session")
 def checked():
     """check(path, **options) -> RunReport, cached: every fixture is built once per session."""
-    from shapecheck.check import Options, check_paths
+    from shapecheck.runner import Options, check_paths
 
     cache = {}
 

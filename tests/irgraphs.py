@@ -11,7 +11,7 @@ class GraphBuilder:
     def __init__(self, name: str = "m") -> None:
         self.graph = Graph(name=name)
 
-    def add(self, op, shape, inputs=(), line=None, merge=None, kind="layer", name=None) -> Edge:
+    def add(self, op, shape, inputs=(), line=None, merge=None, kind="layer", name=None, config=None) -> Edge:
         node_id = len(self.graph.nodes)
         edges = list(inputs)
         node = Node(
@@ -24,6 +24,7 @@ class GraphBuilder:
             output_shapes=[tuple(shape)],
             location=Location(PATH, line, 5) if line else None,
             merge=merge,
+            config=dict(config or {}),
         )
         self.graph.nodes.append(node)
         if kind == "input":

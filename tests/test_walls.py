@@ -7,7 +7,9 @@ import sys
 def test_rules_and_reports_do_not_import_keras():
     code = (
         "import sys, shapecheck.rules, shapecheck.report.json_report, shapecheck.report.table, "
-        "shapecheck.check, shapecheck.explain, shapecheck.graph, shapecheck.cli\n"
+        "shapecheck.runner, shapecheck.explain, shapecheck.graph, shapecheck.cli, shapecheck.sweep, "
+        "shapecheck.algebra.layers, shapecheck.algebra.evaluate, shapecheck.algebra.constraints, "
+        "shapecheck.load.saved, shapecheck.load.config_graph\n"
         "leaked = sorted(m for m in ('keras', 'tensorflow') if m in sys.modules)\n"
         "assert not leaked, leaked\n"
     )

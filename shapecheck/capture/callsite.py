@@ -41,6 +41,9 @@ class CallSites:
         self._user_files: dict[str, bool] = {}
         self.seen_codes: set[CodeType] = set()  # user functions seen on the stack of a layer call
         self.boundary: Optional[FrameType] = None  # the loader's frame: the chain stops there
+        # id(frame) -> (frame, serial): tells one call of a function from the next. The frames
+        # are held for the capture's lifetime so that their ids cannot be reused meanwhile.
+        self._calls: dict[int, tuple[FrameType, int]] = {}
 
     def is_user_file(self, filename: str) -> bool:
         known = self._user_files.get(filename)
@@ -63,14 +66,20 @@ class CallSites:
         inner = user_frames[0]
         line, column = _position(inner.f_code, inner.f_lasti)
         location = Location(os.path.abspath(inner.f_code.co_filename), line or inner.f_lineno, column)
-        chain = tuple(_chain_frame(f) for f in reversed(user_frames))
+        chain = tuple(_chain_frame(f, self._serial(f)) for f in reversed(user_frames))
         return location, chain
 
+    def _serial(self, frame: FrameType) -> int:
+        known = self._calls.get(id(frame))
+        if known is None or known[0] is not frame:
+            known = (frame, len(self._calls) + 1)
+            self._calls[id(frame)] = known
+        return known[1]
 
-def _chain_frame(frame: FrameType) -> ChainFrame:
+
+def _chain_frame(frame: FrameType, call: int) -> ChainFrame:
     code = frame.f_code
-    name = code.co_name if code.co_name != "<module>" else "<module>"
-    return ChainFrame(name, frame.f_lineno, _simple_args(frame))
+    return ChainFrame(code.co_name, frame.f_lineno, _simple_args(frame), call)
 
 
 def _simple_args(frame: FrameType) -> tuple[tuple[str, str], ...]:

@@ -21,6 +21,7 @@ from typing import Any, Optional
 
 import keras
 from keras.src.backend.common.keras_tensor import KerasTensor
+from keras.src.layers.core.input_layer import InputLayer
 from keras.src.layers.core.lambda_layer import Lambda
 from keras.src.layers.layer import Layer
 from keras.src.layers.merging.base_merge import Merge
@@ -144,6 +145,7 @@ class Instrumentation:
         self._patch_layer_call()
         self._patch_op_call()
         self._patch_model_init()
+        self._patch_input_init()
         for method in SKIPPED_METHODS:
             self._patch_skipped(keras.Model, method)
         return self
@@ -209,6 +211,21 @@ class Instrumentation:
         if isinstance(node.operation, Lambda):
             function = node.operation.function
             self.rec.closures[id(node)] = (function, closure_values(function))
+
+    def _patch_input_init(self) -> None:
+        """keras.Input(...) makes its node in InputLayer.__init__, not in a call: record its line."""
+        original = InputLayer.__init__
+        inst = self
+
+        def __init__(layer, *args, **kwargs):
+            original(layer, *args, **kwargs)
+            if layer._inbound_nodes:
+                location, chain = inst.rec.callsites.current()
+                node = layer._inbound_nodes[0]
+                inst.rec.sites.setdefault(id(node), Site(location, chain))
+                inst.rec.keep_alive.append(node)
+
+        self._patch(InputLayer, "__init__", __init__)
 
     # -- models ---------------------------------------------------------------
     def _patch_model_init(self) -> None:

@@ -65,8 +65,10 @@ def collect_graphs(recorder: Recorder, module=None) -> tuple[list[Graph], list[s
         graph = _graph_of(record, recorder, nested, notes)
         if graph is not None:
             graphs.append((record, graph))
-    top = [g for r, g in graphs if id(r.owner) not in nested and id(r.model) not in nested]
-    return top, notes
+    top = [(r, g) for r, g in graphs if id(r.owner) not in nested and id(r.model) not in nested]
+    for record, graph in top:  # the Keras model behind a graph, for the Python API and tests
+        graph.source = record.owner if record.error is None else None
+    return [g for _, g in top], notes
 
 
 def _graph_of(record: ModelRecord, recorder: Recorder, nested: set, notes: list[str]) -> Graph | None:

@@ -14,13 +14,12 @@ from keras.src.layers.layer import Layer
 from keras.src.models.functional import Functional
 from keras.src.models.sequential import Sequential
 
+from shapecheck.algebra.layers import SHAPE_CONFIG_KEYS
 from shapecheck.capture.hooks import Recorder, closure_values, merge_spec
+from shapecheck.capture.shape_functions import shape_function
 from shapecheck.graph import Edge, Graph, Node
 
-CONFIG_ATTRIBUTES = (
-    "filters", "units", "kernel_size", "strides", "padding", "dilation_rate", "pool_size",
-    "data_format", "axis", "axes", "groups", "depth_multiplier", "cropping", "size",
-)
+CONFIG_ATTRIBUTES = SHAPE_CONFIG_KEYS  # read as layer attributes, which carry the same names
 
 
 def flatten_tensors(structure: Any) -> list[KerasTensor]:
@@ -69,7 +68,7 @@ def _config(op) -> dict:
     config = {}
     for attr in CONFIG_ATTRIBUTES:
         value = getattr(op, attr, None)
-        if isinstance(value, (int, str, tuple, list)) and not isinstance(value, bool):
+        if isinstance(value, (int, str, tuple, list)):  # bool is an int: keepdims
             config[attr] = list(value) if isinstance(value, tuple) else value
     return config
 
@@ -106,6 +105,8 @@ def graph_from_tensors(
             merge=merge_spec(op) if len(knode.input_tensors) >= 2 else None,
             recovered=recorder.recovered.get(id(knode)),
         )
+        if kind in ("layer", "op"):
+            node.shape_function = shape_function(knode)
         late = _late_bound(recorder.closures.get(id(knode)))
         if late:
             node.config["late_bound"] = late

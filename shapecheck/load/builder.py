@@ -9,6 +9,7 @@ called them.
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import io
 import os
@@ -57,7 +58,7 @@ def load_builder_module(path: str, entries: Sequence[str] = (), timeout: float =
         builders, result.skipped = _builder_functions(module, entries, recorder.callsites.seen_codes)
         for name, function in builders:
             exc = _run(function)
-            if exc is not None and name in entries:
+            if exc is not None and entries:
                 raise CheckError(f"--entry {name}: {describe_exception(exc, path)}")
             if exc is not None and not any(record.error is exc for record in recorder.models):
                 result.notes.append(f"{name}() raised: {describe_exception(exc, path)}")
@@ -161,14 +162,15 @@ def describe_exception(exc: BaseException, path: str) -> str:
 def _builder_functions(module, entries: Sequence[str], seen_codes) -> tuple[list, list[str]]:
     """Functions to call, and the ones skipped with a reason."""
     calls, skipped = [], []
-    for name in entries:
+    for entry in entries:
+        name, args = (entry, {}) if isinstance(entry, str) else (entry.function, dict(entry.args))
         function = module.__dict__.get(name)
         if not callable(function):
             raise CheckError(f"{module.__file__}: --entry {name}: no such function in the module")
-        missing = _required_parameters(function)
+        missing = [p for p in _required_parameters(function) if p not in args]
         if missing:
             raise CheckError(f"{module.__file__}: --entry {name}: needs arguments ({', '.join(missing)})")
-        calls.append((name, function))
+        calls.append((name, functools.partial(function, **args) if args else function))
     if entries:
         return calls, skipped
     for name, function in list(module.__dict__.items()):

@@ -17,6 +17,7 @@ class Target:
     path: str
     explicit: bool  # named on the command line (not found in a folder)
     problem: str | None = None  # why it cannot be checked at all
+    skip: str | None = None  # why it is not worth checking (a .py that imports no Keras)
 
 
 def discover(paths: list[str]) -> list[Target]:
@@ -28,7 +29,10 @@ def discover(paths: list[str]) -> list[Target]:
                 targets.append(Target(path, True, f"{path}: no model files here (*.py importing keras, *.keras, *.h5)"))
             targets.extend(Target(p, False) for p in found)
         elif os.path.exists(path):
-            targets.append(Target(path, True, _unsupported(path)))
+            skip = None
+            if path.endswith(".py") and not imports_keras(path):
+                skip = "imports neither keras nor tensorflow (read, not run)"
+            targets.append(Target(path, True, _unsupported(path), skip))
         else:
             targets.append(Target(path, True, f"{path}: no such file or directory"))
     return _unique(targets)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import Sequence
 
 from shapecheck import __version__
-from shapecheck.check import FileReport, RunReport
-from shapecheck.explain import merge_verdict
+from shapecheck.runner import FileReport, RunReport
 from shapecheck.graph import Graph
+from shapecheck.report.verdicts import verdict as merge_verdict_with_sizes
 from shapecheck.rules import Finding, Severity
 
 
@@ -28,10 +29,10 @@ def finding_dict(f: Finding) -> dict:
     }
 
 
-def model_dict(graph: Graph, path: str) -> dict:
+def model_dict(graph: Graph, path: str, findings: Sequence[Finding] = ()) -> dict:
     merges = []
     for owner, node in graph.merges():
-        verdict, why = merge_verdict(owner, node, path)
+        verdict, why = merge_verdict_with_sizes(graph, owner, node, path, findings)
         merges.append({
             "layer": node.name,
             "op": node.op,
@@ -58,7 +59,7 @@ def file_dict(file: FileReport) -> dict:
         "error": file.error,
         "notes": file.notes,
         "skipped": file.skipped,
-        "models": [model_dict(g, file.path) for g in file.models],
+        "models": [model_dict(g, file.path, file.findings) for g in file.models],
     }
 
 

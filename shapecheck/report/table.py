@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Optional, TextIO
+from typing import Optional, Sequence, TextIO
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from shapecheck.check import FileReport, RunReport
-from shapecheck.explain import explain_merge, merge_verdict
+from shapecheck.runner import FileReport, RunReport
+from shapecheck.explain import explain_merge
 from shapecheck.graph import Graph
 from shapecheck.provenance import format_shape
+from shapecheck.report.verdicts import verdict as merge_verdict_with_sizes
 from shapecheck.rules import Finding, Severity
 
-VERDICT_STYLE = {"ok": "green", "broadcast": "yellow", "mismatch": "bold red"}
+VERDICT_STYLE = {"ok": "green", "broadcast": "yellow", "mismatch": "bold red", "sizes": "bold red", "square-only": "yellow"}
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 DEFAULT_PIPE_WIDTH = 160
 
@@ -69,7 +70,7 @@ def compact_shapes(shapes) -> list[str]:
     return lines
 
 
-def merge_table(graph: Graph, path: str) -> Table:
+def merge_table(graph: Graph, path: str, findings: Sequence[Finding] = ()) -> Table:
     title = f"model {graph.name}"
     if graph.entry:
         title += f"  (from {graph.entry}, {graph.layer_count()} layers, inputs {', '.join(format_shape(s) for s in graph.input_shapes)})"
@@ -77,7 +78,7 @@ def merge_table(graph: Graph, path: str) -> Table:
     for column in ("layer", "op", "line", "input shapes", "verdict", "why"):
         table.add_column(column, overflow="fold")
     for owner, node in graph.merges():
-        verdict, why = merge_verdict(owner, node, path)
+        verdict, why = merge_verdict_with_sizes(graph, owner, node, path, findings)
         if node.recovered:
             why += f" ({node.recovered})"
         shapes = "\n".join(compact_shapes(node.input_shapes))
@@ -105,7 +106,7 @@ def print_file(console: Console, file: FileReport, quiet: bool) -> None:
         for graph in file.models:
             if graph.partial:
                 console.print(Text(f"{file.path}: {graph.partial}", style="yellow"))
-            console.print(merge_table(graph, file.path))
+            console.print(merge_table(graph, file.path, file.findings))
     for finding in file.findings:
         console.print(finding_text(finding))
     if not quiet:

@@ -1,9 +1,9 @@
 """The rule catalogue. Importing this package registers every rule."""
 
-from shapecheck.rules.base import REGISTRY, Finding, NodeSite, Rule, Severity
-from shapecheck.rules import accidents, inputs, lambdas, mismatch  # noqa: F401  (registering imports)
+from shapecheck.rules.base import REGISTRY, Context, Finding, NodeSite, Rule, Severity
+from shapecheck.rules import accidents, inputs, lambdas, meta, mismatch, sizes  # noqa: F401  (registering imports)
 
-__all__ = ["REGISTRY", "Finding", "NodeSite", "Rule", "Severity", "all_rules"]
+__all__ = ["REGISTRY", "Context", "Finding", "NodeSite", "Rule", "Severity", "all_rules"]
 
 
 def all_rules() -> list[Rule]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 from shapecheck.graph import ChainFrame, Graph, Node, Shape
 from shapecheck.provenance import display_path
@@ -50,6 +50,13 @@ class Finding:
         return (self.path, self.line or 0, self.column or 0, self.code, self.model, self.order)
 
 
+@dataclass
+class Context:
+    """What a run hands every rule besides the graph."""
+
+    sweeps: Any = None  # shapecheck.sweep.SweepCache: the size sweep, run once per model
+
+
 class Rule:
     """A check on one merge node. Subclasses set code, name, severity and a four-part doc
     (What it does / Why is this bad? / Example / Use instead)."""
@@ -61,7 +68,7 @@ class Rule:
     def check(self, site: NodeSite) -> Iterator[Finding]:  # pragma: no cover - interface
         raise NotImplementedError
 
-    def check_model(self, model: Graph, path: str) -> Iterator[Finding]:
+    def check_model(self, model: Graph, path: str, context: Context) -> Iterator[Finding]:
         """Run `check` on every merge; rules about other nodes override this instead."""
         for graph, node in model.merges():
             yield from self.check(NodeSite(model, graph, node, path))

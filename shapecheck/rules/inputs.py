@@ -7,7 +7,7 @@ from typing import Iterator, Optional
 
 from shapecheck.graph import Graph, Node
 from shapecheck.provenance import describe_origin, format_shape
-from shapecheck.rules.base import Finding, NodeSite, Rule, Severity, register
+from shapecheck.rules.base import Context, Finding, NodeSite, Rule, Severity, register
 
 CHANNEL_COUNTS = {1, 3, 4}
 MIN_SPATIAL = 8  # a last axis this large is an image side, not a channel count
@@ -56,7 +56,7 @@ class ChannelsFirstInput(Rule):
 
     code, name, severity = "SC205", "channels-first-input", Severity.WARNING
 
-    def check_model(self, model: Graph, path: str) -> Iterator[Finding]:
+    def check_model(self, model: Graph, path: str, context: Context) -> Iterator[Finding]:
         users = consumers(model)
         for node_id in model.inputs:
             node = model.nodes[node_id]

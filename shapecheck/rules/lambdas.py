@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from shapecheck.graph import Graph
-from shapecheck.rules.base import Finding, NodeSite, Rule, Severity, register
+from shapecheck.rules.base import Context, Finding, NodeSite, Rule, Severity, register
 
 
 @register
@@ -29,7 +29,7 @@ class LambdaLateBinding(Rule):
 
     code, name, severity = "SC203", "lambda-late-binding", Severity.WARNING
 
-    def check_model(self, model: Graph, path: str) -> Iterator[Finding]:
+    def check_model(self, model: Graph, path: str, context: Context) -> Iterator[Finding]:
         by_line: dict[object, list] = {}
         total: dict[object, int] = {}
         for graph, node in model.walk():

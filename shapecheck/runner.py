@@ -9,18 +9,33 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
+from shapecheck import suppress
+from shapecheck.config import Config
 from shapecheck.graph import Graph
 from shapecheck.load.discover import SAVED_SUFFIXES, Target, discover
 from shapecheck.load.errors import CheckError
-from shapecheck.rules import Finding, Rule, Severity, all_rules
+from shapecheck.rules import Context, Finding, Rule, Severity, all_rules
+from shapecheck.sweep import SizeRange, SweepCache
 
 
 @dataclass
 class Options:
     select: Sequence[str] = ()  # code prefixes; empty = all
     ignore: Sequence[str] = ()
-    entries: Sequence[str] = ()  # builder functions to call (--entry)
+    entries: Sequence = ()  # builder functions to call (--entry): names or config.Entry
     timeout: float = 120.0
+    sizes: SizeRange = SizeRange()  # the size sweep's range for H and W (--sizes)
+    config: Optional[Config] = None  # per-file ignores and entries from [tool.shapecheck]
+    warn_unused_ignores: bool = False
+    jobs: int = 1  # worker processes (-j)
+
+    def entries_for(self, path: str) -> list:
+        if self.entries:
+            return list(self.entries)
+        return self.config.entries_for(path) if self.config else []
+
+    def ignore_for(self, path: str) -> list[str]:
+        return list(self.ignore) + (self.config.ignores_for(path) if self.config else [])
 
 
 @dataclass
@@ -31,11 +46,14 @@ class FileReport:
     notes: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     error: Optional[str] = None
+    skip: Optional[str] = None  # not checked, and rightly so (a .py that imports no Keras)
 
     @property
     def status(self) -> str:
         if self.error:
             return "error"
+        if self.skip:
+            return "skipped"
         return "findings" if self.findings else "ok"
 
 
@@ -53,6 +71,10 @@ class RunReport:
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
+
+    @property
+    def all_skipped(self) -> bool:
+        return bool(self.files) and all(f.skip for f in self.files)
 
     @property
     def models(self) -> list[Graph]:
@@ -75,11 +97,17 @@ def selected_rules(select: Sequence[str], ignore: Sequence[str]) -> list[Rule]:
     ]
 
 
-def check_graphs(graphs: Sequence[Graph], path: str, rules: Sequence[Rule]) -> list[Finding]:
+def check_graphs(
+    graphs: Sequence[Graph], path: str, rules: Sequence[Rule], sizes: SizeRange = SizeRange(), notes: Optional[list] = None
+) -> list[Finding]:
+    """Every rule on every model; notes from the size sweep go to `notes`."""
     findings = []
+    context = Context(sweeps=SweepCache(sizes))
     for model in graphs:
         for rule in rules:
-            findings.extend(rule.check_model(model, path))
+            findings.extend(rule.check_model(model, path, context))
+    if notes is not None:
+        notes.extend(n for n in dict.fromkeys(context.sweeps.notes()) if n not in notes)
     return sorted(findings, key=lambda f: f.sort_key)
 
 
@@ -88,21 +116,33 @@ def check_target(target: Target, options: Options) -> FileReport:
     if target.problem:
         report.error = target.problem
         return report
+    if target.skip:
+        report.skip = target.skip
+        report.notes.append(f"skipped: {target.skip}")
+        return report
     try:
         _load_into(report, target, options)
     except CheckError as exc:
         report.error = str(exc)
         return report
-    report.findings = check_graphs(report.models, target.path, selected_rules(options.select, options.ignore))
+    rules = selected_rules(options.select, options.ignore_for(target.path))
+    findings = check_graphs(report.models, target.path, rules, options.sizes, report.notes)
+    report.findings = sorted(
+        suppress.apply(findings, {target.path}, options.warn_unused_ignores), key=lambda f: f.sort_key
+    )
     return report
 
 
 def _load_into(report: FileReport, target: Target, options: Options) -> None:
     if target.path.endswith(SAVED_SUFFIXES) or target.path.endswith(".json"):
-        raise CheckError(f"{target.path}: saved models (.keras, .h5, .json) are not supported yet; check the builder module")
+        from shapecheck.load.saved import load_saved
+
+        saved = load_saved(target.path)
+        report.models, report.notes = saved.graphs, saved.notes
+        return
     from shapecheck.load.builder import load_builder_module
 
-    loaded = load_builder_module(target.path, options.entries, options.timeout)
+    loaded = load_builder_module(target.path, options.entries_for(target.path), options.timeout)
     report.models, report.notes, report.skipped = loaded.graphs, loaded.notes, loaded.skipped
     if not loaded.graphs and target.explicit:
         hint = f" ({'; '.join(loaded.skipped)})" if loaded.skipped else ""
@@ -113,4 +153,9 @@ def _load_into(report: FileReport, target: Target, options: Options) -> None:
 
 def check_paths(paths: Sequence[str], options: Optional[Options] = None) -> RunReport:
     options = options or Options()
-    return RunReport([check_target(t, options) for t in discover(list(paths))])
+    targets = discover(list(paths))
+    if options.jobs > 1 and len(targets) > 1:
+        from shapecheck.parallel import check_in_workers
+
+        return RunReport(check_in_workers(targets, options))
+    return RunReport([check_target(t, options) for t in targets])

@@ -1,0 +1,118 @@
+"""What does the size sweep cost next to building the model once?
+
+In one process, side by side:
+  build:  the seeds' ResNeXt-50 built by Keras (fixtures/resnext50_seed.py, ~1,200 layers);
+  sweep:  shapecheck's size sweep of the same graph, H and W over 1..2048 (square, per axis
+          and, where a layer mixes axes, an H != W grid) in one vectorised pass.
+Prints the median times and their ratio (target: the whole sweep <= 5% of one build).
+
+Then a scaling run on synthetic residual stacks of 100, 1,000 and 10,000 layers (IR only,
+no Keras): sweep time and peak traced memory, which should grow linearly.
+
+    python benchmarks/bench_sweep.py [--repeat 3] [--sizes 1:2048]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from shapecheck.graph import Edge, Graph, MergeSpec, Node  # noqa: E402
+from shapecheck.sweep import SizeRange, plan  # noqa: E402
+
+
+def build_resnext(fixture: Path):
+    """The fixture's IR through shapecheck's own loader, and a function that builds the model
+    again with plain Keras (the fixture's ResNext50 at its own arguments)."""
+    from shapecheck.load.builder import load_builder_module
+
+    loaded = load_builder_module(str(fixture), (), 600)
+    (graph,) = loaded.graphs
+    import keras
+
+    namespace = {}
+    with open(fixture) as handle:  # the module's definitions only: not its module-level build
+        source = handle.read().split("\nmodel = ResNext50(")[0]
+    exec(compile(source, str(fixture), "exec"), namespace)
+    return graph, lambda: namespace["ResNext50"]((224, 224, 3), 1000), keras
+
+
+def synthetic_stack(layers: int) -> Graph:
+    """Input -> [Conv2D 3x3 same -> BatchNorm -> Add(shortcut)] repeated: `layers` nodes."""
+    g = Graph(name=f"stack{layers}")
+    g.nodes.append(Node(0, "input", "InputLayer", "input", output_shapes=[(None, None, None, 64)]))
+    g.inputs = [0]
+    conv = {"filters": 64, "kernel_size": [3, 3], "strides": [1, 1], "padding": "same",
+            "dilation_rate": [1, 1], "data_format": "channels_last"}
+    shortcut = 0
+    while len(g.nodes) + 3 <= layers:
+        i = len(g.nodes)
+        shape = (None, None, None, 64)
+        g.nodes.append(Node(i, f"conv{i}", "Conv2D", "layer", [Edge(i - 1)], [shape], [shape], dict(conv)))
+        g.nodes.append(Node(i + 1, f"bn{i}", "BatchNormalization", "layer", [Edge(i)], [shape], [shape], {"axis": -1}))
+        g.nodes.append(Node(i + 2, f"add{i}", "Add", "layer", [Edge(i + 1), Edge(shortcut)], [shape, shape], [shape],
+                            merge=MergeSpec("elementwise")))
+        shortcut = i + 2
+    g.outputs = [Edge(len(g.nodes) - 1)]
+    return g
+
+
+def timed(function, repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--sizes", default="1:2048")
+    parser.add_argument("--fixture", default=str(ROOT / "fixtures" / "resnext50_seed.py"))
+    args = parser.parse_args()
+    sizes = SizeRange.parse(args.sizes)
+
+    graph, builder, keras = build_resnext(Path(args.fixture))
+    from shapecheck.capture.shape_functions import clear_cache
+
+    builds, sweeps = [], []
+    for _ in range(args.repeat):  # alternating, so drift hits both alike
+        keras.utils.clear_session()
+        builds += timed(builder, 1)
+        clear_cache()  # cold: Keras is asked again about every layer the algebra lacks
+        sweeps += timed(lambda: plan(graph, sizes), 1)
+    sweep = plan(graph, sizes)
+    b, s = statistics.median(builds), statistics.median(sweeps)
+    print(f"model:   {graph.name}, {graph.layer_count()} layers, {sum(1 for _ in graph.merges())} merges; "
+          f"{len(sweep.candidates)} size combinations over {sizes} ({args.repeat} runs each, cpu count {os.cpu_count()})")
+    print(f"build:   {b:7.3f} s  (runs: {', '.join(f'{t:.3f}' for t in builds)})")
+    print(f"sweep:   {s:7.3f} s  (runs: {', '.join(f'{t:.3f}' for t in sweeps)})")
+    print(f"ratio sweep/build: {s / b:.3f}  (target <= 0.05)")
+    if sweep.notes:
+        print("notes:", *sweep.notes, sep="\n  ")
+
+    print("\nscaling (synthetic residual stacks, IR only):")
+    print(f"{'layers':>8} {'sweep s':>9} {'s/1k layers':>12} {'peak MiB':>9} {'MiB/1k layers':>14}")
+    for layers in (100, 1_000, 10_000):
+        stack = synthetic_stack(layers)
+        t = statistics.median(timed(lambda: plan(stack, sizes), args.repeat))
+        tracemalloc.start()
+        plan(stack, sizes)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        n = len(stack.nodes)
+        print(f"{n:>8} {t:>9.3f} {t / n * 1000:>12.3f} {peak / 2**20:>9.2f} {peak / 2**20 / n * 1000:>14.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,290 @@
+"""One pass over a graph with symbolic shapes: every candidate input size at once.
+
+Returns, per merge, a mask of the sizes at which its inputs conflict, and the mask of
+sizes the model accepts at all (no layer output <= 0, every weight the size it was built
+with). A merge that conflicts continues with its deepest input, as capture does, so one
+pass reports every merge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+
+from shapecheck.algebra.layers import SymShape, Unknown, output_shape
+from shapecheck.graph import Graph, MergeSpec, Node
+
+FALLBACK_BUDGET = 256  # distinct sizes a non-algebra layer may be asked about per pass
+
+
+@dataclass
+class Evaluation:
+    size: int  # number of candidates
+    accepted: np.ndarray  # bool (size,)
+    merge_fail: dict = field(default_factory=dict)  # (graph id, node id) -> bool (size,), failing merges only
+    merge_nodes: dict = field(default_factory=dict)  # (graph id, node id) -> (graph, node)
+    shapes: dict = field(default_factory=dict)  # (graph id, node id) -> SymShape (when kept)
+    unknown: list = field(default_factory=list)  # notes on paths the sweep could not follow
+
+
+def _mask(value, size: int) -> np.ndarray:
+    arr = np.asarray(value, dtype=bool)
+    return np.broadcast_to(arr, (size,)).copy() if arr.shape != (size,) else arr
+
+
+def _neq(a, b):
+    return a != b
+
+
+def merge_values(spec: MergeSpec, shapes: list[SymShape], preferred: int, size: int):
+    """(output SymShape, conflict mask) for a merge over symbolic shapes."""
+    if spec.kind == "concat":
+        return _concat(spec.axis, shapes, preferred, size)
+    if spec.kind == "dot":
+        raise Unknown("Dot")
+    return _elementwise(shapes, preferred, size)
+
+
+def _elementwise(shapes, preferred, size):
+    rank = max(len(s) for s in shapes)
+    rows = [[s[0]] + ["missing"] * (rank - len(s)) + list(s[1:]) for s in shapes]
+    conflict = np.zeros(size, dtype=bool)
+    merged = [None]
+    for axis in range(1, rank):
+        value = "missing"
+        for row in rows:
+            d = row[axis]
+            if isinstance(d, str):
+                continue
+            if isinstance(value, str):
+                value = d
+                continue
+            if value is None or d is None:
+                value = None
+                continue
+            conflict |= _mask((value != d) & (value != 1) & (d != 1), size)
+            value = np.where(np.asarray(value) == 1, d, value)
+        merged.append(None if isinstance(value, str) else _simplify(value))
+    guess = list(rows[preferred])
+    out = [_where(conflict, g if not isinstance(g, str) else None, m) for g, m in zip(guess, merged)]
+    return tuple(out), conflict
+
+
+def _concat(axis, shapes, preferred, size):
+    ranks = {len(s) for s in shapes}
+    if len(ranks) > 1:
+        return shapes[preferred], np.ones(size, dtype=bool)
+    (rank,) = ranks
+    cat = axis % rank
+    conflict = np.zeros(size, dtype=bool)
+    out = list(shapes[preferred])
+    for ax in range(1, rank):
+        values = [s[ax] for s in shapes if s[ax] is not None]
+        if ax == cat:
+            out[ax] = None if len(values) < len(shapes) else _simplify(sum(values))
+            continue
+        for v in values[1:]:
+            conflict |= _mask(_neq(values[0], v), size)
+    return tuple(out), conflict
+
+
+def _simplify(value):
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return int(value)
+    return value
+
+
+def _where(mask: np.ndarray, a, b):
+    if a is None or b is None:
+        return None
+    if not mask.any():
+        return b
+    return _simplify(np.where(mask, a, b))
+
+
+def _union(masks) -> Optional[np.ndarray]:
+    out = None
+    for m in masks:
+        if m is not None:
+            out = m if out is None else out | m
+    return out
+
+
+def depths(graph: Graph) -> list[int]:
+    """Longest path from an input to each node (ids are topological)."""
+    out = [0] * len(graph.nodes)
+    for node in graph.nodes:
+        if node.inputs:
+            out[node.id] = 1 + max(out[e.source] for e in node.inputs)
+    return out
+
+
+class Evaluator:
+    """Evaluates graphs over `size` candidates. Layers the algebra lacks are asked through
+    their node's `shape_function` (concrete shapes -> concrete shape), if the front end gave one."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.result = Evaluation(size, np.ones(size, dtype=bool))
+
+    def run(self, graph: Graph, inputs: dict[int, SymShape], keep_shapes: bool = False,
+            taint: Optional[np.ndarray] = None) -> tuple[list[Optional[SymShape]], Optional[np.ndarray]]:
+        """Evaluate `graph` with the given Input shapes: (shapes of its outputs, their taint).
+
+        A value is tainted at the sizes where some merge upstream of it already failed;
+        a merge's failure is charged to it only where its inputs are untainted, so one
+        broken skip connection is reported once, not again at every merge after it.
+        """
+        values: dict[tuple[int, int], Optional[SymShape]] = {}
+        taints: dict[int, Optional[np.ndarray]] = {}
+        remaining = self._consumer_counts(graph)
+        kept_outputs = {e.source for e in graph.outputs}
+        deep = depths(graph)
+        for node in graph.nodes:
+            ins = [values.get((e.source, e.index)) for e in node.inputs]
+            tainted = taint if node.kind == "input" else _union(taints.get(e.source) for e in node.inputs)
+            outs, taints[node.id] = self._node(graph, node, ins, inputs, deep, tainted)
+            for i, shape in enumerate(outs):
+                values[(node.id, i)] = shape
+            if keep_shapes:
+                self.result.shapes[(id(graph), node.id)] = outs[0] if outs else None
+            for e in node.inputs:  # free what no later node needs: memory follows graph width
+                remaining[e.source] -= 1
+                if remaining[e.source] == 0 and e.source not in kept_outputs:
+                    for i in range(len(graph.nodes[e.source].output_shapes)):
+                        values.pop((e.source, i), None)
+                    taints.pop(e.source, None)
+        outputs = [values.get((e.source, e.index)) for e in graph.outputs]
+        return outputs, _union(taints.get(e.source) for e in graph.outputs)
+
+    @staticmethod
+    def _consumer_counts(graph: Graph) -> dict[int, int]:
+        counts = {n.id: 0 for n in graph.nodes}
+        for n in graph.nodes:
+            for e in n.inputs:
+                counts[e.source] += 1
+        return counts
+
+    def _node(self, graph: Graph, node: Node, ins: list, inputs: dict, deep: list[int], taint):
+        if node.kind == "input":
+            return [inputs.get(node.id, node.output_shapes[0])], taint
+        if any(s is None for s in ins):
+            return [None] * len(node.output_shapes), taint  # an unknown path stays unknown
+        if node.subgraph is not None:
+            inner = node.subgraph
+            mapping = {inner_id: ins[i] for i, inner_id in enumerate(inner.inputs) if i < len(ins)}
+            return self.run(inner, mapping, taint=taint)
+        if node.merge is not None:
+            return self._merge(graph, node, ins, deep, taint)
+        try:
+            out, mask = output_shape(node.op, node.config, ins, node.input_shapes)
+        except Unknown:
+            return [self._fallback(node, ins)], taint
+        except (KeyError, TypeError, ValueError, IndexError):
+            return [self._give_up(node, "its configuration is not understood")], taint
+        if mask is not None:
+            self.result.accepted &= _mask(mask, self.size)
+        return [out], taint
+
+    def _merge(self, graph: Graph, node: Node, ins: list, deep: list[int], taint):
+        preferred = max(range(len(ins)), key=lambda i: deep[node.inputs[i].source])
+        try:
+            out, conflict = merge_values(node.merge, ins, preferred, self.size)
+        except Unknown:
+            return [self._fallback(node, ins)], taint
+        if conflict.any():  # only failing merges are kept: memory follows graph width, not depth
+            key = (id(graph), node.id)
+            self.result.merge_fail[key] = conflict if taint is None else conflict & ~taint
+            self.result.merge_nodes[key] = (graph, node)
+            taint = conflict if taint is None else taint | conflict
+        return [out], taint
+
+    def _give_up(self, node: Node, why: str) -> None:
+        self.result.unknown.append(f"{node.op} {node.name}: {why}; the sweep stops on that path")
+        return None
+
+    def _fallback(self, node: Node, ins: list) -> Optional[SymShape]:
+        function = node.shape_function
+        if function is None or len(node.output_shapes) != 1:
+            return self._give_up(node, "no shape arithmetic for it")
+        try:
+            passed = passthrough_by_probes(function, ins)
+            if passed is not None:
+                return passed
+            out, accepted = ask_per_size(function, ins, self.size)
+        except Unknown as exc:
+            return self._give_up(node, str(exc))
+        self.result.accepted &= accepted
+        return out
+
+
+def passthrough_by_probes(function: Callable, ins: list[SymShape]) -> Optional[SymShape]:
+    """For a one-input layer: if Keras returns every varying axis unchanged at the smallest,
+    largest and two more sizes of the range (the others fixed), take it as passed through.
+    A slice, stride or resize with constant bounds changes the axis at one of those ends."""
+    if len(ins) != 1:
+        return None
+    (shape,) = ins
+    varying = [i for i, axis in enumerate(shape) if isinstance(axis, np.ndarray)]
+    if not varying:
+        return None
+    base = tuple(int(np.max(a)) if isinstance(a, np.ndarray) else a for a in shape)
+    try:
+        base_out = tuple(function([base]))
+    except Exception:  # noqa: BLE001
+        return None
+    if len(base_out) != len(shape):
+        return None
+    for i in varying:
+        top = int(np.max(shape[i]))
+        for probe in sorted({1, 2, max(top - 1, 1), top, (top + 1) // 2}):
+            probed = base[:i] + (probe,) + base[i + 1:]
+            try:
+                out = tuple(function([probed]))
+            except Exception:  # noqa: BLE001
+                return None
+            expected = base_out[:i] + (probe,) + base_out[i + 1:]
+            if out != expected:
+                return None
+    return tuple(shape[i] if i in varying else base_out[i] for i in range(len(shape)))
+
+
+def ask_per_size(function: Callable, ins: list[SymShape], size: int) -> tuple[SymShape, np.ndarray]:
+    """Ask `function` (concrete shapes -> concrete shape) once per distinct input size.
+    A size at which Keras rejects the layer is not accepted by the model."""
+    columns = []
+    for shape in ins:
+        for axis in shape:
+            columns.append(np.broadcast_to(np.asarray(-1 if axis is None else axis), (size,)))
+    table = np.stack(columns, axis=1) if columns else np.zeros((size, 0), dtype=np.int64)
+    distinct, inverse = np.unique(table, axis=0, return_inverse=True)
+    if len(distinct) > FALLBACK_BUDGET:
+        raise Unknown(f"{len(distinct)} distinct sizes exceed the budget of {FALLBACK_BUDGET} for Keras' own shape function")
+    results: list[Optional[tuple]] = []
+    for row in distinct:
+        shapes, i = [], 0
+        for shape in ins:
+            shapes.append(tuple(None if int(v) == -1 else int(v) for v in row[i:i + len(shape)]))
+            i += len(shape)
+        try:
+            results.append(tuple(function(shapes)))
+        except Exception:  # noqa: BLE001 - Keras raises anything for sizes it rejects
+            results.append(None)
+    good = [r for r in results if r is not None]
+    if not good:
+        raise Unknown("Keras' own shape function rejects every size tried")
+    ok_rows = np.array([r is not None for r in results])
+    filled = [r if r is not None else good[0] for r in results]
+    inverse = inverse.reshape(-1)
+    out = []
+    for axis in range(len(good[0])):
+        column = [r[axis] for r in filled]
+        if any(v is None for v in column):
+            out.append(None)
+        elif len(set(column)) == 1:
+            out.append(column[0])
+        else:
+            out.append(np.asarray(column, dtype=np.int64)[inverse])
+    return tuple(out), ok_rows[inverse]

@@ -1,0 +1,259 @@
+"""Per-layer shape arithmetic, vectorised over many input sizes at once.
+
+A symbolic shape is a tuple with one entry per axis: None (unknown: the batch, or a size
+nothing determines), a Python int (the same at every size tried) or an int64 numpy array
+holding that axis at each size tried. Numpy broadcasting lets ints and arrays mix freely,
+so one pass over the graph evaluates every candidate size.
+
+`output_shape(op, config, inputs, captured)` returns the output shape and a mask of the
+sizes the layer accepts (None: all), or raises Unknown for a layer it does not know.
+Layers with weights accept only the non-spatial sizes they were built with (`captured`:
+the shapes recorded at the declared size).
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence, Union
+
+import numpy as np
+
+Axis = Union[None, int, np.ndarray]
+SymShape = tuple
+
+# The configuration keys the arithmetic reads; front ends copy these into Node.config.
+SHAPE_CONFIG_KEYS = (
+    "filters", "units", "kernel_size", "strides", "padding", "dilation_rate", "pool_size",
+    "data_format", "axis", "axes", "groups", "depth_multiplier", "cropping", "size",
+    "target_shape", "dims", "keepdims", "output_padding",
+)
+
+SHAPE_PRESERVING = {
+    "Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "ThresholdedReLU",
+    "BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization",
+    "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise",
+    "GaussianDropout", "AlphaDropout", "ActivityRegularization", "Rescaling", "Normalization",
+    "Identity", "Masking", "LayerScale",
+}
+CONV = {"Conv1D", "Conv2D", "Conv3D", "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D"}
+CONV_TRANSPOSE = {"Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"}
+POOL = {"MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D"}
+GLOBAL_POOL = {
+    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+}
+PADDING = {"ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D"}
+CROPPING = {"Cropping1D", "Cropping2D", "Cropping3D"}
+UPSAMPLING = {"UpSampling1D", "UpSampling2D", "UpSampling3D"}
+
+
+class Unknown(Exception):
+    """The algebra has no arithmetic for this layer (or this configuration of it)."""
+
+
+def spatial_axes(rank: int, data_format: Optional[str]) -> list[int]:
+    if data_format == "channels_first":
+        return list(range(2, rank))
+    return list(range(1, rank - 1))
+
+
+def channel_axis(rank: int, data_format: Optional[str]) -> int:
+    return 1 if data_format == "channels_first" else rank - 1
+
+
+def _tuple(value, n: int) -> tuple:
+    if isinstance(value, (list, tuple)):
+        return tuple(value) if len(value) == n else tuple(value) * n
+    return (value,) * n
+
+
+def conv_length(size: Axis, kernel: int, stride: int, dilation: int, padding: str) -> Axis:
+    if size is None:
+        return None
+    if padding in ("same", "causal"):
+        return -(-size // stride)
+    effective = (kernel - 1) * dilation + 1
+    return (size - effective) // stride + 1  # floor division: negative means "too small"
+
+
+def deconv_length(size: Axis, kernel: int, stride: int, dilation: int, padding: str, output_padding) -> Axis:
+    """keras.src.utils.conv_utils.deconv_output_length."""
+    if size is None:
+        return None
+    effective = kernel + (kernel - 1) * (dilation - 1)
+    if output_padding is None:
+        if padding == "valid":
+            return size * stride + max(effective - stride, 0)
+        if padding == "full":
+            return size * stride - (stride + effective - 2)
+        return size * stride
+    pad = {"same": effective // 2, "valid": 0, "full": effective - 1}[padding]
+    return (size - 1) * stride + effective - 2 * pad + output_padding
+
+
+def _accept_positive(shape: SymShape, mask: Optional[np.ndarray]) -> Optional[np.ndarray]:
+    for axis in shape:
+        if isinstance(axis, np.ndarray):
+            ok = axis > 0
+            mask = ok if mask is None else mask & ok
+        elif isinstance(axis, int) and axis <= 0:
+            return np.zeros(1, dtype=bool) if mask is None else np.zeros_like(mask)
+    return mask
+
+
+def _require(value: Axis, built: Optional[int], mask: Optional[np.ndarray]) -> Optional[np.ndarray]:
+    """A weight's size: the input must keep the size the layer was built with."""
+    if value is None or built is None:
+        return mask
+    ok = np.asarray(value == built)
+    if ok.ndim == 0:
+        return mask if bool(ok) else (np.zeros(1, dtype=bool) if mask is None else np.zeros_like(mask))
+    return ok if mask is None else mask & ok
+
+
+def output_shape(op: str, config: dict, inputs: Sequence[SymShape], captured_in: Sequence[tuple]):
+    """(output SymShape, accepted mask or None)."""
+    x = inputs[0] if inputs else None
+    built = captured_in[0] if captured_in else None
+    mask = None
+    if op in SHAPE_PRESERVING:
+        out = x
+        if op in ("BatchNormalization", "LayerNormalization", "GroupNormalization") and built:
+            axis = config.get("axis", -1)
+            axes = axis if isinstance(axis, (list, tuple)) else [axis]
+            for a in axes:
+                mask = _require(x[a], built[a], mask)
+    elif op in CONV or op in CONV_TRANSPOSE:
+        out, mask = _conv(op, config, x, built)
+    elif op in POOL:
+        out = _pool(config, x)
+    elif op in GLOBAL_POOL:
+        out = _global_pool(config, x)
+    elif op in PADDING or op in CROPPING:
+        out = _pad_or_crop(op, config, x)
+    elif op in UPSAMPLING:
+        out = _upsample(config, x)
+    elif op == "Dense":
+        mask = _require(x[-1], built[-1] if built else None, mask)
+        out = tuple(x[:-1]) + (config["units"],)
+    elif op == "Flatten":
+        out = _flatten(x)
+    elif op == "Reshape":
+        out, mask = _reshape(config, x)
+    elif op == "Permute":
+        dims = config["dims"]
+        out = (x[0],) + tuple(x[d] for d in dims)
+    else:
+        raise Unknown(op)
+    return out, _accept_positive(out, mask)
+
+
+def _conv(op: str, config: dict, x: SymShape, built) -> tuple[SymShape, Optional[np.ndarray]]:
+    rank = len(x)
+    fmt = config.get("data_format")
+    axes = spatial_axes(rank, fmt)
+    n = len(axes)
+    kernel = _tuple(config["kernel_size"], n)
+    strides = _tuple(config.get("strides", 1), n)
+    dilation = _tuple(config.get("dilation_rate", 1), n)
+    padding = config.get("padding", "valid")
+    out = list(x)
+    for i, a in enumerate(axes):
+        if op in CONV_TRANSPOSE:
+            op_pad = config.get("output_padding")
+            op_pad = _tuple(op_pad, n)[i] if op_pad is not None else None
+            out[a] = deconv_length(x[a], kernel[i], strides[i], dilation[i], padding, op_pad)
+        else:
+            out[a] = conv_length(x[a], kernel[i], strides[i], dilation[i], padding)
+    ch = channel_axis(rank, fmt)
+    mask = _require(x[ch], built[ch] if built else None, None)
+    if op.startswith("Depthwise"):
+        out[ch] = x[ch] * config.get("depth_multiplier", 1) if x[ch] is not None else None
+    else:
+        out[ch] = config["filters"]
+    return tuple(out), mask
+
+
+def _pool(config: dict, x: SymShape) -> SymShape:
+    rank = len(x)
+    axes = spatial_axes(rank, config.get("data_format"))
+    n = len(axes)
+    pool = _tuple(config["pool_size"], n)
+    strides = _tuple(config.get("strides") or config["pool_size"], n)
+    out = list(x)
+    for i, a in enumerate(axes):
+        out[a] = conv_length(x[a], pool[i], strides[i], 1, config.get("padding", "valid"))
+    return tuple(out)
+
+
+def _global_pool(config: dict, x: SymShape) -> SymShape:
+    rank = len(x)
+    fmt = config.get("data_format")
+    ch = channel_axis(rank, fmt)
+    if config.get("keepdims"):
+        return tuple(1 if a in spatial_axes(rank, fmt) else x[a] for a in range(rank))
+    return (x[0], x[ch])
+
+
+def _pairs(value, n: int) -> list[tuple[int, int]]:
+    """Keras padding/cropping arguments: int, (a, b) per axis, or one int per axis."""
+    if isinstance(value, int):
+        return [(value, value)] * n
+    value = list(value)
+    if n == 1 and len(value) == 2 and all(isinstance(v, int) for v in value):
+        return [(value[0], value[1])]
+    out = []
+    for v in value:
+        out.append((v, v) if isinstance(v, int) else (v[0], v[1]))
+    return out
+
+
+def _pad_or_crop(op: str, config: dict, x: SymShape) -> SymShape:
+    rank = len(x)
+    axes = spatial_axes(rank, config.get("data_format"))
+    amounts = _pairs(config["padding"] if op in PADDING else config["cropping"], len(axes))
+    sign = 1 if op in PADDING else -1
+    out = list(x)
+    for a, (before, after) in zip(axes, amounts):
+        out[a] = None if x[a] is None else x[a] + sign * (before + after)
+    return tuple(out)
+
+
+def _upsample(config: dict, x: SymShape) -> SymShape:
+    rank = len(x)
+    axes = spatial_axes(rank, config.get("data_format"))
+    size = _tuple(config.get("size", 2), len(axes))
+    out = list(x)
+    for a, s in zip(axes, size):
+        out[a] = None if x[a] is None else x[a] * s
+    return tuple(out)
+
+
+def _product(dims) -> Axis:
+    total: Axis = 1
+    for d in dims:
+        if d is None:
+            return None
+        total = total * d
+    return total
+
+
+def _flatten(x: SymShape) -> SymShape:
+    return (x[0], _product(x[1:]))
+
+
+def _reshape(config: dict, x: SymShape) -> tuple[SymShape, Optional[np.ndarray]]:
+    target = list(config["target_shape"])
+    total = _product(x[1:])
+    if -1 not in target:
+        known_total = int(np.prod(target)) if target else 1
+        mask = _require(total, known_total, None)
+        return (x[0],) + tuple(target), mask
+    fixed = int(np.prod([t for t in target if t != -1]))
+    i = target.index(-1)
+    if total is None:
+        target[i] = None
+        return (x[0],) + tuple(target), None
+    divisible = np.asarray(total % fixed == 0)
+    target[i] = total // fixed
+    mask = None if divisible.ndim == 0 and bool(divisible) else (divisible if divisible.ndim else np.zeros(1, bool))
+    return (x[0],) + tuple(target), mask

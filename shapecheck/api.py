@@ -1,0 +1,95 @@
+"""The Python API: check a model from a test suite or a notebook.
+
+    import shapecheck
+
+    report = shapecheck.check("models/unet.py")        # a builder module, saved file or folder
+    report = shapecheck.check(model)                   # a keras.Model built in this process
+    assert report.ok, report.table()
+
+    shapecheck.assert_clean(model)                     # AssertionError with the table if not
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from shapecheck.runner import FileReport, Options, RunReport, check_graphs, check_paths, selected_rules
+from shapecheck.rules import Finding, Severity
+from shapecheck.sweep import SizeRange
+
+LEVELS = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
+
+
+@dataclass
+class Report:
+    run: RunReport
+    fail_on: str = "warning"
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.run.findings
+
+    @property
+    def errors(self) -> list[str]:
+        """What could not be checked (a missing file, a module that raised, ...)."""
+        return self.run.errors
+
+    @property
+    def ok(self) -> bool:
+        threshold = LEVELS.get(self.fail_on)
+        failing = threshold is not None and any(f.severity >= threshold for f in self.findings)
+        return not self.errors and not failing
+
+    def table(self, width: int = 160) -> str:
+        from shapecheck.report import table
+
+        buffer = io.StringIO()
+        table.render(self.run, table.make_console(file=buffer, width=width))
+        return buffer.getvalue() + "".join(f"error: {e}\n" for e in self.errors)
+
+    def __str__(self) -> str:
+        return self.table()
+
+
+def check(
+    target: Any,
+    *,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    sizes: str = "1:1024",
+    fail_on: str = "warning",
+    entries: Sequence[str] = (),
+) -> Report:
+    """Check a path (str or os.PathLike), a list of paths, or a keras.Model object."""
+    if fail_on not in LEVELS and fail_on != "never":
+        raise ValueError(f"fail_on must be one of error, warning, info, never; got {fail_on!r}")
+    size_range = SizeRange.parse(sizes)
+    if hasattr(target, "outputs") and hasattr(target, "layers"):
+        return Report(RunReport([_check_model(target, select, ignore, size_range)]), fail_on)
+    paths = [str(p) for p in target] if isinstance(target, (list, tuple)) else [str(target)]
+    options = Options(select=list(select), ignore=list(ignore), sizes=size_range, entries=list(entries))
+    return Report(check_paths(paths, options), fail_on)
+
+
+def _check_model(model, select, ignore, sizes: SizeRange) -> FileReport:
+    from shapecheck.capture.hooks import Recorder
+    from shapecheck.capture.to_ir import graph_from_tensors
+
+    name = f"<{type(model).__name__} {model.name}>"
+    report = FileReport(name)
+    inner = getattr(model, "_functional", None) or model  # a Sequential's functional model
+    graph = graph_from_tensors(model.name, inner.outputs, Recorder())
+    graph.entry, graph.source = "object", model
+    report.models = [graph]
+    report.findings = check_graphs([graph], name, selected_rules(select, ignore), sizes, report.notes)
+    return report
+
+
+def assert_clean(target: Any, **options) -> Report:
+    """Raise AssertionError, with the whole report, unless the target is clean."""
+    report = check(target, **options)
+    if not report.ok:
+        raise AssertionError("shapecheck found problems:\n" + report.table())
+    return report

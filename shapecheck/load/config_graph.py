@@ -1,0 +1,226 @@
+"""A saved model's functional config (Keras 3 `to_json()` / `config.json`) as the IR.
+
+Every call of a layer becomes a node (a shared layer called twice is two nodes); the
+input shapes of each call are the ones Keras recorded in the file when it was saved;
+output shapes come from the tensors' consumers, or from the shape algebra for the
+model's own outputs. Lambda code and custom objects stay unread bytes: a Lambda is a
+node whose shape only the file's records tell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+from shapecheck.algebra.layers import SHAPE_CONFIG_KEYS, Unknown, output_shape
+from shapecheck.algebra.merge import best_guess, merged_shape
+from shapecheck.graph import Edge, Graph, MergeSpec, Node
+from shapecheck.load.errors import CheckError
+
+ELEMENTWISE = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"}
+MODEL_CLASSES = {"Functional", "Model"}
+TENSOR = "__keras_tensor__"
+
+
+@dataclass
+class ConfigGraph:
+    graphs: list[Graph]
+    notes: list[str] = field(default_factory=list)
+
+
+def graphs_from_config(config: dict, path: str, fallback: Optional[Callable] = None) -> ConfigGraph:
+    """`fallback(layer_entry)` may give a shape function for built-in layers the algebra lacks."""
+    reader = _Reader(path, fallback)
+    try:
+        graph = reader.model(config, prefix="")
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise CheckError(f"{path}: unrecognised model config ({type(exc).__name__}: {exc}); "
+                         "saved by a Keras version shapecheck does not read?") from None
+    graph.entry = "saved file"
+    return ConfigGraph([graph], list(dict.fromkeys(reader.notes)))
+
+
+def merge_spec(class_name: str, config: dict) -> Optional[MergeSpec]:
+    if class_name in ELEMENTWISE:
+        return MergeSpec("elementwise")
+    if class_name == "Concatenate":
+        return MergeSpec("concat", config.get("axis", -1))
+    if class_name == "Dot":
+        return MergeSpec("dot", config.get("axes"))
+    return None
+
+
+def _tensors(value: Any) -> list[dict]:
+    """Every serialized KerasTensor in a call's args, in order."""
+    if isinstance(value, dict):
+        if value.get("class_name") == TENSOR:
+            return [value["config"]]
+        return [t for v in value.values() for t in _tensors(v)]
+    if isinstance(value, (list, tuple)):
+        return [t for v in value for t in _tensors(v)]
+    return []
+
+
+def _shape(values) -> tuple:
+    return tuple(None if v is None else int(v) for v in values)
+
+
+def _refs(value) -> list[tuple[str, int, int]]:
+    """input_layers / output_layers: one [name, node, tensor] or a list of them."""
+    if value and isinstance(value[0], str):
+        value = [value]
+    return [(name, int(node), int(tensor)) for name, node, tensor in value]
+
+
+class _Reader:
+    def __init__(self, path: str, fallback: Optional[Callable]) -> None:
+        self.path = path
+        self.fallback = fallback
+        self.notes: list[str] = []
+
+    def model(self, entry: dict, prefix: str) -> Graph:
+        class_name = entry.get("class_name")
+        config = entry.get("config")
+        if not isinstance(config, dict):
+            raise CheckError(f"{self.path}: not a Keras model config (no 'config' object)")
+        if class_name in MODEL_CLASSES and "layers" in config:
+            return self.functional(config, prefix)
+        if class_name == "Sequential":
+            return self.sequential(config, prefix)
+        raise CheckError(
+            f"{self.path}: a {class_name} model without a layer graph (a subclassed model?); "
+            "check the module that builds it instead"
+        )
+
+    # -- functional -----------------------------------------------------------------
+    def functional(self, config: dict, prefix: str) -> Graph:
+        graph = Graph(name=config.get("name") or "model")
+        layers = {layer.get("name") or layer["config"]["name"]: layer for layer in config["layers"]}
+        seen_shapes: dict[tuple[str, int, int], tuple] = {}
+        for layer in layers.values():
+            for call in layer.get("inbound_nodes", []):
+                for t in _tensors(call):
+                    seen_shapes[self._ref(layers, t["keras_history"])] = _shape(t["shape"])
+        ids: dict[tuple[str, int], int] = {}
+        outputs = [self._ref(layers, r) for r in _refs(config["output_layers"])]
+        inputs = [self._ref(layers, r) for r in _refs(config["input_layers"])]
+        for name, node_index in self._topological(layers, outputs + inputs):
+            ids[(name, node_index)] = len(graph.nodes)
+            graph.nodes.append(self._node(graph, layers, name, node_index, ids, seen_shapes, prefix))
+        graph.inputs = [ids[(name, node)] for name, node, _ in inputs]
+        graph.outputs = [Edge(ids[(name, node)], tensor) for name, node, tensor in outputs]
+        return graph
+
+    @staticmethod
+    def _ref(layers: dict, history) -> tuple[str, int, int]:
+        """A [layer, node, tensor] reference as an index into that layer's inbound_nodes:
+        a functional model used as a layer counts its own construction as node 0."""
+        name, node_index, tensor_index = history
+        node_index = int(node_index)
+        if layers[name]["class_name"] in MODEL_CLASSES:
+            node_index -= 1
+        return name, node_index, int(tensor_index)
+
+    def _topological(self, layers: dict, roots: list[tuple[str, int, int]]) -> list[tuple[str, int]]:
+        order, done = [], set()
+        stack = [((name, node), False) for name, node, _ in reversed(roots)]
+        while stack:
+            key, expanded = stack.pop()
+            if key in done:
+                continue
+            if expanded:
+                done.add(key)
+                order.append(key)
+                continue
+            stack.append((key, True))
+            for t in reversed(self._call_inputs(layers[key[0]], key[1])):
+                name, node_index, _ = self._ref(layers, t["keras_history"])
+                if (name, node_index) not in done:
+                    stack.append(((name, node_index), False))
+        return order
+
+    @staticmethod
+    def _call_inputs(layer: dict, node_index: int) -> list[dict]:
+        calls = layer.get("inbound_nodes", [])
+        if layer["class_name"] == "InputLayer" or not calls:
+            return []
+        return _tensors(calls[node_index])
+
+    def _node(self, graph: Graph, layers: dict, name: str, node_index: int, ids: dict, seen: dict, prefix: str) -> Node:
+        layer = layers[name]
+        class_name = layer["class_name"]
+        config = layer.get("config") or {}
+        node_id = len(graph.nodes)
+        if class_name == "InputLayer":
+            shape = config.get("batch_shape") or config.get("batch_input_shape")
+            return Node(node_id, prefix + name, "InputLayer", "input", output_shapes=[_shape(shape)])
+        tensors = self._call_inputs(layer, node_index)
+        refs = [self._ref(layers, t["keras_history"]) for t in tensors]
+        inputs = [Edge(ids[(layer_name, node)], tensor) for layer_name, node, tensor in refs]
+        input_shapes = [_shape(t["shape"]) for t in tensors]
+        module = layer.get("module") or ""
+        kind = "op" if module.startswith("keras.src.ops") else "layer"
+        node = Node(
+            node_id, prefix + name, class_name, kind, inputs=inputs, input_shapes=input_shapes,
+            config={k: config[k] for k in SHAPE_CONFIG_KEYS if k in config},
+            merge=merge_spec(class_name, config) if len(inputs) >= 2 else None,
+        )
+        if class_name in MODEL_CLASSES or class_name == "Sequential":
+            node.kind = "model"
+            node.subgraph = self.model(layer, prefix + name + "/")
+        elif class_name == "Lambda":
+            self.notes.append(f"Lambda '{prefix + name}' is not run (code inside a saved file is never executed): "
+                              "its shape is what the file recorded")
+        elif self.fallback is not None and module.startswith("keras") and layer.get("registered_name") in (None, class_name):
+            node.shape_function = self.fallback(layer)
+        node.output_shapes = [self._output_shape(node, name, node_index, seen)]
+        return node
+
+    def _output_shape(self, node: Node, name: str, node_index: int, seen: dict) -> tuple:
+        recorded = seen.get((name, node_index, 0))
+        if recorded is not None:
+            return recorded
+        if node.subgraph is not None:
+            inner = node.subgraph
+            return inner.shape_of(inner.outputs[0]) if inner.outputs else ()
+        try:
+            if node.merge is not None:
+                return merged_shape(node.merge, node.input_shapes) or best_guess(node.merge, node.input_shapes, 0)
+            return tuple(output_shape(node.op, node.config, node.input_shapes, node.input_shapes)[0])
+        except Exception:  # noqa: BLE001 - unknown layer or configuration: say so, do not guess
+            if node.shape_function is not None:
+                try:
+                    return tuple(node.shape_function(node.input_shapes))
+                except Exception:  # noqa: BLE001
+                    pass
+            self.notes.append(f"{node.op} '{node.name}': output shape unknown (a model output the algebra cannot compute)")
+            rank = len(node.input_shapes[0]) if node.input_shapes else 0
+            return (None,) * rank
+
+    # -- sequential -------------------------------------------------------------------
+    def sequential(self, config: dict, prefix: str) -> Graph:
+        graph = Graph(name=config.get("name") or "sequential")
+        layers = list(config["layers"])
+        if layers and layers[0]["class_name"] == "InputLayer":
+            shape = layers.pop(0)["config"].get("batch_shape")
+        else:
+            first = layers[0]["config"] if layers else {}
+            shape = first.get("batch_shape") or first.get("batch_input_shape")
+        if shape is None:
+            raise CheckError(f"{self.path}: a Sequential model without an input shape: it was never built")
+        graph.nodes.append(Node(0, prefix + "input", "InputLayer", "input", output_shapes=[_shape(shape)]))
+        graph.inputs = [0]
+        for layer in layers:
+            config = layer.get("config") or {}
+            name = config.get("name") or layer["class_name"].lower()
+            previous = graph.nodes[-1]
+            node = Node(len(graph.nodes), prefix + name, layer["class_name"], "layer", inputs=[Edge(previous.id)],
+                        input_shapes=[previous.output_shapes[0]],
+                        config={k: config[k] for k in SHAPE_CONFIG_KEYS if k in config})
+            if layer["class_name"] in MODEL_CLASSES or layer["class_name"] == "Sequential":
+                node.kind = "model"
+                node.subgraph = self.model(layer, prefix + name + "/")
+            node.output_shapes = [self._output_shape(node, name, -1, {})]
+            graph.nodes.append(node)
+        graph.outputs = [Edge(len(graph.nodes) - 1)]
+        return graph

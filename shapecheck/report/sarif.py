@@ -1,0 +1,80 @@
+"""SARIF 2.1.0 for code scanning (GitHub, GitLab, Azure DevOps): one rule entry per code
+with the rule docs as help, one result per finding with its physical location."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from shapecheck import __version__
+from shapecheck.runner import RunReport
+from shapecheck.rules import Finding, Severity, all_rules
+from shapecheck.rules.docs import render_rule, rule_doc
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/shapecheck/shapecheck"
+LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def _rule(rule) -> dict:
+    doc = rule_doc(rule)
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": doc.summary},
+        "fullDescription": {"text": doc.what},
+        "help": {"text": render_rule(rule)},
+        "defaultConfiguration": {"level": LEVEL[rule.severity]},
+        "properties": {"tags": ["keras", "shapes"]},
+    }
+
+
+def _uri(path: str) -> str:
+    """Relative to the working directory (the repository root in CI), '/'-separated."""
+    relative = os.path.relpath(os.path.abspath(path))
+    return Path(relative).as_posix() if not relative.startswith("..") else Path(os.path.abspath(path)).as_uri()
+
+
+def _result(f: Finding, index: dict[str, int]) -> dict:
+    location: dict = {"artifactLocation": {"uri": _uri(f.path), "uriBaseId": "%SRCROOT%"}}
+    if location["artifactLocation"]["uri"].startswith("file:"):
+        del location["artifactLocation"]["uriBaseId"]
+    if f.line:
+        location["region"] = {"startLine": f.line, "startColumn": f.column or 1}
+    result = {
+        "ruleId": f.code,
+        "level": LEVEL[f.severity],
+        "message": {"text": f.message},
+        "locations": [{
+            "physicalLocation": location,
+            "logicalLocations": [{"fullyQualifiedName": f"{f.model}/{f.layer}", "kind": "member"}],
+        }],
+        "partialFingerprints": {"shapecheck/v1": f"{f.code}:{f.model}/{f.layer}"},
+    }
+    if f.code in index:
+        result["ruleIndex"] = index[f.code]
+    return result
+
+
+def document(run: RunReport) -> dict:
+    rules = all_rules()
+    index = {rule.code: i for i, rule in enumerate(rules)}
+    notifications = [{"level": "error", "message": {"text": error}} for error in run.errors]
+    return {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "shapecheck", "version": __version__, "informationUri": INFORMATION_URI,
+                "rules": [_rule(rule) for rule in rules],
+            }},
+            "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().as_uri() + "/"}},
+            "invocations": [{"executionSuccessful": not run.errors, "toolExecutionNotifications": notifications}],
+            "results": [_result(f, index) for f in run.findings],
+        }],
+    }
+
+
+def render(run: RunReport) -> str:
+    return json.dumps(document(run), indent=2)

@@ -1,0 +1,21 @@
+"""One merge's verdict for the reports: the declared-size story (explain.merge_verdict),
+overridden where the size sweep found that the merge breaks at other sizes."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from shapecheck.explain import merge_verdict
+from shapecheck.graph import Graph, Node
+from shapecheck.rules import Finding
+
+SWEEP_VERDICTS = {"SC104": "sizes", "SC202": "square-only"}
+
+
+def verdict(model: Graph, owner: Graph, node: Node, path: str, findings: Sequence[Finding]) -> tuple[str, str]:
+    label, why = merge_verdict(owner, node, path)
+    for f in findings:
+        if f.code in SWEEP_VERDICTS and f.model == model.name and f.layer == node.name:
+            detail = f.message.split(": ", 1)[-1]
+            return SWEEP_VERDICTS[f.code], f"{why}; but {detail}" if label == "ok" else why
+    return label, why

@@ -1,0 +1,147 @@
+"""SC104, SC202, SC301: merges that agree only at some input sizes, found by the size sweep."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from shapecheck.graph import Graph
+from shapecheck.provenance import format_shape
+from shapecheck.rules.base import Context, Finding, NodeSite, Rule, Severity, register
+
+
+def _sweep(model: Graph, context: Context):
+    if context.sweeps is None:
+        return None
+    sweep = context.sweeps.get(model)
+    return None if sweep.skipped else sweep
+
+
+def _declared_ok(node) -> bool:
+    """Merges that already fail at the declared size are SC101-SC103's to report."""
+    from shapecheck.algebra.merge import outcome
+
+    return outcome(node.merge, node.input_shapes).ok
+
+
+def _tried(sweep) -> str:
+    return f"tried {' and '.join(sweep.names)} over {sweep.sizes}"
+
+
+@register
+class SizeDependentMismatch(Rule):
+    """What it does: for a model declared with None spatial dimensions, evaluates every
+    input size in a range (default 1..1024) and finds merges whose inputs disagree at
+    some of them; states the rule in words ("H and W must be multiples of 16").
+
+    Why is this bad? The model builds and trains at the sizes you tried, then fails at
+    run time on the first image of another size, with an error from deep inside the
+    graph. Stride-2 layers round odd sizes down while the upsampling path doubles.
+
+    Example:
+        inputs = Input((None, None, 3))
+        skip = Conv2D(32, 3, padding="same")(inputs)
+        x = UpSampling2D()(MaxPooling2D()(skip))
+        x = Concatenate()([x, skip])   # fails for odd H or W
+
+    Use instead: pad or resize inputs to the required multiple before the model (or
+    crop/pad the skip to match), or declare the input size it needs.
+    """
+
+    code, name, severity = "SC104", "size-dependent-mismatch", Severity.ERROR
+
+    def check_model(self, model: Graph, path: str, context: Context) -> Iterator[Finding]:
+        sweep = _sweep(model, context)
+        if sweep is None or sweep.fixed:
+            return
+        merges = [m for m in sweep.merges if sweep.fails_square(m) and _declared_ok(m.node)]
+        if not merges:
+            return
+        model_rule = sweep.constraint(sweep.union(merges))
+        for merge in merges:
+            node = merge.node
+            if len(merges) == 1:
+                rule = f"{model_rule} (fails at {sweep.examples(merge.failing)}; {_tried(sweep)})"
+            else:
+                rule = (f"it fails at {sweep.examples(merge.failing)}, ...; with the model's {len(merges) - 1} other "
+                        f"failing merges: {model_rule} ({_tried(sweep)})")
+            yield self.finding(
+                NodeSite(model, merge.graph, node, path),
+                f"{node.op} '{node.name}' accepts any size as declared but not at run time: {rule}",
+            )
+
+
+@register
+class SquareOnlyMatch(Rule):
+    """What it does: finds merges whose inputs agree at every square input size tried but
+    disagree when height and width differ.
+
+    Why is this bad? One branch swaps or mixes the spatial axes (a Permute, a transpose,
+    a Reshape written for square inputs). With a square input the swap is invisible, so
+    the model builds and trains; the first non-square image breaks it, or, worse, a
+    broadcast hides the swap.
+
+    Example:
+        x = Input((64, 64, 32))
+        t = Permute((2, 1, 3))(x)      # (W, H, C)
+        out = Add()([x, t])            # agrees only because 64 == 64
+
+    Use instead: undo the swap on the same branch (Permute((2, 1, 3)) again), or use the
+    axis order you meant.
+    """
+
+    code, name, severity = "SC202", "square-only-match", Severity.WARNING
+
+    def check_model(self, model: Graph, path: str, context: Context) -> Iterator[Finding]:
+        sweep = _sweep(model, context)
+        if sweep is None:
+            return
+        for merge in sweep.merges:
+            if sweep.fails_square(merge) or not _declared_ok(merge.node):
+                continue
+            node = merge.node
+            groups = tuple(sorted(set(sweep.groups.tolist()) - {"square"}))  # every H != W candidate
+            yield self.finding(
+                NodeSite(model, merge.graph, node, path),
+                f"{node.op} '{node.name}' agrees at every square size but not when H ≠ W "
+                f"(fails at {sweep.examples(merge.failing, groups)}): one branch swaps or mixes the spatial axes",
+            )
+
+
+@register
+class SizeConstraint(Rule):
+    """What it does: for a model declared with a fixed input size, evaluates the same graph
+    at every other size in a range and states at which sizes its merges would still agree.
+    Reported once per model, at its Input.
+
+    Why is this bad? It is not: the model works at its declared size. But the constraint
+    is implicit; whoever changes the input size (fine-tuning at a new resolution, dropping
+    the size to None) meets it as a build error. The message states it up front.
+
+    Example:
+        inputs = Input((256, 256, 3))   # a U-Net with four 2x poolings
+        ...                             # needs H and W multiples of 16
+
+    Use instead: nothing to fix; document the constraint, or pad inputs in the data
+    pipeline when the size changes.
+    """
+
+    code, name, severity = "SC301", "size-constraint", Severity.INFO
+
+    def check_model(self, model: Graph, path: str, context: Context) -> Iterator[Finding]:
+        sweep = _sweep(model, context)
+        if sweep is None or not sweep.fixed:
+            return
+        merges = [m for m in sweep.merges if sweep.fails_square(m) and _declared_ok(m.node)]
+        if not merges:
+            return
+        failing = sweep.union(merges)
+        lines = sorted({m.node.line for m in merges if m.node.line})
+        where = f" at line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}" if lines else ""
+        inp = model.nodes[model.inputs[0]]
+        size = "×".join(str(d) for d in sweep.declared)
+        yield self.finding(
+            NodeSite(model, model, inp, path),
+            f"built for {size} {format_shape(inp.output_shapes[0])}, where it works; at other sizes its "
+            f"{len(merges)} merge{'s' if len(merges) > 1 else ''}{where} agree only at some sizes: {sweep.constraint(failing)} "
+            f"(fails at {sweep.examples(failing)}; {_tried(sweep)})",
+        )

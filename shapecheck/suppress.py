@@ -1,0 +1,94 @@
+"""Inline suppressions: `# shapecheck: ignore[SC201]` (or bare `# shapecheck: ignore`) on the
+line a finding points at. Comments are read from the source with the tokenizer, so a
+string that merely contains the text does not count."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tokenize
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Optional
+
+from shapecheck.rules import Finding, Severity
+
+PATTERN = re.compile(r"#\s*shapecheck:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
+UNUSED_CODE, UNUSED_NAME = "SC001", "unused-ignore"
+
+
+@dataclass
+class Suppression:
+    path: str
+    line: int
+    column: int
+    codes: Optional[tuple[str, ...]]  # None: every code
+    used: set = field(default_factory=set)
+
+    def covers(self, code: str) -> bool:
+        return self.codes is None or any(code.startswith(c) for c in self.codes)
+
+
+@lru_cache(maxsize=256)
+def _comments(path: str, mtime: float) -> tuple[tuple[int, int, Optional[tuple[str, ...]]], ...]:
+    try:
+        with open(path, "rb") as handle:
+            source = handle.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ()
+    found = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type != tokenize.COMMENT:
+                continue
+            match = PATTERN.search(token.string)
+            if match:
+                codes = match.group("codes")
+                parsed = None if codes is None else tuple(c.strip().upper() for c in codes.split(",") if c.strip())
+                found.append((token.start[0], token.start[1] + 1 + match.start(), parsed))
+    except (tokenize.TokenError, SyntaxError):
+        return ()
+    return tuple(found)
+
+
+def suppressions(path: str) -> list[Suppression]:
+    if not path.endswith(".py") or not os.path.isfile(path):
+        return []
+    return [Suppression(path, line, col, codes) for line, col, codes in _comments(path, os.path.getmtime(path))]
+
+
+def apply(findings: list[Finding], paths: set[str], warn_unused: bool = False) -> list[Finding]:
+    """The findings no comment suppresses; with warn_unused, plus one SC001 per comment
+    (or per listed code) that suppressed nothing."""
+    table: dict[tuple[str, int], Suppression] = {}
+    for path in paths | {f.path for f in findings}:
+        for s in suppressions(path):
+            table[(os.path.abspath(s.path), s.line)] = s
+    kept = []
+    for f in findings:
+        s = table.get((os.path.abspath(f.path), f.line)) if f.line else None
+        if s is not None and s.covers(f.code):
+            s.used.add(f.code)
+            continue
+        kept.append(f)
+    if warn_unused:
+        kept.extend(_unused(s) for s in table.values() if _unused_codes(s) is not None)
+    return kept
+
+
+def _unused_codes(s: Suppression) -> Optional[list[str]]:
+    if s.codes is None:
+        return None if s.used else []
+    unused = [c for c in s.codes if not any(code.startswith(c) for code in s.used)]
+    return unused or None
+
+
+def _unused(s: Suppression) -> Finding:
+    codes = _unused_codes(s)
+    what = f"ignore[{', '.join(codes)}]" if codes else "ignore"
+    return Finding(
+        code=UNUSED_CODE, name=UNUSED_NAME, severity=Severity.WARNING,
+        message=f"unused suppression: '# shapecheck: {what}' matches no finding on this line",
+        path=s.path, line=s.line, column=s.column, model="", layer="",
+    )

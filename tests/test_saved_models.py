@@ -1,0 +1,234 @@
+"""Saved models (.keras, .h5, .json): read from their config, checked without TensorFlow,
+with the same findings as the builder modules they were saved from."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import warnings
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, ROOT, run_cli
+from shapecheck.runner import Options, check_graphs, check_paths, selected_rules
+
+# SC203 reads a Lambda's closure, which only the running builder has: a saved file's
+# Lambda is bytes that shapecheck never unmarshals.
+NEEDS_THE_BUILDER = {"SC203"}
+FORMATS = ("keras", "h5", "json")
+
+
+def comparable(findings) -> Counter:
+    return Counter((f.code, f.layer, tuple(tuple(s) for s in f.shapes)) for f in findings if f.code not in NEEDS_THE_BUILDER)
+
+
+@pytest.fixture(scope="session")
+def saved_fixtures(tmp_path_factory):
+    """Every fixture model that Keras could finish, saved three ways, with its builder findings."""
+    from shapecheck.load.builder import load_builder_module
+
+    folder = tmp_path_factory.mktemp("saved")
+    rules = selected_rules((), ())
+    copies = []
+    for fixture in sorted(FIXTURES.glob("*.py")):
+        loaded = load_builder_module(str(fixture))
+        for graph in loaded.graphs:
+            model = graph.source
+            if model is None:
+                continue  # Model(...) failed (seed 003's duplicate names): nothing Keras can save
+            expected = comparable(check_graphs([graph], str(fixture), rules))
+            stem = folder / f"{fixture.stem}.{graph.name}"
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # Keras' "legacy .h5" advice
+                model.save(f"{stem}.keras")
+                model.save(f"{stem}.h5")
+            Path(f"{stem}.json").write_text(model.to_json())
+            copies.append((fixture.name, graph.name, stem, expected))
+    return copies
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_saved_copies_report_what_the_builder_reports(saved_fixtures, suffix):
+    assert len(saved_fixtures) >= 15
+    differences = []
+    for fixture, model, stem, expected in saved_fixtures:
+        run = check_paths([f"{stem}.{suffix}"])
+        assert not run.errors, run.errors
+        got = comparable(run.findings)
+        if got != expected:
+            differences.append(f"{fixture}/{model}: missing {dict(expected - got)}, extra {dict(got - expected)}")
+    assert not differences, "\n".join(differences)
+
+
+@pytest.mark.slow
+def test_dynamic_unet_keras_file_gets_sc104_without_tensorflow(saved_fixtures):
+    (stem,) = [stem for fixture, _, stem, _ in saved_fixtures if fixture == "unet_dynamic.py"]
+    code = (
+        "import sys\n"
+        "from shapecheck.runner import check_paths\n"
+        f"run = check_paths([{str(stem) + '.keras'!r}])\n"
+        "print(sorted({f.code for f in run.findings}))\n"
+        "leaked = sorted(m for m in ('tensorflow', 'keras') if m in sys.modules)\n"
+        "assert not leaked, leaked\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['SC104']"
+
+
+PLANTED = '''
+import keras
+from keras import layers
+
+
+
+def build():
+    inputs = keras.Input((8, 8, 4))
+    x = layers.Lambda(lambda t: (open({marker!r}, "w").write("ran"), t)[1])(inputs)
+    return keras.Model(inputs, layers.Add()([x, inputs]))
+'''
+
+
+@pytest.mark.slow
+def test_code_inside_a_saved_lambda_is_never_run(tmp_path):
+    marker = tmp_path / "lambda_ran.txt"
+    builder = tmp_path / "planted.py"
+    builder.write_text(PLANTED.format(marker=str(marker)))
+    saved = tmp_path / "planted.keras"
+    script = (
+        "import importlib.util, os\n"
+        f"spec = importlib.util.spec_from_file_location('planted', {str(builder)!r})\n"
+        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+        f"m.build().save({str(saved)!r})\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, cwd=tmp_path)
+    marker.unlink()  # building called the lambda once; from here on nothing may
+    result = run_cli(str(saved), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert not marker.exists(), "checking the saved file ran the Lambda's code"
+    notes = json.loads(result.stdout)["files"][0]["notes"]
+    assert any("never executed" in note for note in notes)
+    # The planted code is real: Keras' own loader with safe_mode off runs it.
+    unsafe = f"import keras; keras.models.load_model({str(saved)!r}, safe_mode=False)"
+    loaded = subprocess.run([sys.executable, "-c", unsafe], capture_output=True, text=True, cwd=tmp_path)
+    assert marker.exists(), loaded.stderr[-2000:]
+
+
+def digest(path: Path) -> tuple:
+    return path.stat().st_mtime_ns, hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def functional_config(name="tiny") -> dict:
+    tensor = {"class_name": "__keras_tensor__", "config": {"shape": [None, 8, 8, 4], "dtype": "float32", "keras_history": ["in", 0, 0]}}
+    conv = {"class_name": "__keras_tensor__", "config": {"shape": [None, 8, 8, 16], "dtype": "float32", "keras_history": ["conv", 0, 0]}}
+    return {
+        "module": "keras.src.models.functional", "class_name": "Functional",
+        "config": {
+            "name": name,
+            "layers": [
+                {"module": "keras.layers", "class_name": "InputLayer", "name": "in",
+                 "config": {"batch_shape": [None, 8, 8, 4], "name": "in"}, "inbound_nodes": []},
+                {"module": "keras.layers", "class_name": "Conv2D", "name": "conv",
+                 "config": {"name": "conv", "filters": 16, "kernel_size": [1, 1], "strides": [1, 1], "padding": "valid",
+                            "data_format": "channels_last", "dilation_rate": [1, 1]},
+                 "inbound_nodes": [{"args": [tensor], "kwargs": {}}]},
+                {"module": "keras.layers", "class_name": "Add", "name": "add", "config": {"name": "add"},
+                 "inbound_nodes": [{"args": [[conv, tensor]], "kwargs": {}}]},
+            ],
+            "input_layers": [["in", 0, 0]],
+            "output_layers": [["add", 0, 0]],
+        },
+    }
+
+
+def test_a_hand_written_config_is_checked_without_keras(tmp_path):
+    path = tmp_path / "tiny.json"
+    path.write_text(json.dumps(functional_config()))
+    run = check_paths([str(path)])
+    assert [(f.code, f.layer, f.line) for f in run.findings] == [("SC101", "add", None)]
+    assert "16 vs 4" in run.findings[0].message
+
+
+def test_unknown_keys_from_a_newer_keras_are_ignored(tmp_path):
+    config = functional_config()
+    config["config"]["future_option"] = {"x": 1}
+    for layer in config["config"]["layers"]:
+        layer["config"]["new_in_keras_9"] = True
+    path = tmp_path / "newer.json"
+    path.write_text(json.dumps(config))
+    assert [f.code for f in check_paths([str(path)]).findings] == ["SC101"]
+
+
+def test_a_sequential_config_is_checked(tmp_path):
+    config = {"class_name": "Sequential", "config": {"name": "seq", "layers": [
+        {"class_name": "InputLayer", "config": {"batch_shape": [None, 32, 32, 3], "name": "input"}},
+        {"class_name": "Conv2D", "config": {"name": "c", "filters": 8, "kernel_size": [3, 3], "padding": "same",
+                                            "strides": [1, 1], "dilation_rate": [1, 1], "data_format": "channels_last"}},
+        {"class_name": "Flatten", "config": {"name": "f"}},
+        {"class_name": "Dense", "config": {"name": "d", "units": 10}},
+    ]}}
+    path = tmp_path / "seq.json"
+    path.write_text(json.dumps(config))
+    run = check_paths([str(path)])
+    assert not run.errors and [g.name for g in run.models] == ["seq"]
+    assert run.models[0].nodes[-1].output_shapes == [(None, 10)]
+
+
+def write_zip(path: Path, members: dict) -> None:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+def bad_files(tmp_path: Path) -> dict[str, Path]:
+    files = {}
+    files["corrupt zip"] = tmp_path / "corrupt.keras"
+    files["corrupt zip"].write_bytes(b"PK\x03\x04 this is not really a zip" * 10)
+    files["no config.json"] = tmp_path / "noconfig.keras"
+    write_zip(files["no config.json"], {"metadata.json": "{}"})
+    good = tmp_path / "good.keras"
+    write_zip(good, {"config.json": json.dumps(functional_config()), "model.weights.h5": b"\0" * 4096})
+    files["truncated .keras"] = tmp_path / "truncated.keras"
+    files["truncated .keras"].write_bytes(good.read_bytes()[:300])
+    files["truncated .h5"] = tmp_path / "truncated.h5"
+    files["truncated .h5"].write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 100)
+    files["config not JSON"] = tmp_path / "garbage.json"
+    files["config not JSON"].write_text("{not json")
+    files["subclassed model"] = tmp_path / "subclassed.json"
+    files["subclassed model"].write_text(json.dumps({"class_name": "MyResNet", "config": {"name": "mine"}}))
+    files["broken structure"] = tmp_path / "broken.json"
+    broken = functional_config()
+    del broken["config"]["output_layers"]
+    files["broken structure"].write_text(json.dumps(broken))
+    return files
+
+
+@pytest.mark.parametrize("problem", [
+    "corrupt zip", "no config.json", "truncated .keras", "truncated .h5", "config not JSON",
+    "subclassed model", "broken structure",
+])
+def test_bad_files_are_one_line_and_exit_2_and_never_written(tmp_path, problem):
+    path = bad_files(tmp_path)[problem]
+    before = digest(path)
+    result = run_cli(str(path))
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"shapecheck: error: {path}"), result.stderr
+    assert "Traceback" not in result.stderr
+    assert digest(path) == before
+
+
+def test_an_h5_with_weights_only_says_so(tmp_path):
+    h5py = pytest.importorskip("h5py")
+    path = tmp_path / "model.weights.h5"
+    with h5py.File(path, "w") as handle:
+        handle.create_dataset("layers/conv/vars/0", data=[1.0, 2.0])
+    result = run_cli(str(path))
+    assert result.returncode == 2 and "weights only" in result.stderr
