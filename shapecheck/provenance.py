@@ -15,7 +15,9 @@ def axis_origin(graph: Graph, edge: Edge, axis: int) -> Node:
 
     Walks up from the producer of `edge`; at each node it follows the first input of the
     same rank that carries the same size on the axis. A node with no such input (a conv
-    that sets the channels, a pool that halves H, an Input) is the origin.
+    that changes the channels, a pool that halves H, an Input) is the origin, and so is a
+    layer whose configuration sets the channels (Conv `filters`, Dense `units`) even when
+    it keeps their number: a 64 -> 64 convolution is where those 64 channels come from.
     """
     node = graph.producer(edge)
     size = graph.shape_of(edge)[axis] if axis < len(graph.shape_of(edge)) else None
@@ -30,6 +32,8 @@ def axis_origin(graph: Graph, edge: Edge, axis: int) -> Node:
 def _same_axis_input(graph: Graph, node: Node, axis: int, size, rank: int) -> Edge | None:
     if node.merge is not None and node.merge.kind == "concat" and node.merge.axis % rank == axis:
         return None  # a concat along this axis sets it
+    if axis == rank - 1 and ("filters" in node.config or "units" in node.config):
+        return None  # a projection sets the channels, whatever their number before
     for edge in node.inputs:
         shape = graph.shape_of(edge)
         if len(shape) == rank and shape[axis] == size:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, run_cli
+from conftest import DATA, FIXTURES, ROOT, run_cli
 from shapecheck.runner import Options, check_graphs, check_paths, selected_rules
 
 # SC203 reads a Lambda's closure, which only the running builder has: a saved file's
@@ -232,3 +232,53 @@ def test_an_h5_with_weights_only_says_so(tmp_path):
         handle.create_dataset("layers/conv/vars/0", data=[1.0, 2.0])
     result = run_cli(str(path))
     assert result.returncode == 2 and "weights only" in result.stderr
+
+
+def keras2_config() -> dict:
+    """The shape of a Keras 2 (tf.keras) model_config: inbound nodes as nested lists, no shapes."""
+    def layer(class_name, name, config, *calls):
+        return {"class_name": class_name, "name": name, "config": {"name": name, **config},
+                "inbound_nodes": [[[ref, 0, 0, {}] for ref in call] for call in calls]}
+
+    conv = {"kernel_size": [3, 3], "dilation_rate": [1, 1], "data_format": "channels_last"}
+    return {"class_name": "Functional", "keras_version": "2.15.0", "config": {
+        "name": "legacy",
+        "layers": [
+            layer("InputLayer", "input_1", {"batch_input_shape": [None, 32, 32, 3]}),
+            layer("Conv2D", "strided", {**conv, "filters": 16, "strides": [2, 2], "padding": "same"}, ["input_1"]),
+            layer("MaxPooling2D", "pool", {"pool_size": [2, 2], "strides": [2, 2], "padding": "valid",
+                                            "data_format": "channels_last"}, ["input_1"]),
+            layer("Add", "add", {}, ["strided", "pool"]),
+            layer("Conv2D", "valid", {**conv, "filters": 16, "strides": [1, 1], "padding": "valid"}, ["input_1"]),
+            layer("Concatenate", "concat", {"axis": -1}, ["strided", "valid"]),
+        ],
+        "input_layers": [["input_1", 0, 0]],
+        "output_layers": [["add", 0, 0], ["concat", 0, 0]],
+    }}
+
+
+def test_a_keras2_h5_is_read_with_shapes_from_the_algebra(tmp_path):
+    h5py = pytest.importorskip("h5py")
+    path = tmp_path / "legacy.h5"
+    with h5py.File(path, "w") as handle:
+        handle.attrs["model_config"] = json.dumps(keras2_config())
+        handle.attrs["keras_version"] = "2.15.0"
+    run = check_paths([str(path)])
+    assert not run.errors, run.errors
+    assert [(f.code, f.layer, f.shapes) for f in run.findings] == [
+        ("SC101", "add", [(None, 16, 16, 16), (None, 16, 16, 3)]),
+        ("SC102", "concat", [(None, 16, 16, 16), (None, 30, 30, 16)]),
+    ]
+    assert any("Keras 2" in note for note in run.files[0].notes)
+
+
+def test_a_real_keras2_h5_with_a_nested_model_and_a_lambda():
+    """tests/data/keras2_nested.h5 was saved by tf_keras (Keras 2); see make_keras2_h5.py."""
+    run = check_paths([str(DATA / "keras2_nested.h5")])
+    assert not run.errors, run.errors
+    (model,) = run.models
+    assert [n.name for _, n in model.merges()] == ["inner/add", "concatenate"]
+    assert [(f.code, f.layer) for f in run.findings] == [("SC301", "input_1")]
+    assert "fails for odd H or W" in run.findings[0].message
+    notes = " ".join(run.files[0].notes)
+    assert "Keras 2" in notes and "Lambda 'lambda' is not run" in notes

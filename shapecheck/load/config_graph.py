@@ -77,6 +77,7 @@ class _Reader:
         self.path = path
         self.fallback = fallback
         self.notes: list[str] = []
+        self.legacy = False  # a Keras 2 config (inbound nodes as lists, no recorded shapes)
 
     def model(self, entry: dict, prefix: str) -> Graph:
         class_name = entry.get("class_name")
@@ -96,6 +97,10 @@ class _Reader:
     def functional(self, config: dict, prefix: str) -> Graph:
         graph = Graph(name=config.get("name") or "model")
         layers = {layer.get("name") or layer["config"]["name"]: layer for layer in config["layers"]}
+        self.legacy = any(isinstance(call, list) for layer in layers.values() for call in layer.get("inbound_nodes", []))
+        if self.legacy:
+            self.notes.append("a Keras 2 config: it records no tensor shapes, so every shape is computed "
+                              "from the inputs by shapecheck's algebra")
         seen_shapes: dict[tuple[str, int, int], tuple] = {}
         for layer in layers.values():
             for call in layer.get("inbound_nodes", []):
@@ -111,11 +116,10 @@ class _Reader:
         graph.outputs = [Edge(ids[(name, node)], tensor) for name, node, tensor in outputs]
         return graph
 
-    @staticmethod
-    def _ref(layers: dict, history) -> tuple[str, int, int]:
+    def _ref(self, layers: dict, history) -> tuple[str, int, int]:
         """A [layer, node, tensor] reference as an index into that layer's inbound_nodes:
-        a functional model used as a layer counts its own construction as node 0."""
-        name, node_index, tensor_index = history
+        a functional model used as a layer counts its own construction as node 0 (Keras 2 and 3)."""
+        name, node_index, tensor_index = history[:3]
         node_index = int(node_index)
         if layers[name]["class_name"] in MODEL_CLASSES:
             node_index -= 1
@@ -141,10 +145,15 @@ class _Reader:
 
     @staticmethod
     def _call_inputs(layer: dict, node_index: int) -> list[dict]:
+        """The tensors a call consumed: Keras 3 records {args: [KerasTensor...]} with shapes;
+        Keras 2 records [[layer, node, tensor, kwargs], ...] without."""
         calls = layer.get("inbound_nodes", [])
         if layer["class_name"] == "InputLayer" or not calls:
             return []
-        return _tensors(calls[node_index])
+        call = calls[node_index]
+        if isinstance(call, list):
+            return [{"keras_history": ref[:3], "shape": None} for ref in call]
+        return _tensors(call)
 
     def _node(self, graph: Graph, layers: dict, name: str, node_index: int, ids: dict, seen: dict, prefix: str) -> Node:
         layer = layers[name]
@@ -157,7 +166,9 @@ class _Reader:
         tensors = self._call_inputs(layer, node_index)
         refs = [self._ref(layers, t["keras_history"]) for t in tensors]
         inputs = [Edge(ids[(layer_name, node)], tensor) for layer_name, node, tensor in refs]
-        input_shapes = [_shape(t["shape"]) for t in tensors]
+        input_shapes = [
+            _shape(t["shape"]) if t["shape"] is not None else graph.shape_of(edge) for t, edge in zip(tensors, inputs)
+        ]
         module = layer.get("module") or ""
         kind = "op" if module.startswith("keras.src.ops") else "layer"
         node = Node(
@@ -169,8 +180,8 @@ class _Reader:
             node.kind = "model"
             node.subgraph = self.model(layer, prefix + name + "/")
         elif class_name == "Lambda":
-            self.notes.append(f"Lambda '{prefix + name}' is not run (code inside a saved file is never executed): "
-                              "its shape is what the file recorded")
+            recorded = "its shape is unknown (a Keras 2 file records none)" if self.legacy else "its shape is what the file recorded"
+            self.notes.append(f"Lambda '{prefix + name}' is not run (code inside a saved file is never executed): {recorded}")
         elif self.fallback is not None and module.startswith("keras") and layer.get("registered_name") in (None, class_name):
             node.shape_function = self.fallback(layer)
         node.output_shapes = [self._output_shape(node, name, node_index, seen)]
@@ -193,7 +204,8 @@ class _Reader:
                     return tuple(node.shape_function(node.input_shapes))
                 except Exception:  # noqa: BLE001
                     pass
-            self.notes.append(f"{node.op} '{node.name}': output shape unknown (a model output the algebra cannot compute)")
+            self.notes.append(f"{node.op} '{node.name}': output shape unknown (the file does not record it and the "
+                              "algebra has no arithmetic for it); checks after it see unknown sizes")
             rank = len(node.input_shapes[0]) if node.input_shapes else 0
             return (None,) * rank
 

@@ -91,7 +91,8 @@ def merge_table(graph: Graph, path: str, findings: Sequence[Finding] = ()) -> Ta
 
 def finding_text(f: Finding) -> Text:
     text = Text()
-    text.append(f"{f.path}:{f.line or 0}:{f.column or 0}: ", style="bold")
+    where = f"{f.path}:{f.line}:{f.column or 1}" if f.line else f"{f.path} [{f.model}/{f.layer}]"
+    text.append(f"{where}: ", style="bold")
     text.append(f.code, style=SEVERITY_STYLE[f.severity])
     text.append(f" [{f.name}] {f.message}")
     if f.call_chain:

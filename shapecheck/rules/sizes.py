@@ -142,6 +142,7 @@ class SizeConstraint(Rule):
         yield self.finding(
             NodeSite(model, model, inp, path),
             f"built for {size} {format_shape(inp.output_shapes[0])}, where it works; at other sizes its "
-            f"{len(merges)} merge{'s' if len(merges) > 1 else ''}{where} agree only at some sizes: {sweep.constraint(failing)} "
+            f"{len(merges)} merge{'s' if len(merges) > 1 else ''}{where} agree{'' if len(merges) > 1 else 's'} "
+            f"only at some sizes: {sweep.constraint(failing)} "
             f"(fails at {sweep.examples(failing)}; {_tried(sweep)})",
         )
