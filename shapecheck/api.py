@@ -15,11 +15,10 @@ import io
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from shapecheck.runner import FileReport, Options, RunReport, check_graphs, check_paths, selected_rules
-from shapecheck.rules import Finding, Severity
+from shapecheck.runner import FAIL_LEVELS, FileReport, Options, RunReport, check_graphs, check_paths, selected_rules
+from shapecheck.rules import Finding
 from shapecheck.sweep import SizeRange
 
-LEVELS = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
 
 
 @dataclass
@@ -38,9 +37,7 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        threshold = LEVELS.get(self.fail_on)
-        failing = threshold is not None and any(f.severity >= threshold for f in self.findings)
-        return not self.errors and not failing
+        return not self.errors and not self.run.fails_at(self.fail_on)
 
     def table(self, width: int = 160) -> str:
         from shapecheck.report import table
@@ -63,7 +60,7 @@ def check(
     entries: Sequence[str] = (),
 ) -> Report:
     """Check a path (str or os.PathLike), a list of paths, or a keras.Model object."""
-    if fail_on not in LEVELS and fail_on != "never":
+    if fail_on not in FAIL_LEVELS and fail_on != "never":
         raise ValueError(f"fail_on must be one of error, warning, info, never; got {fail_on!r}")
     size_range = SizeRange.parse(sizes)
     if hasattr(target, "outputs") and hasattr(target, "layers"):

@@ -94,7 +94,7 @@ def _options(paths, select, ignore, entry, timeout, sizes, config_file, warn_unu
     return options, config
 
 
-def _render(run, output_format: OutputFormat, explain: list[str], quiet: bool) -> str:
+def _render(run, output_format: OutputFormat) -> str:
     """A machine format as text; the table is printed, not returned."""
     if output_format is OutputFormat.json:
         from shapecheck.report import json_report
@@ -153,7 +153,6 @@ def check(
     if debug:
         os.environ["SHAPECHECK_DEBUG"] = "1"
     from shapecheck.runner import check_paths
-    from shapecheck.rules import Severity
 
     options, config = _options(paths, select, ignore, entry, timeout, sizes, config_file, warn_unused_ignores, jobs)
     run = check_paths(paths, options)
@@ -172,7 +171,7 @@ def check(
     explained = _codes(explain)
     machine = output_format is not OutputFormat.table
     if output:
-        text = _render(run, output_format, explained, quiet) if machine else None
+        text = _render(run, output_format) if machine else None
         try:
             with open(output, "w", encoding="utf-8") as handle:
                 if text is None:
@@ -184,7 +183,7 @@ def check(
         if run.models or not run.errors:
             _print_table(run, quiet, explained)
     elif machine:
-        text = _render(run, output_format, explained, quiet)
+        text = _render(run, output_format)
         if text:
             sys.stdout.write(text + "\n")
         if output_format is not OutputFormat.json:
@@ -197,9 +196,7 @@ def check(
         typer.echo("shapecheck: error: no Keras model was built by " + ", ".join(paths), err=True)
         raise typer.Exit(EXIT_UNCHECKED)
     level = (fail_on.value if fail_on else None) or config.fail_on or "warning"
-    threshold = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}.get(level)
-    failing = threshold is not None and any(f.severity >= threshold for f in run.findings)
-    raise typer.Exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_OK)
+    raise typer.Exit(EXIT_FINDINGS if run.fails_at(level) and not exit_zero else EXIT_OK)
 
 
 snapshot_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)

@@ -18,6 +18,9 @@ from shapecheck.rules import Context, Finding, Rule, Severity, all_rules
 from shapecheck.sweep import SizeRange, SweepCache
 
 
+FAIL_LEVELS = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
+
+
 @dataclass
 class Options:
     select: Sequence[str] = ()  # code prefixes; empty = all
@@ -71,6 +74,11 @@ class RunReport:
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
+
+    def fails_at(self, level: str) -> bool:
+        """Is there a finding at or above `level` (error, warning, info; never: no)?"""
+        threshold = FAIL_LEVELS.get(level)
+        return threshold is not None and any(f.severity >= threshold for f in self.findings)
 
     @property
     def all_skipped(self) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 import sys
 import warnings
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, FIXTURES, ROOT, run_cli
-from shapecheck.runner import Options, check_graphs, check_paths, selected_rules
+from shapecheck.runner import check_graphs, check_paths, selected_rules
 
 # SC203 reads a Lambda's closure, which only the running builder has: a saved file's
 # Lambda is bytes that shapecheck never unmarshals.

@@ -34,10 +34,6 @@ def _mask(value, size: int) -> np.ndarray:
     return np.broadcast_to(arr, (size,)).copy() if arr.shape != (size,) else arr
 
 
-def _neq(a, b):
-    return a != b
-
-
 def merge_values(spec: MergeSpec, shapes: list[SymShape], preferred: int, size: int):
     """(output SymShape, conflict mask) for a merge over symbolic shapes."""
     if spec.kind == "concat":
@@ -86,7 +82,7 @@ def _concat(axis, shapes, preferred, size):
             out[ax] = None if len(values) < len(shapes) else _simplify(sum(values))
             continue
         for v in values[1:]:
-            conflict |= _mask(_neq(values[0], v), size)
+            conflict |= _mask(values[0] != v, size)
     return tuple(out), conflict
 
 

@@ -19,7 +19,6 @@ from shapecheck.capture.hooks import Recorder, closure_values, merge_spec
 from shapecheck.capture.shape_functions import shape_function
 from shapecheck.graph import Edge, Graph, Node
 
-CONFIG_ATTRIBUTES = SHAPE_CONFIG_KEYS  # read as layer attributes, which carry the same names
 
 
 def flatten_tensors(structure: Any) -> list[KerasTensor]:
@@ -66,7 +65,7 @@ def _kind(op) -> str:
 
 def _config(op) -> dict:
     config = {}
-    for attr in CONFIG_ATTRIBUTES:
+    for attr in SHAPE_CONFIG_KEYS:  # layer attributes carry the same names as the config keys
         value = getattr(op, attr, None)
         if isinstance(value, (int, str, tuple, list)):  # bool is an int: keepdims
             config[attr] = list(value) if isinstance(value, tuple) else value

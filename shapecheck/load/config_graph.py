@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-from shapecheck.algebra.layers import SHAPE_CONFIG_KEYS, Unknown, output_shape
+from shapecheck.algebra.layers import SHAPE_CONFIG_KEYS, output_shape
 from shapecheck.algebra.merge import best_guess, merged_shape
 from shapecheck.graph import Edge, Graph, MergeSpec, Node
 from shapecheck.load.errors import CheckError
@@ -48,6 +48,14 @@ def merge_spec(class_name: str, config: dict) -> Optional[MergeSpec]:
     if class_name == "Dot":
         return MergeSpec("dot", config.get("axes"))
     return None
+
+
+def _shape_config(config: dict) -> dict:
+    return {k: config[k] for k in SHAPE_CONFIG_KEYS if k in config}
+
+
+def _is_model(class_name: str) -> bool:
+    return class_name in MODEL_CLASSES or class_name == "Sequential"
 
 
 def _tensors(value: Any) -> list[dict]:
@@ -173,10 +181,10 @@ class _Reader:
         kind = "op" if module.startswith("keras.src.ops") else "layer"
         node = Node(
             node_id, prefix + name, class_name, kind, inputs=inputs, input_shapes=input_shapes,
-            config={k: config[k] for k in SHAPE_CONFIG_KEYS if k in config},
+            config=_shape_config(config),
             merge=merge_spec(class_name, config) if len(inputs) >= 2 else None,
         )
-        if class_name in MODEL_CLASSES or class_name == "Sequential":
+        if _is_model(class_name):
             node.kind = "model"
             node.subgraph = self.model(layer, prefix + name + "/")
         elif class_name == "Lambda":
@@ -228,8 +236,8 @@ class _Reader:
             previous = graph.nodes[-1]
             node = Node(len(graph.nodes), prefix + name, layer["class_name"], "layer", inputs=[Edge(previous.id)],
                         input_shapes=[previous.output_shapes[0]],
-                        config={k: config[k] for k in SHAPE_CONFIG_KEYS if k in config})
-            if layer["class_name"] in MODEL_CLASSES or layer["class_name"] == "Sequential":
+                        config=_shape_config(config))
+            if _is_model(layer["class_name"]):
                 node.kind = "model"
                 node.subgraph = self.model(layer, prefix + name + "/")
             node.output_shapes = [self._output_shape(node, name, -1, {})]

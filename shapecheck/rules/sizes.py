@@ -23,6 +23,12 @@ def _declared_ok(node) -> bool:
     return outcome(node.merge, node.input_shapes).ok
 
 
+def _sized_merges(sweep, square: bool) -> list:
+    """The sweep's failing merges that are not already wrong at the declared size: those
+    failing at some square size (square=True: SC104, SC301), or only when H != W (SC202)."""
+    return [m for m in sweep.merges if sweep.fails_square(m) == square and _declared_ok(m.node)]
+
+
 def _tried(sweep) -> str:
     return f"tried {' and '.join(sweep.names)} over {sweep.sizes}"
 
@@ -53,7 +59,7 @@ class SizeDependentMismatch(Rule):
         sweep = _sweep(model, context)
         if sweep is None or sweep.fixed:
             return
-        merges = [m for m in sweep.merges if sweep.fails_square(m) and _declared_ok(m.node)]
+        merges = _sized_merges(sweep, square=True)
         if not merges:
             return
         model_rule = sweep.constraint(sweep.union(merges))
@@ -95,11 +101,9 @@ class SquareOnlyMatch(Rule):
         sweep = _sweep(model, context)
         if sweep is None:
             return
-        for merge in sweep.merges:
-            if sweep.fails_square(merge) or not _declared_ok(merge.node):
-                continue
+        groups = tuple(sorted(set(sweep.groups.tolist()) - {"square"}))  # every H != W candidate
+        for merge in _sized_merges(sweep, square=False):
             node = merge.node
-            groups = tuple(sorted(set(sweep.groups.tolist()) - {"square"}))  # every H != W candidate
             yield self.finding(
                 NodeSite(model, merge.graph, node, path),
                 f"{node.op} '{node.name}' agrees at every square size but not when H ≠ W "
@@ -131,7 +135,7 @@ class SizeConstraint(Rule):
         sweep = _sweep(model, context)
         if sweep is None or not sweep.fixed:
             return
-        merges = [m for m in sweep.merges if sweep.fails_square(m) and _declared_ok(m.node)]
+        merges = _sized_merges(sweep, square=True)
         if not merges:
             return
         failing = sweep.union(merges)
