@@ -76,6 +76,7 @@ class Node:
     chain: Tuple[ChainFrame, ...] = ()
     merge: Optional[MergeSpec] = None
     recovered: Optional[str] = None  # set when capture substituted a best-guess output shape
+    layout: str = "channels_last"  # where the outputs' channel axis is (see layout.py)
     subgraph: Optional["Graph"] = None  # for a model used as a layer
     # concrete input shapes -> output shape, from the front end, for layers the shape
     # algebra has no arithmetic for (None: the size sweep stops on that path)
@@ -111,6 +112,9 @@ class Graph:
 
     def shape_of(self, edge: Edge) -> Shape:
         return self.nodes[edge.source].output_shapes[edge.index]
+
+    def layout_of(self, edge: Edge) -> str:
+        return self.nodes[edge.source].layout
 
     def walk(self) -> Iterator[tuple["Graph", Node]]:
         """Every node with the graph that owns it, nested models included."""

@@ -18,9 +18,9 @@ import numpy as np
 
 from shapecheck.algebra.constraints import describe
 from shapecheck.algebra.evaluate import Evaluator
-from shapecheck.algebra.layers import SHAPE_PRESERVING, spatial_axes
+from shapecheck.algebra.layers import SHAPE_PRESERVING
 from shapecheck.graph import Graph, Node
-from shapecheck.rules.inputs import consumers, first_layout_layer
+from shapecheck.layout import spatial_axes
 
 AXIS_NAMES = {1: ["L"], 2: ["H", "W"], 3: ["D", "H", "W"]}
 MIXING_OPS = {"Permute", "Reshape", "Flatten", "Transpose", "Dot"}
@@ -121,16 +121,13 @@ class Sweep:
 
 def image_inputs(model: Graph) -> list[tuple[Node, list[int]]]:
     """Model inputs with spatial axes, each with the indices of those axes."""
-    users = consumers(model)
     found = []
     for node_id in model.inputs:
         node = model.nodes[node_id]
         shape = node.output_shapes[0]
         if len(shape) < 3:
             continue
-        layout = first_layout_layer(model, node_id, users)
-        fmt = layout.config.get("data_format") if layout is not None else None
-        found.append((node, spatial_axes(len(shape), fmt)))
+        found.append((node, spatial_axes(len(shape), node.layout)))
     return found
 
 

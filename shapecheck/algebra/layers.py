@@ -17,6 +17,8 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
+from shapecheck.layout import channel_axis, spatial_axes  # noqa: F401 (re-exported for the algebra)
+
 Axis = Union[None, int, np.ndarray]
 SymShape = tuple
 
@@ -48,16 +50,6 @@ UPSAMPLING = {"UpSampling1D", "UpSampling2D", "UpSampling3D"}
 
 class Unknown(Exception):
     """The algebra has no arithmetic for this layer (or this configuration of it)."""
-
-
-def spatial_axes(rank: int, data_format: Optional[str]) -> list[int]:
-    if data_format == "channels_first":
-        return list(range(2, rank))
-    return list(range(1, rank - 1))
-
-
-def channel_axis(rank: int, data_format: Optional[str]) -> int:
-    return 1 if data_format == "channels_first" else rank - 1
 
 
 def _tuple(value, n: int) -> tuple:

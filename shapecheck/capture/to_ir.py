@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+import keras
 from keras.src.backend.common.keras_tensor import KerasTensor
 from keras.src.layers.core.input_layer import InputLayer
 from keras.src.layers.layer import Layer
@@ -18,7 +19,7 @@ from shapecheck.algebra.layers import SHAPE_CONFIG_KEYS
 from shapecheck.capture.hooks import Recorder, closure_values, merge_spec
 from shapecheck.capture.shape_functions import shape_function
 from shapecheck.graph import Edge, Graph, Node
-
+from shapecheck.layout import assign_layouts
 
 
 def flatten_tensors(structure: Any) -> list[KerasTensor]:
@@ -118,6 +119,8 @@ def graph_from_tensors(
             graph.inputs.append(node_id)
         graph.nodes.append(node)
     graph.outputs = [Edge(ids[id(_producer(t))], t._keras_history.tensor_index) for t in out_tensors]
+    if not prefix:  # the top-level graph: nested ones are assigned with it
+        assign_layouts(graph, keras.config.image_data_format())
     return graph
 
 

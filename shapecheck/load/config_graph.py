@@ -15,6 +15,7 @@ from typing import Any, Callable, Optional
 from shapecheck.algebra.layers import SHAPE_CONFIG_KEYS, output_shape
 from shapecheck.algebra.merge import best_guess, merged_shape
 from shapecheck.graph import Edge, Graph, MergeSpec, Node
+from shapecheck.layout import assign_layouts
 from shapecheck.load.errors import CheckError
 
 ELEMENTWISE = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"}
@@ -37,6 +38,7 @@ def graphs_from_config(config: dict, path: str, fallback: Optional[Callable] = N
         raise CheckError(f"{path}: unrecognised model config ({type(exc).__name__}: {exc}); "
                          "saved by a Keras version shapecheck does not read?") from None
     graph.entry = "saved file"
+    assign_layouts(graph)  # every image layer of a saved config records its data_format
     return ConfigGraph([graph], list(dict.fromkeys(reader.notes)))
 
 
