@@ -67,7 +67,7 @@ def _fail(message: str) -> None:
     raise typer.Exit(EXIT_UNCHECKED)
 
 
-def _options(paths, select, ignore, entry, timeout, sizes, config_file, warn_unused_ignores, jobs):
+def _options(paths, select, ignore, entry, timeout, sizes, config_file, warn_unused_ignores, jobs, input_shape=None):
     """CLI options over [tool.shapecheck] over defaults."""
     from shapecheck import config as configuration
     from shapecheck.runner import Options
@@ -77,6 +77,7 @@ def _options(paths, select, ignore, entry, timeout, sizes, config_file, warn_unu
     try:
         config = configuration.find(paths, config_file)
         size_range = SizeRange.parse(sizes or config.sizes or "1:1024")
+        input_shapes = configuration.parse_input_shapes(input_shape or [])
     except (CheckError, ValueError) as exc:
         _fail(str(exc))
     if jobs < 1:
@@ -90,6 +91,7 @@ def _options(paths, select, ignore, entry, timeout, sizes, config_file, warn_unu
         config=config,
         warn_unused_ignores=warn_unused_ignores,
         jobs=jobs,
+        input_shapes=input_shapes,
     )
     return options, config
 
@@ -138,6 +140,9 @@ def check(
     entry: Optional[List[str]] = typer.Option(None, "--entry", help="Builder function to call (repeatable)."),
     timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds a module may run before it is stopped [default: 120]."),
     sizes: Optional[str] = typer.Option(None, "--sizes", help="Input sizes the size sweep tries for H and W, LOW:HIGH [default: 1:1024]."),
+    input_shape: Optional[List[str]] = typer.Option(
+        None, "--input-shape", help="NAME=SHAPE: the input shape of a subclassed model (variable or class name), e.g. Net=224,224,3."
+    ),
     config_file: Optional[str] = typer.Option(None, "--config", help="A pyproject.toml to read [tool.shapecheck] from."),
     baseline: Optional[str] = typer.Option(None, "--baseline", help="Report only findings not in this baseline (shapecheck snapshot)."),
     warn_unused_ignores: bool = typer.Option(False, "--warn-unused-ignores", help="Report '# shapecheck: ignore' comments that match nothing (SC001)."),
@@ -154,7 +159,7 @@ def check(
         os.environ["SHAPECHECK_DEBUG"] = "1"
     from shapecheck.runner import check_paths
 
-    options, config = _options(paths, select, ignore, entry, timeout, sizes, config_file, warn_unused_ignores, jobs)
+    options, config = _options(paths, select, ignore, entry, timeout, sizes, config_file, warn_unused_ignores, jobs, input_shape)
     run = check_paths(paths, options)
     if baseline:
         from shapecheck import baseline as baselines

@@ -22,12 +22,13 @@ from __future__ import annotations
 import fnmatch
 import os
 import tomllib
+import ast
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 from shapecheck.load.errors import CheckError
 
-KEYS = {"select", "ignore", "per-file-ignores", "fail-on", "entries", "sizes", "timeout"}
+KEYS = {"select", "ignore", "per-file-ignores", "fail-on", "entries", "sizes", "timeout", "input-shapes"}
 FAIL_ON = {"error", "warning", "info", "never"}
 
 
@@ -49,6 +50,7 @@ class Config:
     entries: dict[str, list[Entry]] = field(default_factory=dict)
     sizes: Optional[str] = None
     timeout: Optional[float] = None
+    input_shapes: dict[str, tuple] = field(default_factory=dict)  # subclassed model name -> batch shape
 
     @property
     def root(self) -> str:
@@ -124,7 +126,43 @@ def parse(table: dict, path: str) -> Config:
         config.timeout = float(table["timeout"])
     for pattern, entries in _table(table.get("entries", {}), f"{where} entries").items():
         config.entries[pattern] = [_entry(e, f"{where} entries '{pattern}'") for e in _list(entries, f"{where} entries")]
+    for name, shape in _table(table.get("input-shapes", {}), f"{where} input-shapes").items():
+        config.input_shapes[name] = input_shape(str(shape), f"{where} input-shapes '{name}'")
     return config
+
+
+def input_shape(text: str, where: str = "--input-shape") -> tuple:
+    """'224,224,3' or '(None, None, 3)' -> (None, 224, 224, 3): a batch shape; several
+    inputs as a list of tuples, '[(30,), (None,)]'."""
+    try:
+        value = ast.literal_eval(text if text.strip().startswith(("(", "[")) else f"({text},)")
+    except (ValueError, SyntaxError):
+        value = None
+
+    def one(shape) -> Optional[tuple]:
+        dims = tuple(shape) if isinstance(shape, (tuple, list)) else None
+        if not dims or not all(d is None or (isinstance(d, int) and not isinstance(d, bool) and d > 0) for d in dims):
+            return None
+        return (None,) + dims
+
+    if isinstance(value, list) and value and all(isinstance(v, (tuple, list)) for v in value):
+        shapes = [one(v) for v in value]
+        if all(shapes):
+            return shapes
+    elif one(value):
+        return one(value)
+    raise CheckError(f"{where}: expected a shape without the batch axis, such as 224,224,3 or (None, None, 3); got {text!r}")
+
+
+def parse_input_shapes(values: Sequence[str]) -> dict[str, tuple]:
+    """--input-shape NAME=SHAPE (repeatable): NAME is a variable, builder or class name."""
+    shapes = {}
+    for value in values:
+        name, sep, shape = value.partition("=")
+        if not sep or not name.strip():
+            raise CheckError(f"--input-shape {value!r}: expected NAME=SHAPE, e.g. Net=224,224,3")
+        shapes[name.strip()] = input_shape(shape, f"--input-shape {name.strip()}")
+    return shapes
 
 
 def _table(value, where: str) -> dict:

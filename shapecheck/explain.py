@@ -7,6 +7,7 @@ from typing import Optional
 from shapecheck.algebra.merge import outcome
 from shapecheck.graph import Graph, Node
 from shapecheck.provenance import axis_origin, changes_shape, describe_origin, format_shape, split_branches
+from shapecheck.layout import channel_axis
 from shapecheck.rules.mismatch import axis_word
 
 
@@ -19,7 +20,7 @@ def merge_verdict(graph: Graph, node: Node, path: Optional[str] = None) -> tuple
         if result.rank_mismatch and node.merge.kind != "dot":
             return "mismatch", "ranks differ: " + " vs ".join(format_shape(s) for s in shapes)
         parts = [
-            f"{axis_word(c.axis, rank)} {' vs '.join('?' if d is None else str(d) for d in c.dims)}"
+            f"{axis_word(c.axis, rank, node.layout)} {' vs '.join('?' if d is None else str(d) for d in c.dims)}"
             for c in result.conflicts
         ]
         return "mismatch", ", ".join(parts)
@@ -27,13 +28,13 @@ def merge_verdict(graph: Graph, node: Node, path: Optional[str] = None) -> tuple
         axis = node.merge.axis % rank
         sizes = [s[axis] for s in shapes]
         total = "?" if None in sizes else str(sum(sizes))
-        return "ok", f"{len(shapes)} inputs joined along {axis_word(axis, rank)} -> {total}; other axes equal"
+        return "ok", f"{len(shapes)} inputs joined along {axis_word(axis, rank, node.layout)} -> {total}; other axes equal"
     if node.merge.kind == "dot":
         return "ok", "contracted axes agree"
     if result.broadcasts:
         stretched = sorted({(b.input_index, b.axis, b.missing) for b in result.broadcasts})
         words = [
-            f"input {i + 1} {'lacks' if missing else 'has size 1 on'} {axis_word(a, rank)}"
+            f"input {i + 1} {'lacks' if missing else 'has size 1 on'} {axis_word(a, rank, node.layout)}"
             for i, a, missing in stretched
         ]
         return "broadcast", "agree only by broadcasting: " + "; ".join(words)
@@ -50,7 +51,7 @@ def shortcut_why(graph: Graph, node: Node, path: Optional[str] = None) -> Option
         return None
     short = 0 if len(branches.members[0]) < len(branches.members[1]) else 1
     main = 1 - short
-    channel = len(node.input_shapes[short]) - 1
+    channel = channel_axis(len(node.input_shapes[short]), node.layout)
     size = node.input_shapes[short][channel]
     short_origin = axis_origin(graph, node.inputs[short], channel)
     main_origin = axis_origin(graph, node.inputs[main], channel)

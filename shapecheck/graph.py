@@ -33,7 +33,7 @@ class ChainFrame:
     call: int = field(default=0, compare=False)  # which activation of the function (0: unknown)
 
     def short(self) -> str:
-        return f"{self.function}:{self.line}"
+        return f"{self.function}:{self.line}" if self.line else self.function
 
     def describe(self) -> str:
         if not self.args:
@@ -77,7 +77,8 @@ class Node:
     merge: Optional[MergeSpec] = None
     recovered: Optional[str] = None  # set when capture substituted a best-guess output shape
     layout: str = "channels_last"  # where the outputs' channel axis is (see layout.py)
-    subgraph: Optional["Graph"] = None  # for a model used as a layer
+    subgraph: Optional["Graph"] = None  # for a model used as a layer, or a traced custom layer
+    opaque: Optional[str] = None  # why the front end could not look inside this layer (merges unchecked)
     # concrete input shapes -> output shape, from the front end, for layers the shape
     # algebra has no arithmetic for (None: the size sweep stops on that path)
     shape_function: Optional[Callable[[list], tuple]] = field(default=None, repr=False, compare=False)
@@ -103,6 +104,7 @@ class Graph:
     location: Optional[Location] = None  # where the Model(...) call was
     partial: Optional[str] = None  # why the graph was walked from tensors, not a finished model
     source: object = field(default=None, repr=False, compare=False)  # the front end's model object, if any
+    parent: Optional[tuple] = field(default=None, repr=False, compare=False)  # (graph, node) this one is nested in
 
     def node(self, node_id: int) -> Node:
         return self.nodes[node_id]
@@ -115,6 +117,13 @@ class Graph:
 
     def layout_of(self, edge: Edge) -> str:
         return self.nodes[edge.source].layout
+
+    def link_subgraphs(self) -> None:
+        """Point every nested graph at the node (and graph) that holds it."""
+        for node in self.nodes:
+            if node.subgraph is not None:
+                node.subgraph.parent = (self, node)
+                node.subgraph.link_subgraphs()
 
     def walk(self) -> Iterator[tuple["Graph", Node]]:
         """Every node with the graph that owns it, nested models included."""

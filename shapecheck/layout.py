@@ -49,6 +49,12 @@ def axis_name(axis: int, rank: int, layout: Optional[str] = CHANNELS_LAST) -> st
     return f"axis {axis}"
 
 
+def finish_graph(graph, default: str = CHANNELS_LAST) -> None:
+    """What every front end does to a graph it made: nested graphs linked, layouts set."""
+    graph.link_subgraphs()
+    assign_layouts(graph, default)
+
+
 def assign_layouts(graph, default: str = CHANNELS_LAST) -> None:
     """Set `node.layout` on every node of `graph` (and its nested graphs).
 

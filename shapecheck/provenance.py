@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from shapecheck.graph import Edge, Graph, Node, Shape
+from shapecheck.layout import channel_axis
 
 
 def axis_origin(graph: Graph, edge: Edge, axis: int) -> Node:
@@ -18,21 +19,47 @@ def axis_origin(graph: Graph, edge: Edge, axis: int) -> Node:
     that changes the channels, a pool that halves H, an Input) is the origin, and so is a
     layer whose configuration sets the channels (Conv `filters`, Dense `units`) even when
     it keeps their number: a 64 -> 64 convolution is where those 64 channels come from.
+    The walk goes into nested models and traced custom layers (to the layer inside that
+    set the axis) and out of them (from an inner Input to the tensor the block was given).
     """
-    node = graph.producer(edge)
-    size = graph.shape_of(edge)[axis] if axis < len(graph.shape_of(edge)) else None
-    rank = len(graph.shape_of(edge))
-    while True:
+    shape = graph.shape_of(edge)
+    size = shape[axis] if axis < len(shape) else None
+    rank = len(shape)
+    for _ in range(100_000):  # a bound, not a limit in practice: every step moves upstream
+        node = graph.producer(edge)
+        if node.subgraph is not None and edge.index < len(node.subgraph.outputs):
+            graph, edge = node.subgraph, node.subgraph.outputs[edge.index]
+            continue
+        outer = _outer_edge(graph, node, axis, size, rank)
+        if outer is not None:
+            graph, edge = outer
+            continue
         nxt = _same_axis_input(graph, node, axis, size, rank)
         if nxt is None:
             return node
-        node = graph.producer(nxt)
+        edge = nxt
+    return graph.producer(edge)
+
+
+def _outer_edge(graph: Graph, node: Node, axis: int, size, rank: int):
+    """For an Input of a nested graph: the edge that fed it from outside, if it carries the axis."""
+    if node.kind != "input" or graph.parent is None or node.id not in graph.inputs:
+        return None
+    outer_graph, holder = graph.parent
+    k = graph.inputs.index(node.id)
+    if k >= len(holder.inputs):
+        return None
+    edge = holder.inputs[k]
+    shape = outer_graph.shape_of(edge)
+    if len(shape) != rank or shape[axis] != size:
+        return None
+    return outer_graph, edge
 
 
 def _same_axis_input(graph: Graph, node: Node, axis: int, size, rank: int) -> Edge | None:
     if node.merge is not None and node.merge.kind == "concat" and node.merge.axis % rank == axis:
         return None  # a concat along this axis sets it
-    if axis == rank - 1 and ("filters" in node.config or "units" in node.config):
+    if axis == channel_axis(rank, node.layout) and ("filters" in node.config or "units" in node.config):
         return None  # a projection sets the channels, whatever their number before
     for edge in node.inputs:
         shape = graph.shape_of(edge)

@@ -31,11 +31,15 @@ class Options:
     config: Optional[Config] = None  # per-file ignores and entries from [tool.shapecheck]
     warn_unused_ignores: bool = False
     jobs: int = 1  # worker processes (-j)
+    input_shapes: dict = field(default_factory=dict)  # subclassed models: name -> batch shape (--input-shape)
 
     def entries_for(self, path: str) -> list:
         if self.entries:
             return list(self.entries)
         return self.config.entries_for(path) if self.config else []
+
+    def input_shapes_for(self) -> dict:
+        return {**(self.config.input_shapes if self.config else {}), **self.input_shapes}
 
     def ignore_for(self, path: str) -> list[str]:
         return list(self.ignore) + (self.config.ignores_for(path) if self.config else [])
@@ -150,7 +154,7 @@ def _load_into(report: FileReport, target: Target, options: Options) -> None:
         return
     from shapecheck.load.builder import load_builder_module
 
-    loaded = load_builder_module(target.path, options.entries_for(target.path), options.timeout)
+    loaded = load_builder_module(target.path, options.entries_for(target.path), options.timeout, options.input_shapes_for())
     report.models, report.notes, report.skipped = loaded.graphs, loaded.notes, loaded.skipped
     if not loaded.graphs and target.explicit:
         hint = f" ({'; '.join(loaded.skipped)})" if loaded.skipped else ""

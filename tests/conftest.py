@@ -25,12 +25,18 @@ def checked():
     cache = {}
 
     def run(*paths: str, **options):
-        key = (paths, tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items())))
+        key = (paths, tuple(sorted((k, _hashable(v)) for k, v in options.items())))
         if key not in cache:
             cache[key] = check_paths(list(paths), Options(**options))
         return cache[key]
 
     return run
+
+
+def _hashable(value):
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    return tuple(value) if isinstance(value, list) else value
 
 
 def run_cli(*args: str, cwd: Path = ROOT, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:

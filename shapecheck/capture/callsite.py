@@ -66,7 +66,7 @@ class CallSites:
         inner = user_frames[0]
         line, column = _position(inner.f_code, inner.f_lasti)
         location = Location(os.path.abspath(inner.f_code.co_filename), line or inner.f_lineno, column)
-        chain = tuple(_chain_frame(f, self._serial(f)) for f in reversed(user_frames))
+        chain = tuple(c for f in reversed(user_frames) for c in _chain_frames(f, self._serial(f)))
         return location, chain
 
     def _serial(self, frame: FrameType) -> int:
@@ -77,9 +77,30 @@ class CallSites:
         return known[1]
 
 
-def _chain_frame(frame: FrameType, call: int) -> ChainFrame:
+def _chain_frames(frame: FrameType, call: int) -> tuple[ChainFrame, ...]:
+    """One chain frame; the `call()` of a layer is preceded by the layer it belongs to,
+    with its constructor's simple arguments: ResidualBlock 'residual_block_1' (filters=32)."""
     code = frame.f_code
-    return ChainFrame(code.co_name, frame.f_lineno, _simple_args(frame), call)
+    here = ChainFrame(code.co_name, frame.f_lineno, _simple_args(frame), call)
+    if code.co_name != "call":
+        return (here,)
+    owner = frame.f_locals.get("self")
+    name = getattr(owner, "name", None)
+    if not isinstance(name, str) or not hasattr(owner, "_inbound_nodes"):
+        return (here,)
+    return (ChainFrame(f"{type(owner).__name__} '{name}'", 0, _init_args(owner), call), here)
+
+
+def _init_args(layer) -> tuple[tuple[str, str], ...]:
+    """Simple constructor arguments Keras recorded for the layer's get_config."""
+    auto = getattr(layer, "_auto_config", None)
+    values = getattr(auto, "config", None) or {}
+    out = []
+    for name, value in values.items():
+        text = _simple_repr(value)
+        if text is not None and name not in ("name", "trainable", "dtype"):
+            out.append((name, text))
+    return tuple(out)
 
 
 def _simple_args(frame: FrameType) -> tuple[tuple[str, str], ...]:

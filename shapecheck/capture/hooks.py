@@ -33,6 +33,9 @@ from keras.src.ops import numpy as knp
 from keras.src.ops.operation import Operation
 
 from shapecheck.algebra.merge import best_guess, outcome
+from shapecheck.capture.blocks import (
+    BlockTrace, input_like, is_subclassed_model, is_user_block, skip_state_trace, tensors_in, trace_call, zeros_like_spec,
+)
 from shapecheck.capture.callsite import CallSites
 from shapecheck.graph import ChainFrame, Location, MergeSpec
 
@@ -59,6 +62,7 @@ class ModelRecord:
     inputs: Any = None
     outputs: Any = None
     error: Optional[BaseException] = None
+    subclassed: bool = False  # a subclassed model called on its own: `outputs` came from tracing its call()
 
 
 @dataclass
@@ -69,6 +73,8 @@ class Recorder:
     models: list[ModelRecord] = field(default_factory=list)
     skipped_calls: list[str] = field(default_factory=list)
     closures: dict[int, tuple] = field(default_factory=dict)  # id(Node) -> (Lambda function, free vars then)
+    blocks: dict[int, BlockTrace] = field(default_factory=dict)  # id(Node) of a user block's call -> its trace
+    data_format: str = "channels_last"  # keras.config.image_data_format() as the module left it
     callsites: CallSites = field(default_factory=CallSites)
 
 
@@ -131,6 +137,7 @@ class Instrumentation:
         self.rec = recorder
         self._depths: dict[int, int] = {}
         self._stack = contextlib.ExitStack()
+        self._block_depth = 0  # how many user blocks' call() are being traced right now
 
     # -- patching helpers -------------------------------------------------
     def _patch(self, owner: type, name: str, replacement) -> None:
@@ -143,6 +150,7 @@ class Instrumentation:
 
     def __enter__(self) -> "Instrumentation":
         self._patch_layer_call()
+        self._patch_maybe_build()
         self._patch_op_call()
         self._patch_model_init()
         self._patch_input_init()
@@ -159,9 +167,70 @@ class Instrumentation:
         inst = self
 
         def __call__(layer, *args, **kwargs):
+            if is_user_block(layer):
+                return inst._block_call(original, layer, args, kwargs)
             return inst._instrumented_call(original, layer, args, kwargs)
 
         self._patch(Layer, "__call__", __call__)
+
+    def _patch_maybe_build(self) -> None:
+        original = Layer._maybe_build
+
+        def _maybe_build(layer, call_spec):
+            if not call_spec.eager and skip_state_trace(layer):
+                layer.built = True  # the symbolic trace of call() builds its sublayers
+                return
+            return original(layer, call_spec)
+
+        self._patch(Layer, "_maybe_build", _maybe_build)
+
+    # -- user-defined layers and subclassed models (see blocks.py) ------------------
+    def _block_call(self, original, layer, args, kwargs):
+        if not _any_symbolic(args, kwargs):
+            if self._block_depth == 0 and is_subclassed_model(layer):
+                return self._model_on_data(original, layer, args, kwargs)
+            return original(layer, *args, **kwargs)
+        top_model = self._block_depth == 0 and is_subclassed_model(layer)
+        site = Site(*self.rec.callsites.current())
+        traces: list[BlockTrace] = []
+
+        def compute_output_spec(*a, **k):
+            self._block_depth += 1
+            try:
+                traces.append(trace_call(layer, a, k))
+            finally:
+                self._block_depth -= 1
+            return traces[-1].spec
+
+        object.__setattr__(layer, "compute_output_spec", compute_output_spec)
+        try:
+            outputs = original(layer, *args, **kwargs)
+        finally:
+            object.__delattr__(layer, "compute_output_spec")
+        node = self._remember(outputs, site, None)
+        if node is not None and traces:
+            self.rec.blocks[id(node)] = traces[-1]
+        if top_model:
+            record = ModelRecord(site, owner=layer, inputs=tensors_in((args, kwargs)), outputs=outputs, subclassed=True)
+            self.rec.models.append(record)
+        return outputs
+
+    def _model_on_data(self, original, layer, args, kwargs):
+        """A subclassed model called on data: a forward pass, which shapecheck does not run.
+        Its call() is traced on Inputs of the data's shape; the caller gets zeros of the
+        traced output shape."""
+        flat = [v for v in keras.tree.flatten(args) if v is not None]
+        symbolic = [input_like(v) for v in flat]
+        if not flat or any(s is None for s in symbolic):
+            return original(layer, *args, **kwargs)
+        batch = int(flat[0].shape[0])
+        swap = iter(symbolic)
+        new_args = keras.tree.map_structure(lambda v: next(swap) if v is not None else v, args)
+        outputs = layer(*new_args, **kwargs)
+        location, _ = self.rec.callsites.current()
+        where = f" at line {location.line}" if location else ""
+        self.rec.skipped_calls.append(f"{type(layer).__name__}(data){where} (traced on its shape instead)")
+        return zeros_like_spec(outputs, batch)
 
     def _patch_op_call(self) -> None:
         original = Operation.symbolic_call
@@ -196,14 +265,15 @@ class Instrumentation:
         self._remember(outputs, Site(location, chain), note)
         return outputs
 
-    def _remember(self, outputs, site: Site, note: Optional[str]) -> None:
+    def _remember(self, outputs, site: Site, note: Optional[str]):
+        """Record where the Keras Node behind `outputs` was called; return that Node."""
         tensor = _first_tensor(outputs)
         history = getattr(tensor, "_keras_history", None)
         if history is None:
-            return
+            return None
         node = history.operation._inbound_nodes[history.node_index]
         if id(node) in self.rec.sites:
-            return  # a layer's own ops, already recorded at the layer call
+            return node  # a layer's own ops, already recorded at the layer call
         self.rec.sites[id(node)] = site
         self.rec.keep_alive.append(node)
         if note:
@@ -211,6 +281,7 @@ class Instrumentation:
         if isinstance(node.operation, Lambda):
             function = node.operation.function
             self.rec.closures[id(node)] = (function, closure_values(function))
+        return node
 
     def _patch_input_init(self) -> None:
         """keras.Input(...) makes its node in InputLayer.__init__, not in a call: record its line."""

@@ -36,8 +36,9 @@ with _silenced_stderr_fd():
 
         tf.config.list_physical_devices("GPU")  # device set-up logs now, not mid-report
 
+from shapecheck.capture.blocks import build_shape, is_subclassed_model, placeholders_for  # noqa: E402
 from shapecheck.capture.hooks import Instrumentation, ModelRecord, Recorder  # noqa: E402
-from shapecheck.capture.to_ir import duplicate_layer_names, graph_from_tensors  # noqa: E402
+from shapecheck.capture.to_ir import duplicate_layer_names, graph_from_tensors, producer_node  # noqa: E402
 from shapecheck.graph import Graph  # noqa: E402
 
 
@@ -45,20 +46,48 @@ from shapecheck.graph import Graph  # noqa: E402
 def capture() -> Iterator[Recorder]:
     keras.utils.clear_session()  # fresh layer-name counters: names do not depend on run order
     recorder = Recorder()
-    with Instrumentation(recorder):
-        yield recorder
+    data_format = keras.config.image_data_format()
+    try:
+        with Instrumentation(recorder):
+            yield recorder
+    finally:  # a module that sets channels_first globally must not change the next file's layout
+        recorder.data_format = keras.config.image_data_format()
+        keras.config.set_image_data_format(data_format)
 
 
-def collect_graphs(recorder: Recorder, module=None) -> tuple[list[Graph], list[str]]:
+def trace_subclassed(recorder: Recorder, candidates: list[tuple[str, object]], input_shapes: dict) -> tuple[list[str], list[str]]:
+    """Subclassed models the module made (globals, builders' return values) but never called
+    on a symbolic input: trace each on the shape it was built with, or the one given by
+    --input-shape (by variable or class name). Call inside capture(). Returns (skipped
+    with the hint, notes)."""
+    done = {id(r.owner) for r in recorder.models}
+    skipped, notes = [], []
+    for name, model in candidates:
+        if not is_subclassed_model(model) or id(model) in done:
+            continue
+        done.add(id(model))
+        cls = type(model).__name__
+        shape = input_shapes.get(name) or input_shapes.get(cls) or build_shape(model)
+        if shape is None:
+            skipped.append(
+                f"{name}: a subclassed {cls} whose input shape is unknown; build it in the module "
+                f"(model.build((None, ...)) or call it on a keras.Input), or pass --input-shape {cls}=SHAPE (e.g. 224,224,3)"
+            )
+            continue
+        try:
+            model(placeholders_for(shape))
+        except Exception as exc:
+            notes.append(f"{name}: tracing {cls} on {shape} raised {type(exc).__name__}: {_first_line(exc)}")
+    return skipped, notes
+
+
+def collect_graphs(recorder: Recorder) -> tuple[list[Graph], list[str]]:
     """IR graphs of the top-level models built (models used inside others are walked there)."""
     notes: list[str] = []
     latest: dict[int, ModelRecord] = {}
     for record in recorder.models:  # a Sequential rebuilds itself: keep its last model
         latest[id(record.owner)] = record
     records = list(latest.values())
-    recorded_ids = {id(r.owner) for r in records} | {id(r.model) for r in records}
-    if module is not None:
-        notes.extend(_unrecorded_module_models(module, recorded_ids))
     nested: set[int] = set()
     graphs: list[tuple[ModelRecord, Graph]] = []
     for record in records:
@@ -74,7 +103,9 @@ def collect_graphs(recorder: Recorder, module=None) -> tuple[list[Graph], list[s
 def _graph_of(record: ModelRecord, recorder: Recorder, nested: set, notes: list[str]) -> Graph | None:
     site = record.site
     line = f" at line {site.location.line}" if site.location else ""
-    if record.error is None:
+    if record.subclassed:
+        graph = _subclassed_graph(record, recorder, nested)
+    elif record.error is None:
         graph = graph_from_tensors(record.owner.name, record.model.outputs, recorder, nested=nested)
     else:
         try:
@@ -93,12 +124,16 @@ def _graph_of(record: ModelRecord, recorder: Recorder, nested: set, notes: list[
     return graph
 
 
-def _unrecorded_module_models(module, recorded_ids: set) -> list[str]:
-    notes = []
-    for name, value in vars(module).items():
-        if isinstance(value, keras.Model) and id(value) not in recorded_ids:
-            notes.append(f"{name}: a {type(value).__name__} without a functional graph (subclassed model); not checked")
-    return notes
+def _subclassed_graph(record: ModelRecord, recorder: Recorder, nested: set) -> Graph:
+    """The graph of a subclassed model's traced call(); when it could not be followed, the
+    model as one opaque node between its inputs and outputs (so the report says so)."""
+    trace = recorder.blocks.get(id(producer_node(record.outputs)))
+    if trace is not None and not trace.opaque:
+        return graph_from_tensors(record.owner.name, trace.outputs, recorder, nested=nested, inputs=trace.inputs)
+    own: set = set()
+    graph = graph_from_tensors(record.owner.name, record.outputs, recorder, nested=own, inputs=record.inputs)
+    nested.update(own - {id(record.owner)})
+    return graph
 
 
 def _first_line(exc: BaseException) -> str:

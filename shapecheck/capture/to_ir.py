@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-import keras
 from keras.src.backend.common.keras_tensor import KerasTensor
 from keras.src.layers.core.input_layer import InputLayer
 from keras.src.layers.layer import Layer
 from keras.src.models.functional import Functional
+from keras.src.models.model import Model
 from keras.src.models.sequential import Sequential
 
 from shapecheck.algebra.layers import SHAPE_CONFIG_KEYS
 from shapecheck.capture.hooks import Recorder, closure_values, merge_spec
 from shapecheck.capture.shape_functions import shape_function
 from shapecheck.graph import Edge, Graph, Node
-from shapecheck.layout import assign_layouts
+from shapecheck.layout import finish_graph
 
 
 def flatten_tensors(structure: Any) -> list[KerasTensor]:
@@ -35,6 +35,11 @@ def flatten_tensors(structure: Any) -> list[KerasTensor]:
 def _producer(tensor: KerasTensor):
     history = tensor._keras_history
     return history.operation._inbound_nodes[history.node_index]
+
+
+def producer_node(outputs: Any):
+    """The Keras Node that made the first tensor of `outputs`."""
+    return _producer(flatten_tensors(outputs)[0])
 
 
 def _topological(outputs: list[KerasTensor]) -> list:
@@ -59,7 +64,7 @@ def _topological(outputs: list[KerasTensor]) -> list:
 def _kind(op) -> str:
     if isinstance(op, InputLayer):
         return "input"
-    if isinstance(op, (Functional, Sequential)):
+    if isinstance(op, Model):
         return "model"
     return "layer" if isinstance(op, Layer) else "op"
 
@@ -79,13 +84,17 @@ def graph_from_tensors(
     recorder: Recorder,
     prefix: str = "",
     nested: Optional[set] = None,
+    inputs: Optional[list] = None,
 ) -> Graph:
-    """The IR of everything that leads to `outputs`; ids of models used as layers go to `nested`."""
+    """The IR of everything that leads to `outputs`; ids of models and blocks used as
+    layers go to `nested`. `inputs`, when given, are the graph's inputs in that order
+    (a traced call's placeholders, even one its outputs do not use)."""
     nested = set() if nested is None else nested
     out_tensors = flatten_tensors(outputs)
+    in_tensors = flatten_tensors(inputs) if inputs is not None else []
     graph = Graph(name=name)
     ids: dict[int, int] = {}
-    for knode in _topological(out_tensors):
+    for knode in _topological(out_tensors + in_tensors):
         op = knode.operation
         node_id = len(graph.nodes)
         ids[id(knode)] = node_id
@@ -110,18 +119,36 @@ def graph_from_tensors(
         late = _late_bound(recorder.closures.get(id(knode)))
         if late:
             node.config["late_bound"] = late
-        if kind == "model":
-            nested.add(id(op))
-            inner = op._functional if isinstance(op, Sequential) else op
-            if inner is not None:
-                node.subgraph = graph_from_tensors(op.name, inner.outputs, recorder, node.name + "/", nested)
+        _nest(node, knode, recorder, nested)
+        if node.opaque and node.shape_function is None:
+            node.shape_function = shape_function(knode)
         if kind == "input":
             graph.inputs.append(node_id)
         graph.nodes.append(node)
     graph.outputs = [Edge(ids[id(_producer(t))], t._keras_history.tensor_index) for t in out_tensors]
+    if inputs is not None:
+        graph.inputs = [ids[id(_producer(t))] for t in in_tensors]
     if not prefix:  # the top-level graph: nested ones are assigned with it
-        assign_layouts(graph, keras.config.image_data_format())
+        finish_graph(graph, recorder.data_format)
     return graph
+
+
+def _nest(node: Node, knode, recorder: Recorder, nested: set) -> None:
+    """The inner graph of a nested model, or of a user block's traced call()."""
+    op = knode.operation
+    trace = recorder.blocks.get(id(knode))
+    if trace is not None:
+        nested.add(id(op))
+        if trace.opaque:
+            node.opaque = f"its call() could not be followed ({trace.opaque}); Keras inferred its output shape"
+            return
+        node.subgraph = graph_from_tensors(op.name, trace.outputs, recorder, node.name + "/", nested, trace.inputs)
+        return
+    if isinstance(op, (Functional, Sequential)):
+        nested.add(id(op))
+        inner = op._functional if isinstance(op, Sequential) else op
+        if inner is not None:
+            node.subgraph = graph_from_tensors(op.name, inner.outputs, recorder, node.name + "/", nested)
 
 
 def _late_bound(closure) -> list[list[str]]:

@@ -41,30 +41,47 @@ class LoadedModule:
     output: str = ""  # what the module printed
 
 
-def load_builder_module(path: str, entries: Sequence[str] = (), timeout: float = 120.0) -> LoadedModule:
+def load_builder_module(
+    path: str, entries: Sequence[str] = (), timeout: float = 120.0, input_shapes: Optional[dict] = None
+) -> LoadedModule:
+    """`input_shapes`: batch shapes for subclassed models, by variable or class name."""
     source = _read_source(path)
     code = _compile(source, path)
     from shapecheck.capture import session  # imports Keras: only once a module is worth running
 
     module = _new_module(path)
     result = LoadedModule()
+    raised: list[str] = []  # builders that raised without building a model
     with session.capture() as recorder, _module_context(path, module) as printed, _deadline(timeout):
         recorder.callsites.boundary = sys._getframe()
-        exc = _run(lambda: exec(code, module.__dict__))
+        user = recorder.callsites.is_user_file
+        _, exc = _run(lambda: exec(code, module.__dict__))
         if exc is not None and not recorder.models and not recorder.sites:
-            raise CheckError(describe_exception(exc, path))
+            raise CheckError(describe_exception(exc, path, user))
         if exc is not None and not any(record.error is exc for record in recorder.models):
-            result.notes.append(f"the module raised after building: {describe_exception(exc, path)}")
+            result.notes.append(f"the module raised after building: {describe_exception(exc, path, user)}")
         builders, result.skipped = _builder_functions(module, entries, recorder.callsites.seen_codes)
+        made = list(vars(module).items())
         for name, function in builders:
-            exc = _run(function)
-            if exc is not None and entries:
-                raise CheckError(f"--entry {name}: {describe_exception(exc, path)}")
-            if exc is not None and not any(record.error is exc for record in recorder.models):
-                result.notes.append(f"{name}() raised: {describe_exception(exc, path)}")
+            before = len(recorder.models)
+            value, exc = _run(function)
+            made.append((name + "()", value))
+            if exc is None or any(record.error is exc for record in recorder.models):
+                continue
+            where = describe_exception(exc, path, user, name)
+            if entries:
+                raise CheckError(f"--entry {name}: {where}")
+            if len(recorder.models) == before:
+                raised.append(where)
+            result.notes.append(f"{name}() raised: {where}")
+        skipped, notes = session.trace_subclassed(recorder, made, input_shapes or {})
+        result.skipped += skipped
+        result.notes += notes
     result.output = printed.getvalue()
-    result.graphs, notes = session.collect_graphs(recorder, module)
+    result.graphs, notes = session.collect_graphs(recorder)
     result.notes.extend(notes)
+    if not result.graphs and raised:
+        raise CheckError(raised[0])
     if recorder.skipped_calls:
         result.notes.append("not run: " + ", ".join(recorder.skipped_calls) + " (shapecheck never trains, saves or prints)")
     return result
@@ -134,29 +151,33 @@ def _deadline(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
-def _run(function) -> Optional[BaseException]:
-    """Call `function`; return what it raised, if anything."""
+def _run(function) -> tuple[object, Optional[BaseException]]:
+    """Call `function`; return (its value, what it raised)."""
     try:
-        function()
+        return function(), None
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # the user's code may raise anything, SystemExit included
-        return exc
-    return None
+        return None, exc
 
 
-def describe_exception(exc: BaseException, path: str) -> str:
-    """'file:line: Type: first line of the message', at the user's innermost line."""
-    where = path
+def describe_exception(exc: BaseException, path: str, is_user_file=None, function: str = "") -> str:
+    """'file:line: Type: first line of the message', at the user's innermost line (in the
+    checked file, or in another user file it called: `is_user_file(filename)`)."""
     target = os.path.abspath(path)
-    user_frames = [f for f in traceback.extract_tb(exc.__traceback__) if os.path.abspath(f.filename) == target]
-    if user_frames:
-        where = f"{path}:{user_frames[-1].lineno}"
+    frames = traceback.extract_tb(exc.__traceback__)
+    mine = [f for f in frames if os.path.abspath(f.filename) == target or (is_user_file and is_user_file(f.filename))]
+    where = path
+    if mine:
+        inner = mine[-1]
+        shown = path if os.path.abspath(inner.filename) == target else os.path.relpath(inner.filename)
+        where = f"{shown}:{inner.lineno}"
+    by = f" (in {function}())" if function else ""
     if isinstance(exc, BuilderTimeout):
-        return f"{where}: {exc}"
+        return f"{where}: {exc}{by}"
     message = str(exc).strip().splitlines()
-    text = message[0] if message else ""
-    return f"{where}: {type(exc).__name__}: {text}" if text else f"{where}: {type(exc).__name__}"
+    text = f": {message[0]}" if message else ""
+    return f"{where}: {type(exc).__name__}{text}{by}"
 
 
 def _builder_functions(module, entries: Sequence[str], seen_codes) -> tuple[list, list[str]]:

@@ -15,7 +15,7 @@ from typing import Any, Callable, Optional
 from shapecheck.algebra.layers import SHAPE_CONFIG_KEYS, output_shape
 from shapecheck.algebra.merge import best_guess, merged_shape
 from shapecheck.graph import Edge, Graph, MergeSpec, Node
-from shapecheck.layout import assign_layouts
+from shapecheck.layout import finish_graph
 from shapecheck.load.errors import CheckError
 
 ELEMENTWISE = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"}
@@ -38,7 +38,7 @@ def graphs_from_config(config: dict, path: str, fallback: Optional[Callable] = N
         raise CheckError(f"{path}: unrecognised model config ({type(exc).__name__}: {exc}); "
                          "saved by a Keras version shapecheck does not read?") from None
     graph.entry = "saved file"
-    assign_layouts(graph)  # every image layer of a saved config records its data_format
+    finish_graph(graph)  # every image layer of a saved config records its data_format
     return ConfigGraph([graph], list(dict.fromkeys(reader.notes)))
 
 
@@ -54,6 +54,12 @@ def merge_spec(class_name: str, config: dict) -> Optional[MergeSpec]:
 
 def _shape_config(config: dict) -> dict:
     return {k: config[k] for k in SHAPE_CONFIG_KEYS if k in config}
+
+
+def _is_builtin(layer: dict) -> bool:
+    """A Keras layer (its class is known without the user's code)."""
+    module = layer.get("module") or "keras"  # Keras 2 files record no module
+    return module.split(".")[0] == "keras" and layer.get("registered_name") in (None, layer.get("class_name"))
 
 
 def _is_model(class_name: str) -> bool:
@@ -192,7 +198,10 @@ class _Reader:
         elif class_name == "Lambda":
             recorded = "its shape is unknown (a Keras 2 file records none)" if self.legacy else "its shape is what the file recorded"
             self.notes.append(f"Lambda '{prefix + name}' is not run (code inside a saved file is never executed): {recorded}")
-        elif self.fallback is not None and module.startswith("keras") and layer.get("registered_name") in (None, class_name):
+        elif not _is_builtin(layer):
+            node.opaque = (f"a custom layer ({layer.get('registered_name') or class_name}): its code is not in the "
+                           "saved file and is never run from it (check the module that builds the model)")
+        elif self.fallback is not None:
             node.shape_function = self.fallback(layer)
         node.output_shapes = [self._output_shape(node, name, node_index, seen)]
         return node

@@ -1,7 +1,7 @@
 """The rule catalogue. Importing this package registers every rule."""
 
 from shapecheck.rules.base import REGISTRY, Context, Finding, NodeSite, Rule, Severity
-from shapecheck.rules import accidents, inputs, lambdas, meta, mismatch, sizes  # noqa: F401  (registering imports)
+from shapecheck.rules import accidents, inputs, lambdas, meta, mismatch, opaque, sizes  # noqa: F401  (registering imports)
 
 __all__ = ["REGISTRY", "Context", "Finding", "NodeSite", "Rule", "Severity", "all_rules"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from shapecheck.algebra.merge import merged_shape, outcome
+from shapecheck.layout import spatial_axes
 from shapecheck.provenance import format_shape
 from shapecheck.rules.base import Finding, NodeSite, Rule, Severity, register
 from shapecheck.rules.mismatch import axis_word
@@ -48,7 +49,7 @@ class SilentBroadcast(Rule):
         for b in result.broadcasts:
             target = out[b.axis] if out is not None else None
             how = "lacks the" if b.missing else "has size 1 on the"
-            parts.append(f"input {b.input_index + 1} {how} {axis_word(b.axis, rank)} axis (stretched to {target})")
+            parts.append(f"input {b.input_index + 1} {how} {axis_word(b.axis, rank, node.layout)} axis (stretched to {target})")
         listed = " and ".join(format_shape(s) for s in shapes)
         yield self.finding(site, f"{node.op} '{node.name}' merges {listed} only by broadcasting: " + "; ".join(parts))
 
@@ -61,7 +62,8 @@ class ConcatSpatialAxis(Rule):
     Why is this bad? Two (28, 28, 64) feature maps joined on axis=1 give (56, 28, 64): the
     maps are stacked on top of each other, so later convs see a tall image and the skip
     connection's features never sit beside the decoder's. It builds, and trains badly.
-    Code ported from channels_first (axis=1 meant channels there) does this.
+    Code ported from channels_first (axis=1 meant channels there) does this. The axes are
+    read in the layout in effect: under channels_first, axis=1 is the channels and fine.
 
     Example:
         merged = Concatenate(axis=1)([up, skip])
@@ -81,13 +83,13 @@ class ConcatSpatialAxis(Rule):
             return
         (rank,) = ranks
         axis = node.merge.axis % rank
-        if not 1 <= axis <= rank - 2:
+        if axis not in spatial_axes(rank, node.layout):
             return
         out = merged_shape(node.merge, node.input_shapes)
         listed = " + ".join(format_shape(s) for s in node.input_shapes)
         result = f" -> {format_shape(out)}" if out else ""
         yield self.finding(
             site,
-            f"{node.op} '{node.name}' joins image tensors along the {axis_word(axis, rank)} (axis {node.merge.axis}): "
+            f"{node.op} '{node.name}' joins image tensors along the {axis_word(axis, rank, node.layout)} (axis {node.merge.axis}): "
             f"{listed}{result}; feature maps are stacked, not put side by side as channels",
         )

@@ -39,7 +39,8 @@ def first_layout_layer(graph: Graph, start: int, users: dict[int, list[int]]) ->
 @register
 class ChannelsFirstInput(Rule):
     """What it does: finds an image Input whose first axis looks like channels (1, 3 or 4)
-    while its last axis is image-sized, feeding layers that run channels_last.
+    while its last axis is image-sized, feeding layers that run channels_last. It is
+    reported at the `Input(...)` line; an input whose layers run channels_first is fine.
 
     Why is this bad? Code written for `(3, H, W)` (Theano-era tutorials, PyTorch ports,
     FaceNet's Inception blocks) convolves over a height of 3 and treats W as the channels
@@ -69,7 +70,7 @@ class ChannelsFirstInput(Rule):
             if layer is None or layer.config.get("data_format") != "channels_last":
                 continue
             yield self.finding(
-                NodeSite(model, model, layer, path),
+                NodeSite(model, model, node, path),
                 f"Input '{node.name}' {format_shape(shape)} looks channels-first ({shape[1]} first, "
                 f"{shape[-1]} last), but {describe_origin(layer, path)} runs channels_last: it treats "
                 f"{shape[1]} as the height and {shape[-1]} as the channels",

@@ -5,27 +5,24 @@ from __future__ import annotations
 from typing import Iterator
 
 from shapecheck.algebra.merge import AxisConflict, MergeOutcome, outcome
+from shapecheck.layout import CHANNELS_LAST, axis_name, channel_axis
 from shapecheck.provenance import axis_origin, describe_origin, format_shape
 from shapecheck.rules.base import Finding, NodeSite, Rule, Severity, register
 
 
-def is_channel_axis(axis: int, rank: int) -> bool:
-    """channels_last: the last axis holds channels (features, for rank-2 tensors)."""
-    return axis == rank - 1
+def is_channel_axis(axis: int, rank: int, layout: str = CHANNELS_LAST) -> bool:
+    """The channel axis of the layout in effect (the feature axis of rank-2 tensors)."""
+    return axis % rank == channel_axis(rank, layout)
 
 
-def axis_word(axis: int, rank: int) -> str:
-    if is_channel_axis(axis, rank):
-        return "channels" if rank > 2 else "features"
-    spatial = rank - 2
-    names = {1: ["length"], 2: ["height", "width"], 3: ["depth", "height", "width"]}.get(spatial)
-    return names[axis - 1] if names else f"axis {axis}"
+def axis_word(axis: int, rank: int, layout: str = CHANNELS_LAST) -> str:
+    return axis_name(axis, rank, layout)
 
 
 def branch_story(site: NodeSite, conflict: AxisConflict, rank: int) -> str:
     """'input 1: 256 channels set by Conv2D conv2d_5 (line 48); input 2: ...'"""
     parts = []
-    word = axis_word(conflict.axis, rank)
+    word = axis_word(conflict.axis, rank, site.node.layout)
     for i, edge in enumerate(site.node.inputs):
         shape = site.graph.shape_of(edge)
         own_axis = conflict.axis - (rank - len(shape))
@@ -47,29 +44,30 @@ def _axis_message(site: NodeSite, conflicts: list[AxisConflict], rank: int) -> s
     node = site.node
     shapes = " and ".join(format_shape(s) for s in node.input_shapes)
     words = ", ".join(
-        f"{axis_word(c.axis, rank)} {' vs '.join('?' if d is None else str(d) for d in c.dims)}"
+        f"{axis_word(c.axis, rank, node.layout)} {' vs '.join('?' if d is None else str(d) for d in c.dims)}"
         for c in conflicts
     )
     return f"{node.op} '{node.name}' cannot merge {shapes}: {words}. {branch_story(site, conflicts[0], rank)}"
 
 
 class _AxisRule(Rule):
-    def wants(self, conflict: AxisConflict, rank: int) -> bool:  # pragma: no cover - interface
+    def wants(self, conflict: AxisConflict, rank: int, layout: str) -> bool:  # pragma: no cover - interface
         raise NotImplementedError
 
     def check(self, site: NodeSite) -> Iterator[Finding]:
         result, rank = _conflicts(site)
         if result.ok or (result.rank_mismatch and site.node.merge.kind != "dot"):
             return
-        mine = [c for c in result.conflicts if self.wants(c, rank)]
+        mine = [c for c in result.conflicts if self.wants(c, rank, site.node.layout)]
         if mine:
             yield self.finding(site, _axis_message(site, mine, rank))
 
 
 @register
 class ChannelMismatch(_AxisRule):
-    """What it does: finds merges whose inputs disagree on the channel axis (the last
-    axis; the feature axis of rank-2 tensors) where neither side has size 1.
+    """What it does: finds merges whose inputs disagree on the channel axis (the last axis
+    under channels_last, axis 1 under channels_first; the feature axis of rank-2 tensors)
+    where neither side has size 1.
 
     Why is this bad? Keras raises "Inputs have incompatible shapes" when the model is
     built, naming no source line. `Add` never zero-pads or projects: only a size-1 axis
@@ -86,8 +84,8 @@ class ChannelMismatch(_AxisRule):
 
     code, name, severity = "SC101", "channel-mismatch", Severity.ERROR
 
-    def wants(self, conflict: AxisConflict, rank: int) -> bool:
-        return is_channel_axis(conflict.axis, rank)
+    def wants(self, conflict: AxisConflict, rank: int, layout: str) -> bool:
+        return is_channel_axis(conflict.axis, rank, layout)
 
 
 @register
@@ -109,8 +107,8 @@ class SpatialMismatch(_AxisRule):
 
     code, name, severity = "SC102", "spatial-mismatch", Severity.ERROR
 
-    def wants(self, conflict: AxisConflict, rank: int) -> bool:
-        return not is_channel_axis(conflict.axis, rank)
+    def wants(self, conflict: AxisConflict, rank: int, layout: str) -> bool:
+        return not is_channel_axis(conflict.axis, rank, layout)
 
 
 @register
