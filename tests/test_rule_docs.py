@@ -10,7 +10,7 @@ from shapecheck.rules.docs import rule_doc
 CATALOGUE = {
     "SC101": "channel-mismatch", "SC102": "spatial-mismatch", "SC103": "rank-mismatch",
     "SC201": "silent-broadcast", "SC203": "lambda-late-binding", "SC204": "concat-spatial-axis",
-    "SC205": "channels-first-input",
+    "SC205": "channels-first-input", "SC003": "opaque-layer",
 }
 
 

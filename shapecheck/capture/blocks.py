@@ -33,6 +33,8 @@ from keras.src.layers.core.input_layer import InputLayer
 from keras.src.layers.layer import Layer
 from keras.src.utils import python_utils
 
+from shapecheck.load.errors import message_line
+
 LIBRARY_MODULES = ("keras", "tf_keras", "tensorflow")
 
 
@@ -81,7 +83,10 @@ def trace_call(layer: Layer, args: tuple, kwargs: dict) -> BlockTrace:
         if not tensors_in(outputs):
             raise TypeError("call() returned no tensor")
     except Exception as exc:  # not followable: let Keras infer the shape, and say so
-        spec = Layer.compute_output_spec(layer, *args, **kwargs)
+        try:
+            spec = Layer.compute_output_spec(layer, *args, **kwargs)
+        except Exception:
+            raise exc from None  # the symbolic trace's error names the failing layer; Keras' wraps it
         return BlockTrace(spec=spec, opaque=_why(exc))
     spec = keras.tree.map_structure(
         lambda t: KerasTensor(t.shape, dtype=t.dtype, sparse=t.sparse) if isinstance(t, KerasTensor) else t, outputs
@@ -90,11 +95,8 @@ def trace_call(layer: Layer, args: tuple, kwargs: dict) -> BlockTrace:
 
 
 def _why(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    if not lines:
-        return type(exc).__name__
-    sentence = lines[0].split(". ")[0].rstrip(".")
-    return f"{type(exc).__name__}: {sentence[:160]}"
+    sentence = message_line(exc).split(". ")[0].rstrip(".")
+    return f"{type(exc).__name__}: {sentence[:160]}" if sentence else type(exc).__name__
 
 
 def skip_state_trace(layer: Layer) -> bool:

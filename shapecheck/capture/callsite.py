@@ -88,7 +88,8 @@ def _chain_frames(frame: FrameType, call: int) -> tuple[ChainFrame, ...]:
     name = getattr(owner, "name", None)
     if not isinstance(name, str) or not hasattr(owner, "_inbound_nodes"):
         return (here,)
-    return (ChainFrame(f"{type(owner).__name__} '{name}'", 0, _init_args(owner), call), here)
+    label = f"{type(owner).__name__} '{name}'" if name else type(owner).__name__
+    return (ChainFrame(label, 0, _init_args(owner), call), here)
 
 
 def _init_args(layer) -> tuple[tuple[str, str], ...]:

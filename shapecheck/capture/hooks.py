@@ -63,6 +63,7 @@ class ModelRecord:
     outputs: Any = None
     error: Optional[BaseException] = None
     subclassed: bool = False  # a subclassed model called on its own: `outputs` came from tracing its call()
+    entry: Optional[str] = None  # how it was found, when not from the call chain (a variable, a builder's result)
 
 
 @dataclass

@@ -38,8 +38,9 @@ with _silenced_stderr_fd():
 
 from shapecheck.capture.blocks import build_shape, is_subclassed_model, placeholders_for  # noqa: E402
 from shapecheck.capture.hooks import Instrumentation, ModelRecord, Recorder  # noqa: E402
-from shapecheck.capture.to_ir import duplicate_layer_names, graph_from_tensors, producer_node  # noqa: E402
+from shapecheck.capture.to_ir import duplicate_layer_names, graph_from_tensors, layer_name, producer_node  # noqa: E402
 from shapecheck.graph import Graph  # noqa: E402
+from shapecheck.load.errors import message_line  # noqa: E402
 
 
 @contextlib.contextmanager
@@ -76,8 +77,9 @@ def trace_subclassed(recorder: Recorder, candidates: list[tuple[str, object]], i
             continue
         try:
             model(placeholders_for(shape))
+            recorder.models[-1].entry = name
         except Exception as exc:
-            notes.append(f"{name}: tracing {cls} on {shape} raised {type(exc).__name__}: {_first_line(exc)}")
+            notes.append(f"{name}: tracing {cls} on {shape} raised {type(exc).__name__}: {message_line(exc)}")
     return skipped, notes
 
 
@@ -111,16 +113,16 @@ def _graph_of(record: ModelRecord, recorder: Recorder, nested: set, notes: list[
         try:
             graph = graph_from_tensors("model", record.outputs, recorder, nested=nested)
         except Exception:
-            notes.append(f"Model(...){line} failed and its tensors could not be walked: {_first_line(record.error)}")
+            notes.append(f"Model(...){line} failed and its tensors could not be walked: {message_line(record.error)}")
             return None
-        graph.partial = f"Model(...){line} failed: {type(record.error).__name__}: {_first_line(record.error)}"
+        graph.partial = f"Model(...){line} failed: {type(record.error).__name__}: {message_line(record.error)}"
         graph.name = f"model{line.replace(' at line ', '@')}"
         notes.append(graph.partial + "; checked the graph from its output tensors")
         for name, where in duplicate_layer_names(record.outputs, recorder):
             lines = " and ".join(f"line {loc.line}" if loc else "an unknown line" for loc in where)
             notes.append(f"layer name '{name}' is used by {len(where)} layers, created at {lines}")
     graph.location = site.location
-    graph.entry = next((f.function for f in site.chain if f.function != "<module>"), "<module>")
+    graph.entry = record.entry or next((f.function for f in site.chain if f.function != "<module>"), "<module>")
     return graph
 
 
@@ -129,13 +131,8 @@ def _subclassed_graph(record: ModelRecord, recorder: Recorder, nested: set) -> G
     model as one opaque node between its inputs and outputs (so the report says so)."""
     trace = recorder.blocks.get(id(producer_node(record.outputs)))
     if trace is not None and not trace.opaque:
-        return graph_from_tensors(record.owner.name, trace.outputs, recorder, nested=nested, inputs=trace.inputs)
+        return graph_from_tensors(layer_name(record.owner), trace.outputs, recorder, nested=nested, inputs=trace.inputs)
     own: set = set()
-    graph = graph_from_tensors(record.owner.name, record.outputs, recorder, nested=own, inputs=record.inputs)
+    graph = graph_from_tensors(layer_name(record.owner), record.outputs, recorder, nested=own, inputs=record.inputs)
     nested.update(own - {id(record.owner)})
     return graph
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else ""

@@ -37,6 +37,11 @@ def _producer(tensor: KerasTensor):
     return history.operation._inbound_nodes[history.node_index]
 
 
+def layer_name(op) -> str:
+    """Its name; its class's when it has none (`super().__init__(name="")` is common)."""
+    return op.name or type(op).__name__
+
+
 def producer_node(outputs: Any):
     """The Keras Node that made the first tensor of `outputs`."""
     return _producer(flatten_tensors(outputs)[0])
@@ -102,7 +107,7 @@ def graph_from_tensors(
         kind = _kind(op)
         node = Node(
             id=node_id,
-            name=prefix + op.name,
+            name=prefix + layer_name(op),
             op=type(op).__name__,
             kind=kind,
             inputs=[Edge(ids[id(_producer(t))], t._keras_history.tensor_index) for t in knode.input_tensors],
@@ -142,7 +147,7 @@ def _nest(node: Node, knode, recorder: Recorder, nested: set) -> None:
         if trace.opaque:
             node.opaque = f"its call() could not be followed ({trace.opaque}); Keras inferred its output shape"
             return
-        node.subgraph = graph_from_tensors(op.name, trace.outputs, recorder, node.name + "/", nested, trace.inputs)
+        node.subgraph = graph_from_tensors(layer_name(op), trace.outputs, recorder, node.name + "/", nested, trace.inputs)
         return
     if isinstance(op, (Functional, Sequential)):
         nested.add(id(op))

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 from shapecheck.graph import Graph
-from shapecheck.load.errors import CheckError
+from shapecheck.load.errors import CheckError, message_line
 
 BUILDER_NAME = re.compile(r"^(build|create|get|make)|model|net", re.IGNORECASE)
 
@@ -175,8 +175,8 @@ def describe_exception(exc: BaseException, path: str, is_user_file=None, functio
     by = f" (in {function}())" if function else ""
     if isinstance(exc, BuilderTimeout):
         return f"{where}: {exc}{by}"
-    message = str(exc).strip().splitlines()
-    text = f": {message[0]}" if message else ""
+    message = message_line(exc)
+    text = f": {message}" if message else ""
     return f"{where}: {type(exc).__name__}{text}{by}"
 
 
