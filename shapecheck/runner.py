@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
-from shapecheck import suppress
+from shapecheck import recovery, suppress
 from shapecheck.config import Config
 from shapecheck.graph import Graph
 from shapecheck.load.discover import SAVED_SUFFIXES, Target, discover
 from shapecheck.load.errors import CheckError
-from shapecheck.rules import Context, Finding, Rule, Severity, all_rules
+from shapecheck.rules import Context, Finding, Rule, Severity, all_rules, group_repeats
 from shapecheck.sweep import SizeRange, SweepCache
 
 
@@ -116,11 +116,12 @@ def check_graphs(
     findings = []
     context = Context(sweeps=SweepCache(sizes))
     for model in graphs:
+        recovery.settle(model)
         for rule in rules:
             findings.extend(rule.check_model(model, path, context))
     if notes is not None:
         notes.extend(n for n in dict.fromkeys(context.sweeps.notes()) if n not in notes)
-    return sorted(findings, key=lambda f: f.sort_key)
+    return group_repeats(sorted(findings, key=lambda f: f.sort_key))
 
 
 def check_target(target: Target, options: Options) -> FileReport:

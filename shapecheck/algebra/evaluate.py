@@ -27,6 +27,8 @@ class Evaluation:
     merge_nodes: dict = field(default_factory=dict)  # (graph id, node id) -> (graph, node)
     shapes: dict = field(default_factory=dict)  # (graph id, node id) -> SymShape (when kept)
     unknown: list = field(default_factory=list)  # notes on paths the sweep could not follow
+    conflicts: dict = field(default_factory=dict)  # (graph id, node id) -> bool (size,): every conflicting merge, tainted or not
+    unevaluated: set = field(default_factory=set)  # (graph id, node id) of merges with an input the pass could not follow
 
 
 def _mask(value, size: int) -> np.ndarray:
@@ -121,9 +123,15 @@ class Evaluator:
     """Evaluates graphs over `size` candidates. Layers the algebra lacks are asked through
     their node's `shape_function` (concrete shapes -> concrete shape), if the front end gave one."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, overrides: Optional[dict] = None, rebuild: bool = False) -> None:
+        """`overrides`: (graph id, node id) -> the output to use for that node instead (a
+        merge settled on another continuation). `rebuild`: layers take whatever channels
+        reach them, as they would if the model were built again that way (otherwise a
+        layer accepts only the sizes its weights were built with)."""
         self.size = size
         self.result = Evaluation(size, np.ones(size, dtype=bool))
+        self.overrides = overrides or {}
+        self.rebuild = rebuild
 
     def run(self, graph: Graph, inputs: dict[int, SymShape], keep_shapes: bool = False,
             taint: Optional[np.ndarray] = None) -> tuple[list[Optional[SymShape]], Optional[np.ndarray]]:
@@ -166,7 +174,11 @@ class Evaluator:
     def _node(self, graph: Graph, node: Node, ins: list, inputs: dict, deep: list[int], taint):
         if node.kind == "input":
             return [inputs.get(node.id, node.output_shapes[0])], taint
+        if (id(graph), node.id) in self.overrides:
+            return [self.overrides[(id(graph), node.id)]], taint
         if any(s is None for s in ins):
+            if node.merge is not None:
+                self.result.unevaluated.add((id(graph), node.id))
             return [None] * len(node.output_shapes), taint  # an unknown path stays unknown
         if node.subgraph is not None:
             inner = node.subgraph
@@ -175,7 +187,7 @@ class Evaluator:
         if node.merge is not None:
             return self._merge(graph, node, ins, deep, taint)
         try:
-            out, mask = output_shape(node.op, node.config, ins, node.input_shapes)
+            out, mask = output_shape(node.op, node.config, ins, ins if self.rebuild else node.input_shapes)
         except Unknown:
             return [self._fallback(node, ins)], taint
         except (KeyError, TypeError, ValueError, IndexError):
@@ -192,6 +204,7 @@ class Evaluator:
             return [self._fallback(node, ins)], taint
         if conflict.any():  # only failing merges are kept: memory follows graph width, not depth
             key = (id(graph), node.id)
+            self.result.conflicts[key] = conflict
             self.result.merge_fail[key] = conflict if taint is None else conflict & ~taint
             self.result.merge_nodes[key] = (graph, node)
             taint = conflict if taint is None else taint | conflict

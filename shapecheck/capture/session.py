@@ -97,9 +97,24 @@ def collect_graphs(recorder: Recorder) -> tuple[list[Graph], list[str]]:
         if graph is not None:
             graphs.append((record, graph))
     top = [(r, g) for r, g in graphs if id(r.owner) not in nested and id(r.model) not in nested]
-    for record, graph in top:  # the Keras model behind a graph, for the Python API and tests
-        graph.source = record.owner if record.error is None else None
-    return [g for _, g in top], notes
+    seen: dict[tuple, Graph] = {}
+    unique = []
+    for record, graph in top:  # the same model built twice from the same code is checked once
+        first = seen.setdefault(structure(graph), graph)
+        if first is not graph:
+            notes.append(f"model {graph.name} ({graph.entry}) is the same as {first.name} ({first.entry}): checked once")
+            continue
+        graph.source = record.owner if record.error is None else None  # for the Python API and tests
+        unique.append(graph)
+    return unique, notes
+
+
+def structure(graph: Graph) -> tuple:
+    """What makes two models the same for a check: every node's op, source line and shapes."""
+    return tuple(
+        (node.op, node.location.path if node.location else None, node.line, tuple(node.input_shapes), tuple(node.output_shapes))
+        for _, node in graph.walk()
+    )
 
 
 def _graph_of(record: ModelRecord, recorder: Recorder, nested: set, notes: list[str]) -> Graph | None:
@@ -108,10 +123,11 @@ def _graph_of(record: ModelRecord, recorder: Recorder, nested: set, notes: list[
     if record.subclassed:
         graph = _subclassed_graph(record, recorder, nested)
     elif record.error is None:
-        graph = graph_from_tensors(record.owner.name, record.model.outputs, recorder, nested=nested)
+        model = record.model
+        graph = graph_from_tensors(record.owner.name, model.outputs, recorder, nested=nested, inputs=model.inputs)
     else:
         try:
-            graph = graph_from_tensors("model", record.outputs, recorder, nested=nested)
+            graph = graph_from_tensors("model", record.outputs, recorder, nested=nested, inputs=_tensors_or_none(record.inputs))
         except Exception:
             notes.append(f"Model(...){line} failed and its tensors could not be walked: {message_line(record.error)}")
             return None
@@ -124,6 +140,14 @@ def _graph_of(record: ModelRecord, recorder: Recorder, nested: set, notes: list[
     graph.location = site.location
     graph.entry = record.entry or next((f.function for f in site.chain if f.function != "<module>"), "<module>")
     return graph
+
+
+def _tensors_or_none(inputs):
+    """The inputs a failed Model(...) call was given, if they are all tensors of the graph."""
+    from shapecheck.capture.to_ir import flatten_tensors
+
+    tensors = flatten_tensors(inputs)
+    return tensors if tensors and all(getattr(t, "_keras_history", None) for t in tensors) else None
 
 
 def _subclassed_graph(record: ModelRecord, recorder: Recorder, nested: set) -> Graph:

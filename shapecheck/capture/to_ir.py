@@ -153,7 +153,7 @@ def _nest(node: Node, knode, recorder: Recorder, nested: set) -> None:
         nested.add(id(op))
         inner = op._functional if isinstance(op, Sequential) else op
         if inner is not None:
-            node.subgraph = graph_from_tensors(op.name, inner.outputs, recorder, node.name + "/", nested)
+            node.subgraph = graph_from_tensors(op.name, inner.outputs, recorder, node.name + "/", nested, inner.inputs)
 
 
 def _late_bound(closure) -> list[list[str]]:

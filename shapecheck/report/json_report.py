@@ -26,6 +26,12 @@ def finding_dict(f: Finding) -> dict:
         "call_chain": [frame.short() for frame in f.call_chain],
         "call_args": [dict(frame.args) for frame in f.call_chain],
         "shapes": [list(s) for s in f.shapes],
+        "count": f.count,
+        "related": [
+            {"kind": r.kind, "layer": r.layer, "path": r.path, "line": r.line, "shapes": [list(s) for s in r.shapes],
+             "call_chain": [frame.short() for frame in r.call_chain]}
+            for r in f.related
+        ],
     }
 
 

@@ -18,7 +18,7 @@ from shapecheck.provenance import format_shape
 from shapecheck.report.verdicts import verdict as merge_verdict_with_sizes
 from shapecheck.rules import Finding, Severity
 
-VERDICT_STYLE = {"ok": "green", "broadcast": "yellow", "mismatch": "bold red", "sizes": "bold red", "square-only": "yellow"}
+VERDICT_STYLE = {"ok": "green", "broadcast": "yellow", "mismatch": "bold red", "follows": "red", "sizes": "bold red", "square-only": "yellow"}
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 DEFAULT_PIPE_WIDTH = 160
 

@@ -13,6 +13,10 @@ SWEEP_VERDICTS = {"SC104": "sizes", "SC202": "square-only"}
 
 
 def verdict(model: Graph, owner: Graph, node: Node, path: str, findings: Sequence[Finding]) -> tuple[str, str]:
+    cause = node.consequence_of
+    if cause is not None:
+        where = f" (line {cause.line})" if cause.line else ""
+        return "follows", f"mismatches only because the build went on with a guess at {cause.name}{where}; fixing that fixes this"
     label, why = merge_verdict(owner, node, path)
     for f in findings:
         if f.code in SWEEP_VERDICTS and f.model == model.name and f.layer == node.name:
