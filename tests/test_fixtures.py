@@ -9,11 +9,11 @@ import pytest
 from conftest import FIXTURES
 from expectations import expected_findings
 
-FIXTURE_FILES = sorted(FIXTURES.glob("*.py"))
+FIXTURE_FILES = sorted(FIXTURES.rglob("*.py"))  # fixtures/real/: ports of public models
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("fixture", FIXTURE_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("fixture", FIXTURE_FILES, ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_fixture_reports_exactly_its_expectations(fixture, checked):
     run = checked(str(fixture))
     assert not run.errors, run.errors
