@@ -36,8 +36,10 @@ with _silenced_stderr_fd():
 
         tf.config.list_physical_devices("GPU")  # device set-up logs now, not mid-report
 
-from shapecheck.capture.blocks import build_shape, is_subclassed_model, placeholders_for  # noqa: E402
-from shapecheck.capture.hooks import Instrumentation, ModelRecord, Recorder  # noqa: E402
+from shapecheck.capture.blocks import (  # noqa: E402
+    build_shape, is_subclassed_model, is_user_block, placeholders_for, trace_call,
+)
+from shapecheck.capture.hooks import Instrumentation, ModelRecord, Recorder, Site  # noqa: E402
 from shapecheck.capture.to_ir import duplicate_layer_names, graph_from_tensors, layer_name, producer_node  # noqa: E402
 from shapecheck.graph import Graph  # noqa: E402
 from shapecheck.load.errors import message_line  # noqa: E402
@@ -81,6 +83,37 @@ def trace_subclassed(recorder: Recorder, candidates: list[tuple[str, object]], i
         except Exception as exc:
             notes.append(f"{name}: tracing {cls} on {shape} raised {type(exc).__name__}: {message_line(exc)}")
     return skipped, notes
+
+
+def graph_of_object(model) -> tuple[Graph | None, list[str]]:
+    """The IR of a model built elsewhere in this process (shapecheck.check(model)). Its
+    user-defined layers are traced now, so the merges inside them are checked too; a
+    subclassed model is traced on the shape it was built with."""
+    with capture() as recorder:
+        if is_subclassed_model(model):
+            skipped, notes = trace_subclassed(recorder, [(model.name, model)], {})
+        else:
+            skipped, notes = [], []
+            for knode in _nodes_of(model):
+                if is_user_block(knode.operation):
+                    recorder.blocks[id(knode)] = trace_call(knode.operation, knode.arguments.args, knode.arguments.kwargs)
+                    recorder.keep_alive.append(knode)
+            inner = getattr(model, "_functional", None) or model  # a Sequential's functional model
+            recorder.models.append(ModelRecord(Site(None, ()), owner=model, model=inner, entry="object"))
+    graphs, more = collect_graphs(recorder)
+    return (graphs[0] if graphs else None), skipped + notes + more
+
+
+def _nodes_of(model) -> list:
+    """Every Keras Node of a functional model, nested functional models included."""
+    inner = getattr(model, "_functional", None) or model
+    found = []
+    for depth_nodes in getattr(inner, "_nodes_by_depth", {}).values():
+        for knode in depth_nodes:
+            found.append(knode)
+            if isinstance(knode.operation, keras.Model) and not is_user_block(knode.operation):
+                found.extend(_nodes_of(knode.operation))
+    return found
 
 
 def collect_graphs(recorder: Recorder) -> tuple[list[Graph], list[str]]:
