@@ -27,6 +27,18 @@ class Evaluation:
     merge_nodes: dict = field(default_factory=dict)  # (graph id, node id) -> (graph, node)
     shapes: dict = field(default_factory=dict)  # (graph id, node id) -> SymShape (when kept)
     unknown: list = field(default_factory=list)  # notes on paths the sweep could not follow
+    stops: dict = field(default_factory=dict)  # (graph id, node id) -> Stop: where a path was given up
+    unchecked: dict = field(default_factory=dict)  # (graph id, node id) -> (graph, node, Stop): merges not evaluated
+    merge_inputs: dict = field(default_factory=dict)  # (graph id, node id) -> input SymShapes (when recorded)
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A node the sweep could not follow: every merge behind it is left unchecked."""
+
+    graph: Graph
+    node: Node
+    why: str
 
 
 def _mask(value, size: int) -> np.ndarray:
@@ -121,9 +133,12 @@ class Evaluator:
     """Evaluates graphs over `size` candidates. Layers the algebra lacks are asked through
     their node's `shape_function` (concrete shapes -> concrete shape), if the front end gave one."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, record_merge_inputs: bool = False) -> None:
         self.size = size
+        self.record_merge_inputs = record_merge_inputs  # for small probes: which axes reach which merge
         self.result = Evaluation(size, np.ones(size, dtype=bool))
+        self._blocked: dict[int, Stop] = {}
+        self._output_stop: Optional[Stop] = None
 
     def run(self, graph: Graph, inputs: dict[int, SymShape], keep_shapes: bool = False,
             taint: Optional[np.ndarray] = None) -> tuple[list[Optional[SymShape]], Optional[np.ndarray]]:
@@ -135,13 +150,22 @@ class Evaluator:
         """
         values: dict[tuple[int, int], Optional[SymShape]] = {}
         taints: dict[int, Optional[np.ndarray]] = {}
+        self._blocked: dict[int, Stop] = {}  # node id -> the stop its unknown outputs come from
         remaining = self._consumer_counts(graph)
         kept_outputs = {e.source for e in graph.outputs}
         deep = depths(graph)
         for node in graph.nodes:
             ins = [values.get((e.source, e.index)) for e in node.inputs]
             tainted = taint if node.kind == "input" else _union(taints.get(e.source) for e in node.inputs)
+            blocked = self._blocked
             outs, taints[node.id] = self._node(graph, node, ins, inputs, deep, tainted)
+            inner_stop = self._output_stop if node.subgraph is not None else None
+            self._blocked = blocked  # a nested run has its own
+            if node.kind != "input" and any(o is None for o in outs):
+                stop = self.result.stops.get((id(graph), node.id)) or inner_stop or next(
+                    (blocked[e.source] for e in node.inputs if e.source in blocked), None)
+                if stop is not None:
+                    blocked[node.id] = stop
             for i, shape in enumerate(outs):
                 values[(node.id, i)] = shape
             if keep_shapes:
@@ -153,6 +177,7 @@ class Evaluator:
                         values.pop((e.source, i), None)
                     taints.pop(e.source, None)
         outputs = [values.get((e.source, e.index)) for e in graph.outputs]
+        self._output_stop = next((self._blocked[e.source] for e in graph.outputs if e.source in self._blocked), None)
         return outputs, _union(taints.get(e.source) for e in graph.outputs)
 
     @staticmethod
@@ -166,30 +191,37 @@ class Evaluator:
     def _node(self, graph: Graph, node: Node, ins: list, inputs: dict, deep: list[int], taint):
         if node.kind == "input":
             return [inputs.get(node.id, node.output_shapes[0])], taint
-        if any(s is None for s in ins):
-            return [None] * len(node.output_shapes), taint  # an unknown path stays unknown
-        if node.subgraph is not None:
+        if any(s is None for s in ins):  # an unknown path stays unknown; merges on it are unchecked
+            stop = next((self._blocked[e.source] for e in node.inputs if e.source in self._blocked), None)
+            self._mark_unchecked(graph, node, stop or Stop(graph, node, "an input could not be followed"))
+            return [None] * len(node.output_shapes), taint
+        if node.subgraph is not None:  # a nested model, or a custom layer's call() seen as a graph
             inner = node.subgraph
             mapping = {inner_id: ins[i] for i, inner_id in enumerate(inner.inputs) if i < len(ins)}
             return self.run(inner, mapping, taint=taint)
         if node.merge is not None:
             return self._merge(graph, node, ins, deep, taint)
         try:
-            out, mask = output_shape(node.op, node.config, ins, node.input_shapes)
+            out, mask = output_shape(node.op, node.config, ins, node.input_shapes, node.output_shapes)
         except Unknown:
-            return [self._fallback(node, ins)], taint
+            return [self._fallback(graph, node, ins)], taint
         except (KeyError, TypeError, ValueError, IndexError):
-            return [self._give_up(node, "its configuration is not understood")], taint
+            return [self._give_up(graph, node, "its configuration is not understood")], taint
         if mask is not None:
             self.result.accepted &= _mask(mask, self.size)
         return [out], taint
 
     def _merge(self, graph: Graph, node: Node, ins: list, deep: list[int], taint):
         preferred = max(range(len(ins)), key=lambda i: deep[node.inputs[i].source])
+        if self.record_merge_inputs:
+            self.result.merge_inputs[(id(graph), node.id)] = list(ins)
         try:
             out, conflict = merge_values(node.merge, ins, preferred, self.size)
         except Unknown:
-            return [self._fallback(node, ins)], taint
+            out = self._fallback(graph, node, ins)
+            if out is None:
+                self._mark_unchecked(graph, node, self.result.stops[(id(graph), node.id)])
+            return [out], taint
         if conflict.any():  # only failing merges are kept: memory follows graph width, not depth
             key = (id(graph), node.id)
             self.result.merge_fail[key] = conflict if taint is None else conflict & ~taint
@@ -197,21 +229,28 @@ class Evaluator:
             taint = conflict if taint is None else taint | conflict
         return [out], taint
 
-    def _give_up(self, node: Node, why: str) -> None:
+    def _mark_unchecked(self, graph: Graph, node: Node, stop: Stop) -> None:
+        nodes = [(graph, node)] + (list(node.subgraph.walk()) if node.subgraph is not None else [])
+        for owner, inner in nodes:
+            if inner.merge is not None:
+                self.result.unchecked.setdefault((id(owner), inner.id), (owner, inner, stop))
+
+    def _give_up(self, graph: Graph, node: Node, why: str) -> None:
         self.result.unknown.append(f"{node.op} {node.name}: {why}; the sweep stops on that path")
+        self.result.stops[(id(graph), node.id)] = Stop(graph, node, why)
         return None
 
-    def _fallback(self, node: Node, ins: list) -> Optional[SymShape]:
+    def _fallback(self, graph: Graph, node: Node, ins: list) -> Optional[SymShape]:
         function = node.shape_function
         if function is None or len(node.output_shapes) != 1:
-            return self._give_up(node, "no shape arithmetic for it")
+            return self._give_up(graph, node, "no shape arithmetic for it")
         try:
             passed = passthrough_by_probes(function, ins)
             if passed is not None:
                 return passed
             out, accepted = ask_per_size(function, ins, self.size)
         except Unknown as exc:
-            return self._give_up(node, str(exc))
+            return self._give_up(graph, node, str(exc))
         self.result.accepted &= accepted
         return out
 
