@@ -201,7 +201,8 @@ class Sweep:
             words = words.replace(joined, " or ".join(names))
         return words
 
-    def examples(self, failing: np.ndarray, groups=None, count: int = 3) -> str:
+    def examples(self, failing: np.ndarray, groups=None, count: Optional[int] = None) -> str:
+        count = count or (2 if self.qualified else 3)
         pick = self.square_rows() if groups is None else np.isin(self.groups, groups)
         rows = np.flatnonzero(failing & pick)
         if not len(rows):
@@ -209,24 +210,19 @@ class Sweep:
         return ", ".join(self.size_text(r) for r in rows[:count])
 
     def size_text(self, row: int) -> str:
-        values = [int(v) for v in self.candidates[row]]
-        if not self.qualified:
-            return "×".join(map(str, values))
-        by_input: dict[str, list[str]] = {}
-        for axis, v in zip(self.axes, values):
-            by_input.setdefault(axis.input_name, []).append(str(v))
-        return " with ".join(f"`{name}` {'×'.join(vs)}" for name, vs in by_input.items())
+        return self.size_text_of([int(v) for v in self.candidates[row]], " with ")
 
     def declared_text(self) -> str:
-        return self.size_text_of([a.declared for a in self.axes])
+        return self.size_text_of([a.declared for a in self.axes], ", ")
 
-    def size_text_of(self, values) -> str:
+    def size_text_of(self, values, separator: str) -> str:
+        """'64×48', or with several inputs '`a` 12 with `b` 30'."""
         if not self.qualified:
             return "×".join(map(str, values))
         by_input: dict[str, list[str]] = {}
         for axis, v in zip(self.axes, values):
             by_input.setdefault(axis.input_name, []).append(str(v))
-        return ", ".join(f"`{name}` {'×'.join(vs)}" for name, vs in by_input.items())
+        return separator.join(f"`{name}` {'×'.join(vs)}" for name, vs in by_input.items())
 
     def tried(self) -> str:
         return f"tried {' and '.join(self.names)} over {self.sizes}"
@@ -239,7 +235,7 @@ def input_axes(model: Graph) -> list[InputAxis]:
         node = model.nodes[node_id]
         shape = node.output_shapes[0]
         if len(shape) == 2:
-            indices = [1] if shape[1] is None else []  # a token sequence; a fixed one is features
+            indices = [1]  # token ids (or, when declared, perhaps features: never swept then)
         else:
             indices = spatial_axes(len(shape), node.layout)
         names = AXIS_NAMES.get(len(indices))
@@ -293,7 +289,11 @@ def plan(model: Graph, sizes: SizeRange) -> Sweep:
         return sweep
     sweep.qualified = len({a.input_id for a in axes}) > 1
     sweep.fixed = all(a.declared is not None for a in axes)
-    sweep.axes = [a for a in axes if sweep.fixed or a.declared is None]
+    rank = {node_id: len(model.nodes[node_id].output_shapes[0]) for node_id in model.inputs}
+    sweep.axes = [a for a in axes if a.declared is None or (sweep.fixed and rank[a.input_id] > 2)]
+    if not sweep.axes:
+        sweep.skipped = "no input with a length or spatial axis to sweep"
+        return sweep
     sweep.fixed_axes = [a for a in axes if a not in sweep.axes]
     sweep.reference = tuple(_reference(sizes, None if not sweep.fixed else a.declared) for a in sweep.axes)
     sweep.pairs = _pairs(sweep)

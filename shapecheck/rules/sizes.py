@@ -203,6 +203,6 @@ class SweepIncomplete(Rule):
             yield self.finding(
                 NodeSite(model, stop.graph, stop.node, path),
                 f"the size sweep cannot follow {stop.node.op} '{stop.node.name}' ({stop.why}): "
-                f"{len(merges)} merge{'s' if len(merges) > 1 else ''} behind it not swept ({names}); "
-                f"their verdict is `unchecked sizes`",
+                f"{len(merges)} merge{'s' if len(merges) > 1 else ''} behind it not swept ({names}), "
+                f"reported as `unchecked sizes`",
             )
