@@ -137,7 +137,7 @@ def check(
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Skip these rule codes or prefixes."),
     entry: Optional[List[str]] = typer.Option(None, "--entry", help="Builder function to call (repeatable)."),
     timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds a module may run before it is stopped [default: 120]."),
-    sizes: Optional[str] = typer.Option(None, "--sizes", help="Input sizes the size sweep tries for H and W, LOW:HIGH [default: 1:1024]."),
+    sizes: Optional[str] = typer.Option(None, "--sizes", help="Sizes the size sweep tries for every None axis (length, H, W, D), LOW:HIGH [default: 1:1024]."),
     config_file: Optional[str] = typer.Option(None, "--config", help="A pyproject.toml to read [tool.shapecheck] from."),
     baseline: Optional[str] = typer.Option(None, "--baseline", help="Report only findings not in this baseline (shapecheck snapshot)."),
     warn_unused_ignores: bool = typer.Option(False, "--warn-unused-ignores", help="Report '# shapecheck: ignore' comments that match nothing (SC001)."),
