@@ -257,8 +257,8 @@ def image_inputs(model: Graph) -> list[tuple[Node, list[int]]]:
 def mixes_axes(model: Graph) -> bool:
     """Does some layer put one axis's size into another (or only Keras knows what it does)?"""
     for _, node in model.walk():
-        if node.kind not in ("layer", "op") or node.merge is not None:
-            continue
+        if node.kind not in ("layer", "op") or node.merge is not None or node.subgraph is not None:
+            continue  # a nested graph's own nodes are walked
         if node.op in MIXING or (node.kind == "op" and node.op in MIXING_OPS) or node.op == "Dot":
             return True
         if node.op not in KNOWN_LAYERS and not knows(node.op, node.config):

@@ -7,7 +7,7 @@ import pytest
 
 from irgraphs import PATH, GraphBuilder
 from shapecheck.algebra.constraints import describe
-from shapecheck.algebra.evaluate import Evaluator, ask_per_size, passthrough_by_probes
+from shapecheck.algebra.evaluate import Evaluator, ask_per_size, follow_by_probes
 from shapecheck.algebra.layers import conv_length, deconv_length, output_shape
 from shapecheck.runner import check_graphs, selected_rules
 from shapecheck.sweep import SizeRange, plan
@@ -162,9 +162,9 @@ def test_unknown_layer_without_shape_function_stops_the_path_with_a_note():
 
 def test_keras_fallback_probes_and_per_size_answers():
     h = np.arange(1, 9)
-    assert passthrough_by_probes(lambda s: s[0][:3] + (4,), [(None, h, 8, 16)]) == (None, h, 8, 4)
+    assert follow_by_probes(lambda s: s[0][:3] + (4,), [(None, h, 8, 16)]) == (None, h, 8, 4)
     halve = lambda s: (None, -(-s[0][1] // 2), s[0][2], s[0][3])  # noqa: E731
-    assert passthrough_by_probes(halve, [(None, h, 8, 16)]) is None
+    assert follow_by_probes(halve, [(None, h, 8, 16)]) is None
     out, accepted = ask_per_size(halve, [(None, h, 8, 16)], len(h))
     assert list(out[1]) == [1, 1, 2, 2, 3, 3, 4, 4] and accepted.all()
 
@@ -330,3 +330,16 @@ def test_per_axis_constraints_say_which_axis_is_free():
     b.merge("Add", [u, x], (None, None, None, 1), line=7)
     (finding,) = run(b.graph, "1:512")
     assert "W must be a multiple of 32; any H ≥ 16" in finding.message
+
+
+def test_reductions_and_axis_swaps_only_keras_knows_are_followed_without_the_budget():
+    h, w = np.arange(1, 3000), np.arange(2, 3001)[::-1]
+    mean = lambda s: (None, 1, 1, s[0][3])  # noqa: E731  (a Lambda doing reduce_mean keepdims)
+    assert follow_by_probes(mean, [(None, h, w, 16)]) == (None, 1, 1, 16)
+    swap = lambda s: (None, s[0][2], s[0][1], s[0][3])  # noqa: E731
+    out = follow_by_probes(swap, [(None, h, w, 16)])
+    assert out[1] is w and out[2] is h
+    area = lambda s: (None, s[0][1] * s[0][2])  # noqa: E731
+    assert follow_by_probes(area, [(None, h, w, 16)]) is None
+    crop = lambda s: (None, min(s[0][1], 64), s[0][2], 16)  # noqa: E731
+    assert follow_by_probes(crop, [(None, h, w, 16)]) is None

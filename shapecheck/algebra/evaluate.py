@@ -245,9 +245,9 @@ class Evaluator:
         if function is None or len(node.output_shapes) != 1:
             return self._give_up(graph, node, "no shape arithmetic for it")
         try:
-            passed = passthrough_by_probes(function, ins)
-            if passed is not None:
-                return passed
+            followed = follow_by_probes(function, ins)
+            if followed is not None:
+                return followed
             out, accepted = ask_per_size(function, ins, self.size)
         except Unknown as exc:
             return self._give_up(graph, node, str(exc))
@@ -255,35 +255,52 @@ class Evaluator:
         return out
 
 
-def passthrough_by_probes(function: Callable, ins: list[SymShape]) -> Optional[SymShape]:
-    """For a one-input layer: if Keras returns every varying axis unchanged at the smallest,
-    largest and two more sizes of the range (the others fixed), take it as passed through.
-    A slice, stride or resize with constant bounds changes the axis at one of those ends."""
+def follow_by_probes(function: Callable, ins: list[SymShape]) -> Optional[SymShape]:
+    """For a one-input layer only Keras knows: ask it at a few sizes (each varying axis at
+    both ends of its range and between, the axes differing from each other in every probe).
+    If each output axis is constant, or equal to one input axis, at every probe, take that
+    mapping: a pass-through, a reduction (with or without keepdims), an axis swap. Anything
+    else (a stride, a crop, a product of axes) changes an axis at some probe and is asked
+    size by size instead."""
     if len(ins) != 1:
         return None
     (shape,) = ins
-    varying = [i for i, axis in enumerate(shape) if isinstance(axis, np.ndarray)]
+    varying = [i for i, axis in enumerate(shape) if isinstance(axis, np.ndarray) and axis.ndim]
     if not varying:
         return None
-    base = tuple(int(np.max(a)) if isinstance(a, np.ndarray) else a for a in shape)
+    probes = _probe_rows(shape, varying)
     try:
-        base_out = tuple(function([base]))
-    except Exception:  # noqa: BLE001
+        outs = [tuple(function([row])) for row in probes]
+    except Exception:  # noqa: BLE001 - Keras raises anything for sizes it rejects
         return None
-    if len(base_out) != len(shape):
+    if len({len(o) for o in outs}) != 1:
         return None
+    result = []
+    for j in range(len(outs[0])):
+        column = [o[j] for o in outs]
+        if all(c == column[0] for c in column):
+            result.append(column[0])
+            continue
+        source = next((i for i in varying if all(c == row[i] for c, row in zip(column, probes))), None)
+        if source is None:
+            return None
+        result.append(shape[source])
+    return tuple(result)
+
+
+def _probe_rows(shape: SymShape, varying: list[int]) -> list[tuple]:
+    values = {}
     for i in varying:
-        top = int(np.max(shape[i]))
-        for probe in sorted({1, 2, max(top - 1, 1), top, (top + 1) // 2}):
-            probed = base[:i] + (probe,) + base[i + 1:]
-            try:
-                out = tuple(function([probed]))
-            except Exception:  # noqa: BLE001
-                return None
-            expected = base_out[:i] + (probe,) + base_out[i + 1:]
-            if out != expected:
-                return None
-    return tuple(shape[i] if i in varying else base_out[i] for i in range(len(shape)))
+        lo, hi = int(np.min(shape[i])), int(np.max(shape[i]))
+        values[i] = sorted({lo, min(lo + 1, hi), (lo + hi) // 2, max(hi - 1, lo), hi})
+    count = max(len(v) for v in values.values())
+    rows = []
+    for r in range(count):
+        row = [int(np.max(a)) if isinstance(a, np.ndarray) else a for a in shape]
+        for t, i in enumerate(varying):  # shifted per axis: H and W differ in every probe
+            row[i] = values[i][(r + t) % len(values[i])]
+        rows.append(tuple(row))
+    return rows
 
 
 def ask_per_size(function: Callable, ins: list[SymShape], size: int) -> tuple[SymShape, np.ndarray]:

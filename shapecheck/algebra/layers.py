@@ -28,6 +28,7 @@ SHAPE_CONFIG_KEYS = (
     "filters", "units", "kernel_size", "strides", "padding", "dilation_rate", "pool_size",
     "data_format", "axis", "axes", "groups", "depth_multiplier", "cropping", "size",
     "target_shape", "dims", "keepdims", "output_padding", "output_dim", "n", "height", "width",
+    "return_sequences",
 ) + ops.OP_ATTRIBUTES
 
 SHAPE_PRESERVING = {

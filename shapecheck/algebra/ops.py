@@ -52,6 +52,31 @@ def call_config(op_name: str, args: Sequence, kwargs: dict) -> dict:
         return {}
 
 
+def saved_call_config(op_name: str, call) -> dict:
+    """The same for a call recorded in a saved file's config (Keras 3: {"args": [tensor, key]},
+    the key's slices and Ellipsis serialized as {"class_name": "__slice__", ...})."""
+    if op_name != "GetItem" or not isinstance(call, dict) or len(call.get("args", ())) < 2:
+        return {}
+    try:
+        return {"key": _encode_key(_deserialize_key(call["args"][1]))}
+    except (TypeError, KeyError):
+        return {}
+
+
+def _deserialize_key(value):
+    if isinstance(value, list):
+        return tuple(_deserialize_key(v) for v in value)
+    if isinstance(value, dict):
+        kind = value.get("class_name")
+        if kind == "__slice__":
+            c = value["config"]
+            return slice(c.get("start"), c.get("stop"), c.get("step"))
+        if kind == "__ellipsis__":
+            return Ellipsis
+        raise TypeError(value)  # a tensor index
+    return value
+
+
 def _encode_key(key):
     if isinstance(key, tuple):
         return [_encode_key(k) for k in key]

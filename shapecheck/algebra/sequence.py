@@ -31,6 +31,8 @@ def output_shape(op: str, config: dict, inputs: Sequence[SymShape], captured_in,
         return tuple(x) + (config["output_dim"],), None
     if op == "RepeatVector":
         return (x[0], config["n"]) + tuple(x[1:]), None
+    if out_built is None and op in RECURRENT and op != "Bidirectional" and "units" in config:
+        out_built = (None, None, config["units"]) if config.get("return_sequences") else (None, config["units"])
     if out_built is None:
         raise Unknown(f"{op} without a captured output shape")
     if op in RECURRENT:
