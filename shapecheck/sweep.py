@@ -126,7 +126,11 @@ class Sweep:
         return ok
 
     def fails_square(self, merge: MergeSizes) -> bool:
-        return bool((merge.failing & self.square_rows()).any())
+        """Does the merge fail where no input's axes are swapped against each other: at a
+        row where each input is square, or where two inputs' axes differ (SC104, not SC202)?"""
+        cross = np.isin(self.groups, [f"grid{k}.{l}" for k, l in self.pairs
+                                      if self.axes[k].input_id != self.axes[l].input_id])
+        return bool((merge.failing & (self.square_rows() | cross)).any())
 
     @staticmethod
     def union(merges: list[MergeSizes]) -> np.ndarray:
@@ -178,9 +182,15 @@ class Sweep:
             if self.axes[k].input_id == self.axes[l].input_id:
                 continue
             rows = self._rows(f"grid{k}.{l}") & self.accepted
-            differ = self.candidates[rows, k] != self.candidates[rows, l]
-            if differ.any() and failing[rows][differ].all() and not failing[rows][~differ].all():
-                parts.append(f"{self.names[k]} must equal {self.names[l]}")
+            a, b, bad = self.candidates[rows, k], self.candidates[rows, l], failing[rows]
+            differ = a != b
+            ones = differ & ((a == 1) | (b == 1))  # an elementwise merge broadcasts size 1
+            strict = differ & ~ones
+            # every unequal pair fails, and equal pairs pass at more than the reference size
+            # (else the two axes only both happen to meet a third one there)
+            if strict.any() and bad[strict].all() and (~bad[~differ & (a != 1)]).sum() >= 2:
+                broadcast = " (or be 1)" if ones.any() and not bad[ones].any() else ""
+                parts.append(f"{self.names[k]} must equal {self.names[l]}{broadcast}")
                 related |= {k, l}
         return parts, related
 

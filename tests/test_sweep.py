@@ -199,6 +199,16 @@ def test_a_free_length_against_a_declared_one_names_both():
     assert "fails unless `decoder_input` length equals `encoder_input` length (30)" in finding.message
 
 
+def test_two_images_added_need_the_same_height_and_the_same_width():
+    b = GraphBuilder("pair")
+    x = b.input((None, None, None, 3), name="left")
+    y = b.input((None, None, None, 3), name="right")
+    b.merge("Add", [x, y], (None, None, None, 3), line=4)
+    (finding,) = run(b.graph, "1:64")
+    assert "`left` height must equal `right` height (or be 1); `left` width must equal `right` width (or be 1)" in finding.message
+    assert "`left` height must equal `right` width" not in finding.message
+
+
 def test_volumes_and_channels_first_inputs_are_swept_on_their_own_axes():
     b = GraphBuilder("volume")
     x = b.input((None, 2, None, None, None))  # channels_first: D, H, W are axes 2, 3, 4
@@ -343,3 +353,14 @@ def test_reductions_and_axis_swaps_only_keras_knows_are_followed_without_the_bud
     assert follow_by_probes(area, [(None, h, w, 16)]) is None
     crop = lambda s: (None, min(s[0][1], 64), s[0][2], 16)  # noqa: E731
     assert follow_by_probes(crop, [(None, h, w, 16)]) is None
+
+
+@pytest.mark.parametrize("kind, op", [("model", "Functional"), ("layer", "MyStemBlock")])
+def test_the_sweep_goes_through_nested_graphs_and_custom_layers(kind, op):
+    """A custom layer whose call() merges (captured as a nested graph, like a nested model)."""
+    b = GraphBuilder("outer")
+    x = b.input((None, None, None, 3))
+    b.add(op, (None, None, None, 11), [x], kind=kind, name="block")
+    b.graph.nodes[-1].subgraph = stem("valid")
+    (finding,) = run(b.graph)
+    assert finding.code == "SC104" and "fails for odd H or W" in finding.message
