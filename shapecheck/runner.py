@@ -15,6 +15,7 @@ from shapecheck.graph import Graph
 from shapecheck.load.discover import SAVED_SUFFIXES, Target, discover
 from shapecheck.load.errors import CheckError
 from shapecheck.rules import Context, Finding, Rule, Severity, all_rules
+from shapecheck.rules.sizes import DYNAMIC_SWEEP_CODES
 from shapecheck.sweep import SizeRange, SweepCache
 
 
@@ -128,12 +129,12 @@ def check_graphs(
     for model in graphs:
         for rule in rules:
             findings.extend(rule.check_model(model, path, context))
-    if notes is not None:
-        notes.extend(n for n in dict.fromkeys(context.sweeps.notes()) if n not in notes)
-    if unchecked is not None:
-        for model in graphs:  # every model is swept, whichever rules were selected
+    if unchecked is not None and any(rule.code in DYNAMIC_SWEEP_CODES for rule in rules):
+        for model in graphs:  # swept once each, whichever of those rules found something
             context.sweeps.get(model)
         unchecked.update(context.sweeps.unchecked())
+    if notes is not None:
+        notes.extend(n for n in dict.fromkeys(context.sweeps.notes()) if n not in notes)
     return sorted(findings, key=lambda f: f.sort_key)
 
 

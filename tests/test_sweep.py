@@ -364,3 +364,11 @@ def test_the_sweep_goes_through_nested_graphs_and_custom_layers(kind, op):
     b.graph.nodes[-1].subgraph = stem("valid")
     (finding,) = run(b.graph)
     assert finding.code == "SC104" and "fails for odd H or W" in finding.message
+
+
+def test_with_no_sweep_rule_selected_nothing_is_swept_nor_partial():
+    unchecked: dict = {}
+    assert check_graphs([opaque()], PATH, selected_rules(("SC101",), ()), SizeRange(1, 64), [], unchecked) == []
+    assert unchecked == {}
+    check_graphs([opaque()], PATH, selected_rules(("SC104",), ()), SizeRange(1, 64), [], unchecked)
+    assert list(unchecked) == ["opaque"]  # SC002 not selected, but the file is still partial

@@ -9,6 +9,10 @@ from shapecheck.graph import Graph
 from shapecheck.provenance import format_shape
 from shapecheck.rules.base import Context, Finding, NodeSite, Rule, Severity, register
 
+# The rules that read the sweep of a model declared with None sizes: when one of them runs,
+# merges the sweep could not reach make the file `partial`.
+DYNAMIC_SWEEP_CODES = ("SC002", "SC104", "SC202")
+
 
 def _sweep(model: Graph, context: Context):
     if context.sweeps is None:
