@@ -81,7 +81,7 @@ def _check_model(model, select, ignore, sizes: SizeRange) -> FileReport:
         return report
     graph.entry, graph.source = "object", model
     report.models = [graph]
-    report.findings = check_graphs([graph], name, selected_rules(select, ignore), sizes, report.notes)
+    report.findings = check_graphs([graph], name, selected_rules(select, ignore), sizes, report.notes, report.unchecked)
     return report
 
 

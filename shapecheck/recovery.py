@@ -72,4 +72,4 @@ def _failing(model: Graph, inputs: dict, overrides: dict) -> set[Key]:
     evaluator = Evaluator(1, overrides=overrides, rebuild=True)
     evaluator.run(model, inputs)
     result = evaluator.result
-    return {k for k, mask in result.conflicts.items() if mask.any()} | result.unevaluated
+    return {k for k, mask in result.conflicts.items() if mask.any()} | set(result.unchecked)

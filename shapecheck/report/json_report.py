@@ -35,10 +35,10 @@ def finding_dict(f: Finding) -> dict:
     }
 
 
-def model_dict(graph: Graph, path: str, findings: Sequence[Finding] = ()) -> dict:
+def model_dict(graph: Graph, path: str, findings: Sequence[Finding] = (), unchecked=None) -> dict:
     merges = []
     for owner, node in graph.merges():
-        verdict, why = merge_verdict_with_sizes(graph, owner, node, path, findings)
+        verdict, why = merge_verdict_with_sizes(graph, owner, node, path, findings, unchecked)
         merges.append({
             "layer": node.name,
             "op": node.op,
@@ -65,7 +65,8 @@ def file_dict(file: FileReport) -> dict:
         "error": file.error,
         "notes": file.notes,
         "skipped": file.skipped,
-        "models": [model_dict(g, file.path, file.findings) for g in file.models],
+        "not_swept": file.not_swept,
+        "models": [model_dict(g, file.path, file.findings, file.unchecked) for g in file.models],
     }
 
 
@@ -78,6 +79,7 @@ def summary_dict(run: RunReport) -> dict:
         "warnings": run.count(Severity.WARNING),
         "infos": run.count(Severity.INFO),
         "unchecked": len(run.errors),
+        "not_swept": run.not_swept,
     }
 
 
