@@ -57,6 +57,8 @@ def file_dict(file: FileReport) -> dict:
         "path": file.path,
         "status": file.status,
         "error": file.error,
+        "reason": file.skip or file.reason,
+        "undecided": file.undecided,
         "notes": file.notes,
         "skipped": file.skipped,
         "models": [model_dict(g, file.path, file.findings) for g in file.models],
@@ -72,6 +74,8 @@ def summary_dict(run: RunReport) -> dict:
         "warnings": run.count(Severity.WARNING),
         "infos": run.count(Severity.INFO),
         "unchecked": len(run.errors),
+        "undecided": len(run.undecided),
+        "no_model": len(run.no_model),
     }
 
 
