@@ -261,8 +261,10 @@ class Closure:
             seen.add(file)
             try:
                 tree = source.parse(file)
-            except source.CheckError as exc:
-                return "unknown", (chain + (name,), f"cannot be read ({_short(str(exc), file)})")
+            except source.Unreadable as exc:
+                return "unknown", (chain + (name,), f"cannot be read ({exc.message} at line {exc.line})")
+            except source.CheckError:
+                return "unknown", (chain + (name,), "cannot be read")
             queue.append((imports_in(tree, package), chain + (name,)))
         return "none", None
 
@@ -368,12 +370,3 @@ class Closure:
 
     def save(self) -> None:
         self.cache.save()
-
-
-def _short(message: str, path: str) -> str:
-    """'path:3:5: SyntaxError: x' -> 'SyntaxError at line 3: x'."""
-    rest = message[len(path):] if message.startswith(path) else message
-    bits = rest.lstrip(":").split(":", 2)
-    if len(bits) == 3 and bits[0].isdigit():
-        return f"{bits[2].strip()} at line {bits[0]}"
-    return rest.strip(": ")

@@ -18,7 +18,7 @@ class Unreadable(CheckError):
 
     def __init__(self, path: str, line: int, column: int, message: str):
         super().__init__(f"{path}:{line}:{column}: SyntaxError: {message}")
-        self.path, self.line, self.column = path, line, column
+        self.path, self.line, self.column, self.message = path, line, column, message
 
 
 def _position(raw: bytes, index: int) -> tuple[int, int]:
