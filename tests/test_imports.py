@@ -44,6 +44,9 @@ SITE = {
     # keras only in a submodule that the package's __init__ does not import
     "lazy/__init__.py": "VERSION = 1\n",
     "lazy/models.py": "from tensorflow import keras\n",
+    # keras reached only when a function runs, through the package's own submodule
+    "lazylib/__init__.py": "def build():\n    from .zoo import resnet\n    return resnet()\n",
+    "lazylib/zoo.py": "import keras\n",
     # metadata: requires tensorflow (and the package's source never names it)
     "metalib/__init__.py": "X = 1\n",
     "metalib-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: metalib\nVersion: 1.0\nRequires-Dist: tensorflow>=2.16\n",
@@ -77,6 +80,7 @@ def reach(tmp_path: Path, text: str, name: str = "user.py", cache=NO_CACHE):
     ("from deep import build_resnet\n", "keras", "imports deep, which imports deep.zoo, which imports deep._backend, which imports tensorflow"),
     ("import wrapper\n", "keras", "imports wrapper, which imports deep, which imports deep.zoo, which imports deep._backend, which imports tensorflow"),
     ("from lazy.models import keras\n", "keras", "imports lazy.models, which imports tensorflow"),
+    ("import lazylib\n", "keras", "imports lazylib, which imports lazylib.zoo, which imports keras"),
     ("import metalib\n", "keras", "imports metalib, which requires tensorflow (installed metadata)"),
     ("import plainlib\nimport extralib\nimport os.path, json\n", "none", "imports neither keras nor tensorflow, directly or through its imports"),
     ("import lazy\n", "none", "imports neither keras nor tensorflow, directly or through its imports"),
@@ -84,7 +88,7 @@ def reach(tmp_path: Path, text: str, name: str = "user.py", cache=NO_CACHE):
 def test_installed_packages(site, tmp_path, text, verdict, description):
     found = reach(tmp_path, text)
     assert (found.verdict, found.describe()) == (verdict, description)
-    assert not {"kerasy", "deep", "wrapper", "plainlib", "lazy", "metalib"} & set(sys.modules)  # read, never imported
+    assert not {"kerasy", "deep", "wrapper", "plainlib", "lazy", "lazylib", "metalib"} & set(sys.modules)  # read, never imported
 
 
 def test_nothing_is_imported_to_decide(site, tmp_path):
@@ -214,7 +218,7 @@ def test_the_cache_keeps_each_distribution_by_name_and_version(site, tmp_path):
     assert reach(tmp_path, "import cached\n", cache=FactsCache(str(cache_file))).verdict == "keras"
     Closure(FactsCache(str(cache_file))).save()  # nothing new: nothing written, nothing lost
     entry = json.loads(cache_file.read_text())["distributions"]["cached 0.3"]
-    assert entry["modules"]["cached.impl"] == ["keras", ["keras"]]
+    assert entry["modules"]["cached.impl"] == ["keras", [["keras", 0]]]
     # the same version is not read again: the cached answer stands even if the file changed
     (site / "cached" / "impl.py").write_text("import os\n")
     closure = Closure(FactsCache(str(cache_file)))

@@ -13,8 +13,10 @@ A file is worth running when it, or anything it imports, imports keras, tensorfl
 Local modules are found from the file's folder and its package root (what `sys.path` holds when
 the builder runs). Installed packages are located with `importlib.util.find_spec` on the
 top-level name only (on a dotted name it would import the parent), then their `__init__` and the
-submodules it imports on import (not inside functions) are read to a fixed depth
-(INSTALLED_DEPTH): any import of keras in them counts, wherever it is. A distribution whose metadata
+submodules it imports are read to a fixed depth (INSTALLED_DEPTH); other packages are followed
+only where imported on import, not inside a function (an optional extra: rich's IPython support
+would lead to pytest). Any import of keras in a module read counts, wherever it is. A
+distribution whose metadata
 requires keras or tensorflow counts at once. What each installed module imports is cached per
 distribution name and version (imports_cache.py), so a second run reads only the user's files.
 Nothing here imports TensorFlow, Keras or the checked code.
@@ -317,8 +319,11 @@ class Closure:
                 break
             if depth >= INSTALLED_DEPTH:
                 continue
+            own = name.partition(".")[0]
             for imp in facts.imports:
                 parts = imp.name.split(".")
+                if imp.deferred and parts[0] != own:
+                    continue  # another package's import inside a function: an optional extra
                 if parts[0] in sys.stdlib_module_names and parts[0] not in KERAS:
                     continue
                 for module in self._installed_files(parts) or []:
@@ -334,11 +339,11 @@ class Closure:
         dist = self.distributions.of(name.partition(".")[0], self._spec(name.partition(".")[0]))
         cached = self.cache.get(dist, name) if dist else None
         if cached is not None:
-            facts = _Facts(cached[0], [Import(n) for n in cached[1]])
+            facts = _Facts(cached[0], [Import(n, deferred=bool(d)) for n, d in cached[1]])
         else:
             facts = self._read_installed(name)
             if dist:
-                self.cache.put(dist, name, facts.keras, [i.name for i in facts.imports])
+                self.cache.put(dist, name, facts.keras, [[i.name, int(i.deferred)] for i in facts.imports])
         self._facts[name] = facts
         return facts
 
@@ -352,8 +357,9 @@ class Closure:
             return _Facts(None, [])  # an installed file Python cannot read is not ours to report
         package = name if path.endswith("__init__.py") else (name.rpartition(".")[0] or None)
         imports = imports_in(tree, package)
-        on_import = list(dict.fromkeys(Import(i.name) for i in imports if not i.deferred))
-        return _Facts(keras_import(imports), on_import)
+        own = name.partition(".")[0]
+        followed = [Import(i.name, deferred=i.deferred) for i in imports if not i.deferred or i.name.partition(".")[0] == own]
+        return _Facts(keras_import(imports), list(dict.fromkeys(followed)))
 
     def _installed_path(self, name: str) -> Optional[str]:
         parts = name.split(".")

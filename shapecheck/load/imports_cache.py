@@ -3,7 +3,7 @@
 The cache is one JSON file in the user's cache directory (`$XDG_CACHE_HOME/shapecheck`, or
 `~/.cache/shapecheck`); `--no-cache` neither reads nor writes it. Per distribution it keeps
 whether its metadata requires keras/tensorflow and, per module read so far, which keras name it
-imports and what else it imports; the answer for a file is recomputed from these facts on
+imports and which other imports are worth following; the answer for a file is recomputed from these facts on
 every run, so a distribution upgraded or installed later is seen at once. Editable installs
 (their source changes without a new version) are never cached. A cache that cannot be read or
 written is ignored: it only saves time.
@@ -18,7 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Optional
 
-FORMAT = 1
+FORMAT = 2
 KERAS_REQUIREMENTS = {
     "keras", "keras-nightly", "tf-keras", "tensorflow", "tensorflow-cpu", "tensorflow-gpu",
     "tensorflow-intel", "tensorflow-macos", "tensorflow-aarch64", "tf-nightly",
@@ -152,7 +152,7 @@ def _read_requires(dist: Dist) -> str:
 
 class FactsCache:
     """Per distribution (name and version): its keras requirement and, per module, the keras
-    name it imports and everything it imports on import. Also the .dist-info folder of
+    name it imports and the imports worth following ([name, inside a function]). Also the .dist-info folder of
     top-level names that their distribution's name does not give away (yaml: PyYAML)."""
 
     def __init__(self, path: Optional[str]):
@@ -185,14 +185,14 @@ class FactsCache:
         entry = entries.get(dist.key)
         return entry if isinstance(entry, dict) else None
 
-    def get(self, dist: Dist, module: str) -> Optional[tuple[Optional[str], list[str]]]:
+    def get(self, dist: Dist, module: str) -> Optional[tuple[Optional[str], list]]:
         entry = self._entry(dist)
         facts = entry.get("modules", {}).get(module) if entry else None
         if isinstance(facts, list) and len(facts) == 2 and isinstance(facts[1], list):
             return facts[0], list(facts[1])
         return None
 
-    def put(self, dist: Dist, module: str, keras: Optional[str], imports: list[str]) -> None:
+    def put(self, dist: Dist, module: str, keras: Optional[str], imports: list) -> None:
         entry = self._entry(dist, create=True)
         if entry is not None:
             entry.setdefault("modules", {})[module] = [keras, imports]
