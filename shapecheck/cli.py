@@ -72,7 +72,7 @@ def _options(paths, select, ignore, entry, timeout, sizes, config_file, warn_unu
     from shapecheck import config as configuration
     from shapecheck.runner import Options
     from shapecheck.load.errors import CheckError
-    from shapecheck.sweep import SizeRange
+    from shapecheck.size_range import SizeRange
 
     try:
         config = configuration.find(paths, config_file)

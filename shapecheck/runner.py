@@ -18,7 +18,7 @@ from shapecheck.load.imports import Closure
 from shapecheck.load.imports_cache import NO_CACHE, FactsCache, cache_path
 from shapecheck.load.errors import CheckError
 from shapecheck.rules import Context, Finding, Rule, Severity, all_rules
-from shapecheck.sweep import SizeRange, SweepCache
+from shapecheck.size_range import SizeRange
 
 
 FAIL_LEVELS = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
@@ -124,6 +124,8 @@ def check_graphs(
     graphs: Sequence[Graph], path: str, rules: Sequence[Rule], sizes: SizeRange = SizeRange(), notes: Optional[list] = None
 ) -> list[Finding]:
     """Every rule on every model; notes from the size sweep go to `notes`."""
+    from shapecheck.sweep import SweepCache  # numpy: only once there is a model
+
     findings = []
     context = Context(sweeps=SweepCache(sizes))
     for model in graphs:

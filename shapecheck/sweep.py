@@ -21,35 +21,12 @@ from shapecheck.algebra.evaluate import Evaluator
 from shapecheck.algebra.layers import SHAPE_PRESERVING, spatial_axes
 from shapecheck.graph import Graph, Node
 from shapecheck.rules.inputs import consumers, first_layout_layer
+from shapecheck.size_range import SizeRange  # noqa: F401 - where callers have always found it
 
 AXIS_NAMES = {1: ["L"], 2: ["H", "W"], 3: ["D", "H", "W"]}
 MIXING_OPS = {"Permute", "Reshape", "Flatten", "Transpose", "Dot"}
 GRID_DENSE_UP_TO = 40  # every size up to this on the H != W grid, then a geometric sample
 GRID_SAMPLES = 40
-
-
-@dataclass(frozen=True)
-class SizeRange:
-    low: int = 1
-    high: int = 1024
-
-    @classmethod
-    def parse(cls, text: str) -> "SizeRange":
-        """'32:2048' (inclusive); a lone '512' means 1..512."""
-        try:
-            low, _, high = text.partition(":") if ":" in text else ("1", "", text)
-            result = cls(int(low), int(high))
-        except ValueError:
-            raise ValueError(f"--sizes expects LOW:HIGH (e.g. 32:2048), got {text!r}") from None
-        if not 1 <= result.low <= result.high or result.high > 1 << 20:
-            raise ValueError(f"--sizes {text}: need 1 <= LOW <= HIGH <= {1 << 20}")
-        return result
-
-    def __str__(self) -> str:
-        return f"{self.low}..{self.high}"
-
-    def values(self) -> np.ndarray:
-        return np.arange(self.low, self.high + 1, dtype=np.int64)
 
 
 @dataclass

@@ -264,7 +264,7 @@ def test_an_ordinary_module_is_skipped_without_importing_tensorflow(tmp_path):
         "import sys\nfrom shapecheck.runner import check_paths\n"
         f"run = check_paths([{str(plain)!r}])\n"
         "assert [f.status for f in run.files] == ['skipped'] and not run.undecided, run.files\n"
-        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules\n"
+        "assert not {'tensorflow', 'keras', 'numpy'} & set(sys.modules), 'heavy imports'\n"
     )
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).returncode == 0
     result = run_cli(str(plain))

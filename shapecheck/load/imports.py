@@ -172,25 +172,43 @@ def package_root(path: str) -> tuple[str, Optional[str]]:
     return folder, ".".join(parts) or None
 
 
-def module_files(root: str, parts: list[str], skip: int = 0) -> tuple[Optional[str], list[tuple[str, str, Optional[str]]]]:
+class Listings:
+    """os.listdir once per folder for one run: looking a name up is then a set lookup, not a
+    handful of stat calls (an `from numpy import a, b, c` asks whether a, b, c are modules)."""
+
+    def __init__(self):
+        self._names: dict[str, Optional[frozenset]] = {}
+
+    def __call__(self, folder: str) -> Optional[frozenset]:
+        if folder not in self._names:
+            try:
+                self._names[folder] = frozenset(os.listdir(folder))
+            except OSError:
+                self._names[folder] = None  # not a folder
+        return self._names[folder]
+
+
+def module_files(root: str, parts: list[str], skip: int = 0, listing: Optional[Listings] = None):
     """What `import a.b.c` runs below `root` (parts[skip:] are looked up there): how the first
     part was found ("regular", "namespace", "extension", or None: not there), and the
     [(file, module name, its package)] that run."""
+    listing = listing or Listings()
     found: list[tuple[str, str, Optional[str]]] = []
     here, kind = root, None
     for i in range(skip, len(parts)):
-        name = ".".join(parts[: i + 1])
-        folder = os.path.join(here, parts[i])
-        init = os.path.join(folder, "__init__.py")
-        if os.path.isfile(init):
-            found.append((init, name, name))
+        name, part = ".".join(parts[: i + 1]), parts[i]
+        names = listing(here) or frozenset()
+        folder = os.path.join(here, part)
+        inside = listing(folder) if part in names else None
+        if inside is not None and "__init__.py" in inside:
+            found.append((os.path.join(folder, "__init__.py"), name, name))
             here, step = folder, "regular"
-        elif os.path.isfile(folder + ".py"):
+        elif part + ".py" in names:
             found.append((folder + ".py", name, name.rpartition(".")[0] or None))
             step = "module"
-        elif any(os.path.isfile(folder + suffix) for suffix in importlib.machinery.EXTENSION_SUFFIXES):
+        elif any(part + suffix in names for suffix in importlib.machinery.EXTENSION_SUFFIXES):
             step = "extension"  # compiled: nothing to read
-        elif os.path.isdir(folder):
+        elif inside is not None:
             here, step = folder, "namespace"
         else:
             break
@@ -216,6 +234,8 @@ class Closure:
         self._installed: dict[str, Optional[tuple[str, ...]]] = {}  # module -> chain to keras, or None
         self._facts: dict[str, _Facts] = {}  # installed module name -> facts
         self._specs: dict[str, object] = {}
+        self._runs: dict[str, Optional[list[str]]] = {}  # dotted name -> installed modules it runs
+        self.listing = Listings()
 
     # the user's side: the file and its local modules, followed without a depth limit
     def reach(self, path: str) -> Reach:
@@ -270,10 +290,9 @@ class Closure:
             queue.append((imports_in(tree, package), chain + (name,)))
         return "none", None
 
-    @staticmethod
-    def _local(roots: list[str], parts: list[str], allow_namespace: bool):
+    def _local(self, roots: list[str], parts: list[str], allow_namespace: bool):
         for root in roots:
-            kind, files = module_files(root, parts)
+            kind, files = module_files(root, parts, listing=self.listing)
             if kind is not None and (allow_namespace or kind != "namespace"):
                 return kind, files
         return None, []
@@ -290,12 +309,18 @@ class Closure:
     def _installed_files(self, parts: list[str]) -> Optional[list[str]]:
         """Module names that `import a.b.c` runs from an installed package (a, a.b, a.b.c as
         far as they are modules), or None when `a` is not installed."""
+        key = ".".join(parts)
+        if key not in self._runs:
+            self._runs[key] = self._find_installed_files(parts)
+        return self._runs[key]
+
+    def _find_installed_files(self, parts: list[str]) -> Optional[list[str]]:
         spec = self._spec(parts[0])
         if spec is None:
             return None
         names = [parts[0]]
         for location in spec.submodule_search_locations or []:
-            kind, files = module_files(location, parts, skip=1)
+            kind, files = module_files(location, parts, skip=1, listing=self.listing)
             if kind is not None:
                 return names + [name for _, name, _ in files]
         return names
@@ -369,7 +394,7 @@ class Closure:
         if len(parts) == 1:
             return spec.origin if spec.origin and spec.origin.endswith(".py") else None
         for location in spec.submodule_search_locations or []:
-            _, files = module_files(location, parts, skip=1)
+            _, files = module_files(location, parts, skip=1, listing=self.listing)
             if files and files[-1][1] == name:
                 return files[-1][0]
         return None

@@ -83,7 +83,7 @@ class Distributions:
             return None
         name, _, version = folder[: -len(".dist-info")].partition("-")
         info = os.path.join(site, folder)
-        if self.cache and normalize(top) != normalize(name):
+        if self.cache and normalize(top) != normalize(name) and self.cache.folder_of(top) != info:
             self.cache.remember_folder(top, info)
         return Dist(normalize(name), version, info, _editable(info))
 
