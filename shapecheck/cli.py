@@ -229,6 +229,8 @@ def snapshot(
         typer.echo(f"shapecheck: error: {error}", err=True)
     if run.errors:
         _fail("nothing written: fix the files that could not be checked first")
+    for file in run.undecided:
+        typer.echo(f"{file.path}: warning: skipped: {file.skip} (not in the baseline)", err=True)
     try:
         baselines.write(run.findings, baseline)
     except OSError as exc:

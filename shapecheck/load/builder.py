@@ -25,7 +25,7 @@ from typing import Optional, Sequence
 from shapecheck.graph import Graph
 from shapecheck.load import source
 from shapecheck.load.errors import CheckError
-from shapecheck.load.imports import package_root
+from shapecheck.load.module_paths import package_root
 
 BUILDER_NAME = re.compile(r"^(build|create|get|make)|model|net", re.IGNORECASE)
 

@@ -16,16 +16,13 @@ top-level name only (on a dotted name it would import the parent), then their `_
 submodules it imports are read to a fixed depth (INSTALLED_DEPTH); other packages are followed
 only where imported on import, not inside a function (an optional extra: rich's IPython support
 would lead to pytest). Any import of keras in a module read counts, wherever it is. A
-distribution whose metadata
-requires keras or tensorflow counts at once. What each installed module imports is cached per
+distribution whose metadata requires keras or tensorflow counts at once. What each installed module imports is cached per
 distribution name and version (imports_cache.py), so a second run reads only the user's files.
 Nothing here imports TensorFlow, Keras or the checked code.
 """
 
 from __future__ import annotations
 
-import ast
-import importlib.machinery
 import importlib.util
 import os
 import sys
@@ -34,11 +31,11 @@ from dataclasses import dataclass
 from typing import Optional
 
 from shapecheck.load import source
-from shapecheck.load.imports_cache import Distributions, FactsCache, NO_CACHE
+from shapecheck.load.import_statements import KERAS, Import, imports_in, keras_import
+from shapecheck.load.imports_cache import NO_CACHE, Distributions, FactsCache
+from shapecheck.load.module_paths import Listings, module_files, package_root
 
-KERAS = frozenset({"keras", "tensorflow", "tf_keras"})
 INSTALLED_DEPTH = 5  # imports followed inside installed packages, counted from the first one
-IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
 
 
 @dataclass(frozen=True)
@@ -62,160 +59,6 @@ def _step(name: str, index: int) -> str:
     if name.startswith("requires "):  # a distribution's metadata, not an import
         return f"{name} (installed metadata)"
     return name if index == 0 else f"imports {name}"
-
-
-@dataclass(frozen=True)
-class Import:
-    name: str  # absolute dotted name
-    optional: bool = False  # inside `try: ... except ImportError`
-    deferred: bool = False  # inside a function: runs when called, not on import
-
-
-# -- reading one file's imports ---------------------------------------------------------------------------
-class _ImportVisitor(ast.NodeVisitor):
-    """Every import in a module, wherever it is (a builder may import keras inside a function)."""
-
-    def __init__(self, package: Optional[str]):
-        self.package = package
-        self.found: list[Import] = []
-        self.guarded = 0
-        self.functions = 0
-
-    def add(self, name: Optional[str]) -> None:
-        if name:
-            self.found.append(Import(name, self.guarded > 0, self.functions > 0))
-
-    def visit_FunctionDef(self, node) -> None:
-        self.functions += 1
-        self.generic_visit(node)
-        self.functions -= 1
-
-    visit_AsyncFunctionDef = visit_Lambda = visit_FunctionDef
-
-    def visit_Try(self, node) -> None:
-        guarded = any(_catches_import_error(h.type) for h in node.handlers)
-        self.guarded += guarded
-        for statement in node.body:
-            self.visit(statement)
-        self.guarded -= guarded
-        for part in node.handlers + node.orelse + node.finalbody:
-            self.visit(part)
-
-    visit_TryStar = visit_Try
-
-    def visit_Import(self, node: ast.Import) -> None:
-        for alias in node.names:
-            self.add(alias.name)
-
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        base = _absolute(node.module, node.level, self.package)
-        if base is None:
-            return  # a relative import outside any package: it fails when run, it reaches nothing
-        self.add(base)
-        for alias in node.names:
-            if alias.name != "*":
-                self.add(f"{base}.{alias.name}" if base else alias.name)  # maybe a submodule
-
-    def visit_Call(self, node: ast.Call) -> None:
-        """importlib.import_module("x") and __import__("x") with a literal name."""
-        func = node.func
-        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-        if name in ("import_module", "__import__") and node.args:
-            first = node.args[0]
-            if isinstance(first, ast.Constant) and isinstance(first.value, str) and not first.value.startswith("."):
-                self.add(first.value)
-        self.generic_visit(node)
-
-
-def _catches_import_error(handler_type) -> bool:
-    if handler_type is None:
-        return True  # a bare except
-    names = handler_type.elts if isinstance(handler_type, ast.Tuple) else [handler_type]
-    return any(getattr(n, "id", getattr(n, "attr", None)) in IMPORT_ERRORS for n in names)
-
-
-def _absolute(module: Optional[str], level: int, package: Optional[str]) -> Optional[str]:
-    if not level:
-        return module
-    if not package:
-        return None
-    parts = package.split(".")
-    if level - 1 >= len(parts):
-        return None
-    base = ".".join(parts[: len(parts) - (level - 1)])
-    return f"{base}.{module}" if module else base
-
-
-def imports_in(tree: ast.Module, package: Optional[str]) -> list[Import]:
-    visitor = _ImportVisitor(package)
-    visitor.visit(tree)
-    return visitor.found
-
-
-def keras_import(imports: list[Import]) -> Optional[str]:
-    for imp in imports:
-        top = imp.name.partition(".")[0]
-        if top in KERAS:
-            return top
-    return None
-
-
-# -- where a module name leads --------------------------------------------------------------------------
-def package_root(path: str) -> tuple[str, Optional[str]]:
-    """(folder whose child is the top package, dotted package of `path`) for a file in a
-    package (folders with __init__.py); (its own folder, None) otherwise."""
-    folder = os.path.dirname(os.path.abspath(path))
-    parts: list[str] = []
-    while os.path.isfile(os.path.join(folder, "__init__.py")):
-        folder, name = os.path.split(folder)
-        parts.insert(0, name)
-    return folder, ".".join(parts) or None
-
-
-class Listings:
-    """os.listdir once per folder for one run: looking a name up is then a set lookup, not a
-    handful of stat calls (an `from numpy import a, b, c` asks whether a, b, c are modules)."""
-
-    def __init__(self):
-        self._names: dict[str, Optional[frozenset]] = {}
-
-    def __call__(self, folder: str) -> Optional[frozenset]:
-        if folder not in self._names:
-            try:
-                self._names[folder] = frozenset(os.listdir(folder))
-            except OSError:
-                self._names[folder] = None  # not a folder
-        return self._names[folder]
-
-
-def module_files(root: str, parts: list[str], skip: int = 0, listing: Optional[Listings] = None):
-    """What `import a.b.c` runs below `root` (parts[skip:] are looked up there): how the first
-    part was found ("regular", "namespace", "extension", or None: not there), and the
-    [(file, module name, its package)] that run."""
-    listing = listing or Listings()
-    found: list[tuple[str, str, Optional[str]]] = []
-    here, kind = root, None
-    for i in range(skip, len(parts)):
-        name, part = ".".join(parts[: i + 1]), parts[i]
-        names = listing(here) or frozenset()
-        folder = os.path.join(here, part)
-        inside = listing(folder) if part in names else None
-        if inside is not None and "__init__.py" in inside:
-            found.append((os.path.join(folder, "__init__.py"), name, name))
-            here, step = folder, "regular"
-        elif part + ".py" in names:
-            found.append((folder + ".py", name, name.rpartition(".")[0] or None))
-            step = "module"
-        elif any(part + suffix in names for suffix in importlib.machinery.EXTENSION_SUFFIXES):
-            step = "extension"  # compiled: nothing to read
-        elif inside is not None:
-            here, step = folder, "namespace"
-        else:
-            break
-        kind = kind or ("regular" if step == "module" else step)
-        if step in ("module", "extension"):
-            break
-    return kind, found
 
 
 @dataclass
@@ -329,7 +172,6 @@ class Closure:
         """The shortest chain from installed module `start` to keras (within INSTALLED_DEPTH)."""
         if start in self._installed:
             return self._installed[start]
-        self._installed[start] = None  # cycles
         answer = None
         queue, seen = deque([(start, 0, (start,))]), {start}
         while queue and answer is None:
