@@ -79,6 +79,7 @@ class Closure:
         self._specs: dict[str, object] = {}
         self._runs: dict[str, Optional[list[str]]] = {}  # dotted name -> installed modules it runs
         self.listing = Listings()
+        self._read_local: dict[tuple, object] = {}  # (local file, package) -> its imports, or why unreadable
 
     # the user's side: the file and its local modules, followed without a depth limit
     def reach(self, path: str) -> Reach:
@@ -124,14 +125,23 @@ class Closure:
             if file in seen:
                 continue
             seen.add(file)
-            try:
-                tree = source.parse(file)
-            except source.Unreadable as exc:
-                return "unknown", (chain + (name,), f"cannot be read ({exc.message} at line {exc.line})")
-            except source.CheckError:
-                return "unknown", (chain + (name,), "cannot be read")
-            queue.append((imports_in(tree, package), chain + (name,)))
+            imports = self._local_imports(file, package)
+            if isinstance(imports, str):
+                return "unknown", (chain + (name,), imports)
+            queue.append((imports, chain + (name,)))
         return "none", None
+
+    def _local_imports(self, file: str, package: Optional[str]):
+        """A local module's imports (read once per run), or why it cannot be read."""
+        key = (file, package)
+        if key not in self._read_local:
+            try:
+                self._read_local[key] = imports_in(source.parse(file), package)
+            except source.Unreadable as exc:
+                self._read_local[key] = f"cannot be read ({exc.message} at line {exc.line})"
+            except source.CheckError:
+                self._read_local[key] = "cannot be read"
+        return self._read_local[key]
 
     def _local(self, roots: list[str], parts: list[str], allow_namespace: bool):
         for root in roots:
