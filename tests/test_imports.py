@@ -329,3 +329,15 @@ def test_the_cli_caches_in_xdg_cache_home_unless_no_cache(site, tmp_path):
     assert run_cli(str(user), env=env, timeout=60).returncode == 0
     (written,) = (cache_home / "shapecheck").iterdir()
     assert "extralib 2.0" in json.loads(written.read_text())["distributions"]
+
+
+def test_the_api_does_not_call_an_undecided_file_clean(tmp_path):
+    import shapecheck
+
+    viz = write(tmp_path, {"viz.py": "import not_installed_xyz\n"}) / "viz.py"
+    report = shapecheck.check(str(viz))
+    assert not report.ok and not report.errors
+    assert report.undecided == [f"{viz}: cannot tell: imports `not_installed_xyz`, which is not installed here"]
+    with pytest.raises(AssertionError, match="cannot tell"):
+        shapecheck.assert_clean(str(viz))
+    assert shapecheck.check(str(write(tmp_path, {"plain.py": "import os\n"}) / "plain.py")).ok
