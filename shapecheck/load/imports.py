@@ -72,8 +72,7 @@ class Closure:
 
     def __init__(self, cache: FactsCache = NO_CACHE):
         self.cache = cache
-        self.distributions = Distributions()
-        self.distributions.cache = cache
+        self.distributions = Distributions(cache)
         self._installed: dict[str, Optional[tuple[str, ...]]] = {}  # module -> chain to keras, or None
         self._facts: dict[str, _Facts] = {}  # installed module name -> facts
         self._specs: dict[str, object] = {}

@@ -52,12 +52,12 @@ class Distributions:
     folders beside it (by name first; `packages_distributions()` only when the names differ,
     as `yaml` and PyYAML)."""
 
-    def __init__(self):
+    def __init__(self, cache: Optional["FactsCache"] = None):
         self._by_top: dict[str, Optional[Dist]] = {}
         self._listings: dict[str, dict[str, str]] = {}
         self._packages: Optional[dict] = None
         self._requires: dict[str, Optional[str]] = {}
-        self.cache: Optional["FactsCache"] = None
+        self.cache = cache
 
     def of(self, top: str, spec) -> Optional[Dist]:
         if top not in self._by_top:
