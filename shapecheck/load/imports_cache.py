@@ -135,11 +135,11 @@ def _editable(info: str) -> bool:
 
 def _read_requires(dist: Dist) -> str:
     """'' when the distribution requires neither keras nor tensorflow."""
-    import email
+    from email.parser import Parser
 
     try:
         with open(os.path.join(dist.info, "METADATA"), encoding="utf-8", errors="replace") as handle:
-            metadata = email.message_from_file(handle)
+            metadata = Parser().parse(handle, headersonly=True)
     except OSError:
         return ""
     for requirement in metadata.get_all("Requires-Dist") or []:
