@@ -341,3 +341,14 @@ def test_the_api_does_not_call_an_undecided_file_clean(tmp_path):
     with pytest.raises(AssertionError, match="cannot tell"):
         shapecheck.assert_clean(str(viz))
     assert shapecheck.check(str(write(tmp_path, {"plain.py": "import os\n"}) / "plain.py")).ok
+
+
+def test_null_bytes_and_bad_encodings_in_a_folder_are_errors_too(tmp_path):
+    (tmp_path / "nul.py").write_bytes(b"import keras\nx = 1\x00\n")
+    (tmp_path / "latin.py").write_bytes(b"import os\nname = 'caf\xe9'\n")
+    (tmp_path / "fine.py").write_text("import os\n")
+    result = run_cli(str(tmp_path), "--format", "concise")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = result.stdout.splitlines()
+    assert f"{tmp_path / 'latin.py'}:2:12: SyntaxError: not valid utf-8 (byte 0xe9: invalid continuation byte)" in lines
+    assert f"{tmp_path / 'nul.py'}:2:6: SyntaxError: source code cannot contain null bytes" in lines
