@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
-from shapecheck import recovery, suppress
+from shapecheck import suppress
 from shapecheck.config import Config
 from shapecheck.graph import Graph
 from shapecheck.load.discover import SAVED_SUFFIXES, Target, discover
@@ -143,7 +143,8 @@ def check_graphs(
 ) -> list[Finding]:
     """Every rule on every model; notes from the size sweep go to `notes`, the merges it
     could not evaluate to `unchecked` (model -> {merge: why})."""
-    from shapecheck.sweep import SweepCache  # numpy: only once there is a model
+    from shapecheck import recovery  # numpy: only once there is a model
+    from shapecheck.sweep import SweepCache
 
     findings = []
     context = Context(sweeps=SweepCache(sizes))
