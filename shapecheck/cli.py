@@ -6,7 +6,9 @@ could not be checked (or shapecheck itself failed), always with a one-line messa
 
 from __future__ import annotations
 
+import errno
 import functools
+import math
 import os
 import sys
 import traceback
@@ -18,6 +20,7 @@ import typer
 from shapecheck import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNCHECKED = 0, 1, 2
+MIN_TIMEOUT = 0.01  # seconds; below a timer's resolution a limit means nothing
 
 
 class OutputFormat(str, Enum):
@@ -82,6 +85,8 @@ def _options(paths, select, ignore, entry, timeout, sizes, config_file, warn_unu
         _fail(str(exc))
     if jobs < 1:
         _fail(f"-j {jobs}: need at least one worker")
+    if timeout is not None and not (math.isfinite(timeout) and timeout >= MIN_TIMEOUT):
+        _fail(f"--timeout {timeout:g}: expected a finite number of seconds, at least {MIN_TIMEOUT:g}")
     options = Options(
         select=_codes(select) or config.select,
         ignore=_codes(ignore) + config.ignore,
@@ -95,6 +100,20 @@ def _options(paths, select, ignore, entry, timeout, sizes, config_file, warn_unu
         cache=cache,
     )
     return options, config
+
+
+def _refuse_overwriting_inputs(option: str, target: str, paths: List[str]) -> None:
+    """-o or --baseline onto a file being checked (or a model file inside a checked folder)
+    would destroy it: one line, exit 2, the file untouched."""
+    from shapecheck.load.discover import MODEL_SUFFIXES, has_suffix
+
+    real = os.path.realpath(target)
+    for path in paths:
+        checked = os.path.realpath(path)
+        inside = os.path.isdir(checked) and real.startswith(os.path.join(checked, "")) and has_suffix(real, MODEL_SUFFIXES)
+        if real == checked or inside and os.path.exists(real):
+            _fail(f"{option} {target}: that is {'a file in ' + path if inside else 'a file being checked'}; "
+                  "not overwritten (write the report somewhere else)")
 
 
 def _render(run, output_format: OutputFormat) -> str:
@@ -165,6 +184,9 @@ def check(
         os.environ["SHAPECHECK_DEBUG"] = "1"
     from shapecheck.runner import check_paths
 
+    if output:
+        _refuse_overwriting_inputs("--output", output, paths)
+
     options, config = _options(
         paths, select, ignore, entry, timeout, sizes, config_file, warn_unused_ignores, jobs, input_shape, not no_cache
     )
@@ -230,6 +252,7 @@ def snapshot(
     from shapecheck import baseline as baselines
     from shapecheck.runner import check_paths
 
+    _refuse_overwriting_inputs("--baseline", baseline, paths)
     options, _ = _options(paths, select, ignore, entry, timeout, sizes, config_file, False, jobs, cache=not no_cache)
     run = check_paths(paths, options)
     for error in run.errors:
@@ -288,20 +311,61 @@ def _route() -> None:
         app()
 
 
+def _stdout_gone(why: str) -> None:
+    """Standard output closed (`| head` exited, `>&-`): exit 2 with a word on stderr, and no
+    second complaint from Python's own flush at exit."""
+    try:
+        sys.stderr.write(f"shapecheck: error: {why}; the report was not written in full\n")
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        pass
+    os._exit(EXIT_UNCHECKED)
+
+
+def _flush_stdout() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _stdout_gone("standard output was closed (broken pipe)")
+    except OSError as exc:
+        if exc.errno in (errno.EPIPE, errno.EBADF):
+            _stdout_gone(f"standard output cannot be written ({exc.strerror})")
+        raise
+
+
 def main() -> None:
     """Console entry: whatever escapes is exit 2 with one line, never a findings exit."""
+    if sys.stdout is None or sys.stdout.closed:
+        _stdout_gone("standard output is closed")
     try:
         _route()
     except SystemExit:
+        _flush_stdout()
         raise
     except KeyboardInterrupt:
         sys.stderr.write("shapecheck: interrupted\n")
         sys.exit(EXIT_UNCHECKED)
     except BrokenPipeError:
-        sys.stderr.close()
-        os._exit(EXIT_UNCHECKED)
+        _stdout_gone("standard output was closed (broken pipe)")
+    except OSError as exc:
+        if exc.errno in (errno.EPIPE, errno.EBADF) and _stdout_broken():
+            _stdout_gone(f"standard output cannot be written ({exc.strerror})")
+        _internal_error(exc)
     except Exception as exc:  # noqa: BLE001 - the last line of defence
-        if "--debug" in sys.argv:
-            traceback.print_exc()
-        sys.stderr.write(f"shapecheck: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)\n")
-        sys.exit(EXIT_UNCHECKED)
+        _internal_error(exc)
+
+
+def _stdout_broken() -> bool:
+    try:
+        os.fstat(sys.stdout.fileno())
+        sys.stdout.flush()
+        return False
+    except (OSError, ValueError):
+        return True
+
+
+def _internal_error(exc: BaseException) -> None:
+    if "--debug" in sys.argv:
+        traceback.print_exc()
+    sys.stderr.write(f"shapecheck: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)\n")
+    sys.exit(EXIT_UNCHECKED)

@@ -7,16 +7,20 @@ reporter.
 from __future__ import annotations
 
 import os
+import sys
+import traceback
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 from shapecheck import suppress
 from shapecheck.config import Config
 from shapecheck.graph import Graph
-from shapecheck.load.discover import SAVED_SUFFIXES, Target, discover
+from shapecheck.load.discover import Target, discover, is_saved
 from shapecheck.load.imports import Closure
 from shapecheck.load.imports_cache import NO_CACHE, FactsCache, cache_path
-from shapecheck.load.errors import CheckError
+from shapecheck.load.errors import CheckError, message_line
+from shapecheck.load.time_limit import TimeLimit, time_limit
 from shapecheck.rules import Context, Finding, Rule, Severity, all_rules, group_repeats
 from shapecheck.rules.sizes import DYNAMIC_SWEEP_CODES
 from shapecheck.size_range import SizeRange
@@ -144,8 +148,14 @@ def check_graphs(
     """Every rule on every model; notes from the size sweep go to `notes`, the merges it
     could not evaluate to `unchecked` (model -> {merge: why})."""
     from shapecheck import recovery  # numpy: only once there is a model
+    from shapecheck.algebra.quiet import quiet_numpy
     from shapecheck.sweep import SweepCache
 
+    with quiet_numpy():  # an overflow or 0/0 in the sweep is handled there, never printed
+        return _check_graphs(graphs, path, rules, sizes, notes, unchecked, recovery, SweepCache)
+
+
+def _check_graphs(graphs, path, rules, sizes, notes, unchecked, recovery, SweepCache) -> list[Finding]:
     findings = []
     context = Context(sweeps=SweepCache(sizes))
     for model in graphs:
@@ -171,21 +181,33 @@ def check_target(target: Target, options: Options) -> FileReport:
         return report
     if target.reason and os.environ.get("SHAPECHECK_DEBUG"):
         report.notes.append(f"checked: {target.reason}")
+    # a saved file's whole check is under --timeout (a builder module's run has its own)
+    limit = time_limit(options.timeout, target.path) if is_saved(target.path) else nullcontext()
     try:
-        _load_into(report, target, options)
-    except CheckError as exc:
-        report.error = str(exc)
-        return report
+        with limit:
+            _check_into(report, target, options)
+    except (CheckError, TimeLimit) as exc:
+        report.models, report.findings, report.error = [], [], str(exc)
+    except Exception as exc:  # noqa: BLE001 - one file's failure is that file's error, never the run's
+        if os.environ.get("SHAPECHECK_DEBUG"):
+            traceback.print_exc(file=sys.stderr)
+        report.models, report.findings = [], []
+        report.error = (f"{target.path}: shapecheck failed on this file ({type(exc).__name__}: "
+                        f"{message_line(exc)[:200]}); a bug: please report it")
+    return report
+
+
+def _check_into(report: FileReport, target: Target, options: Options) -> None:
+    _load_into(report, target, options)
     rules = selected_rules(options.select, options.ignore_for(target.path))
     findings = check_graphs(report.models, target.path, rules, options.sizes, report.notes, report.unchecked)
     report.findings = sorted(
         suppress.apply(findings, {target.path}, options.warn_unused_ignores), key=lambda f: f.sort_key
     )
-    return report
 
 
 def _load_into(report: FileReport, target: Target, options: Options) -> None:
-    if target.path.endswith(SAVED_SUFFIXES) or target.path.endswith(".json"):
+    if is_saved(target.path):
         from shapecheck.load.saved import load_saved
 
         saved = load_saved(target.path)

@@ -17,6 +17,7 @@ from shapecheck.algebra.merge import best_guess, merged_shape, outcome
 from shapecheck.algebra.ops import saved_call_config
 from shapecheck.graph import Edge, Graph, MergeSpec, Node
 from shapecheck.layout import finish_graph
+from shapecheck.load import validate
 from shapecheck.load.errors import CheckError
 
 ELEMENTWISE = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"}
@@ -39,7 +40,7 @@ def graphs_from_config(
     reader.keras_class = keras_class
     try:
         graph = reader.model(config, prefix="")
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
         raise CheckError(f"{path}: unrecognised model config ({type(exc).__name__}: {exc}); "
                          "saved by a Keras version shapecheck does not read?") from None
     graph.entry = "saved file"
@@ -76,15 +77,13 @@ def _tensors(value: Any) -> list[dict]:
     return []
 
 
-def _shape(values) -> tuple:
-    return tuple(None if v is None else int(v) for v in values)
-
-
-def _refs(value) -> list[tuple[str, int, int]]:
+def _refs(value, path: str, key: str) -> list[tuple[str, int, int]]:
     """input_layers / output_layers: one [name, node, tensor] or a list of them."""
+    if not isinstance(value, list):
+        raise CheckError(f"{path}: the model's {key} is not a list")
     if value and isinstance(value[0], str):
         value = [value]
-    return [(name, int(node), int(tensor)) for name, node, tensor in value]
+    return [validate.reference(ref, path, key) for ref in value]
 
 
 class _Reader:
@@ -121,10 +120,10 @@ class _Reader:
         for layer in layers.values():
             for call in layer.get("inbound_nodes", []):
                 for t in _tensors(call):
-                    seen_shapes[self._ref(layers, t["keras_history"])] = _shape(t["shape"])
+                    seen_shapes[self._ref(layers, t["keras_history"])] = self._shape(t["shape"], layer)
         ids: dict[tuple[str, int], int] = {}
-        outputs = [self._ref(layers, r) for r in _refs(config["output_layers"])]
-        inputs = [self._ref(layers, r) for r in _refs(config["input_layers"])]
+        outputs = [self._ref(layers, r) for r in _refs(config["output_layers"], self.path, "output_layers")]
+        inputs = [self._ref(layers, r) for r in _refs(config["input_layers"], self.path, "input_layers")]
         for name, node_index in self._topological(layers, outputs + inputs):
             ids[(name, node_index)] = len(graph.nodes)
             graph.nodes.append(self._node(graph, layers, name, node_index, ids, seen_shapes, prefix))
@@ -135,26 +134,37 @@ class _Reader:
     def _ref(self, layers: dict, history) -> tuple[str, int, int]:
         """A [layer, node, tensor] reference as an index into that layer's inbound_nodes:
         a functional model used as a layer counts its own construction as node 0 (Keras 2 and 3)."""
-        name, node_index, tensor_index = history[:3]
-        node_index = int(node_index)
+        name, node_index, tensor_index = validate.reference(history, self.path, "keras_history")
+        if name not in layers:
+            raise CheckError(f"{self.path}: a tensor comes from layer {name[:80]!r}, which the config does not hold")
         if layers[name]["class_name"] in MODEL_CLASSES:
             node_index -= 1
-        return name, node_index, int(tensor_index)
+        return name, node_index, tensor_index
+
+    def _shape(self, values, layer) -> tuple:
+        return validate.shape(values, self.path, validate.layer_name(layer))
 
     def _topological(self, layers: dict, roots: list[tuple[str, int, int]]) -> list[tuple[str, int]]:
-        order, done = [], set()
+        """Calls in an order where every input comes first; a call that feeds itself,
+        directly or through others, is refused (the file is not a graph Keras could build)."""
+        order, done, open_ = [], set(), set()  # open_: calls on the current path, inputs pending
         stack = [((name, node), False) for name, node, _ in reversed(roots)]
         while stack:
             key, expanded = stack.pop()
             if key in done:
                 continue
             if expanded:
+                open_.discard(key)
                 done.add(key)
                 order.append(key)
                 continue
             stack.append((key, True))
+            open_.add(key)
             for t in reversed(self._call_inputs(layers[key[0]], key[1])):
                 name, node_index, _ = self._ref(layers, t["keras_history"])
+                if (name, node_index) in open_:
+                    raise CheckError(f"{self.path}: layer {name[:80]!r} is its own input (a cycle in inbound_nodes); "
+                                     "not a graph Keras could build")
                 if (name, node_index) not in done:
                     stack.append(((name, node_index), False))
         return order
@@ -171,6 +181,8 @@ class _Reader:
         calls = layer.get("inbound_nodes", [])
         if layer["class_name"] == "InputLayer" or not calls:
             return []
+        if not 0 <= node_index < len(calls):
+            raise IndexError(f"layer {layer.get('name')!r} has no call {node_index}")
         call = calls[node_index]
         if isinstance(call, list):
             return [{"keras_history": ref[:3], "shape": None} for ref in call]
@@ -183,19 +195,21 @@ class _Reader:
         node_id = len(graph.nodes)
         if class_name == "InputLayer":
             shape = config.get("batch_shape") or config.get("batch_input_shape")
-            return Node(node_id, prefix + name, "InputLayer", "input", output_shapes=[_shape(shape)])
+            return Node(node_id, prefix + name, "InputLayer", "input", output_shapes=[self._shape(shape, layer)])
         tensors = self._call_inputs(layer, node_index)
         refs = [self._ref(layers, t["keras_history"]) for t in tensors]
         inputs = [Edge(ids[(layer_name, node)], tensor) for layer_name, node, tensor in refs]
         input_shapes = [
-            _shape(t["shape"]) if t["shape"] is not None else graph.shape_of(edge) for t, edge in zip(tensors, inputs)
+            self._shape(t["shape"], layer) if t["shape"] is not None else graph.shape_of(edge)
+            for t, edge in zip(tensors, inputs)
         ]
+        where = validate.layer_name(layer)
         module = layer.get("module") or ""
         kind = "op" if module.startswith("keras.src.ops") else "layer"
         node = Node(
             node_id, prefix + name, class_name, kind, inputs=inputs, input_shapes=input_shapes,
-            config={**_shape_config(config), **saved_call_config(class_name, self._call(layer, node_index))},
-            merge=merge_spec(class_name, config) if len(inputs) >= 2 else None,
+            config={**self._shape_config(config, where), **saved_call_config(class_name, self._call(layer, node_index))},
+            merge=self._merge_spec(class_name, config, where) if len(inputs) >= 2 else None,
         )
         if _is_model(class_name):
             node.kind = "model"
@@ -212,6 +226,16 @@ class _Reader:
         if node.merge is not None and not outcome(node.merge, node.input_shapes).ok:
             node.recovered = "the build went on past this mismatch with the shape the file records"
         return node
+
+    def _shape_config(self, config: dict, where: str) -> dict:
+        return validate.layer_config(_shape_config(config), self.path, where)
+
+    def _merge_spec(self, class_name: str, config: dict, where: str) -> Optional[MergeSpec]:
+        if class_name == "Concatenate":
+            validate.merge_axis(config.get("axis", -1), "axis", self.path, where)
+        elif class_name == "Dot":
+            validate.merge_axis(config.get("axes"), "axes", self.path, where, pair=True)
+        return merge_spec(class_name, config)
 
     def _is_builtin(self, layer: dict) -> bool:
         """A Keras layer (its class is known without the user's code). A legacy .h5 names
@@ -257,7 +281,7 @@ class _Reader:
             shape = first.get("batch_shape") or first.get("batch_input_shape")
         if shape is None:
             raise CheckError(f"{self.path}: a Sequential model without an input shape: it was never built")
-        graph.nodes.append(Node(0, prefix + "input", "InputLayer", "input", output_shapes=[_shape(shape)]))
+        graph.nodes.append(Node(0, prefix + "input", "InputLayer", "input", output_shapes=[self._shape(shape, layers[0] if layers else None)]))
         graph.inputs = [0]
         for layer in layers:
             config = layer.get("config") or {}
@@ -265,7 +289,7 @@ class _Reader:
             previous = graph.nodes[-1]
             node = Node(len(graph.nodes), prefix + name, layer["class_name"], "layer", inputs=[Edge(previous.id)],
                         input_shapes=[previous.output_shapes[0]],
-                        config=_shape_config(config))
+                        config=self._shape_config(config, validate.layer_name(layer)))
             if _is_model(layer["class_name"]):
                 node.kind = "model"
                 node.subgraph = self.model(layer, prefix + name + "/")

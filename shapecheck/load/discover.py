@@ -4,6 +4,10 @@ A `.py` is checked when it, or anything it imports, imports keras or tensorflow 
 decides, reading and never importing). One it cannot decide (it imports something not
 installed here) is a target too, skipped with the reason, found in a folder or not; one that
 cannot be read as Python is an error. Neither is ever passed over in silence.
+
+Suffixes match whatever their case (`MODEL.KERAS`). Only regular files are read: a named
+pipe or a device (or a symlink to one) named like a model is an error when named on the
+command line and skipped, with the reason, when found in a folder.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import os
 from dataclasses import dataclass
 from typing import Optional
 
-from shapecheck.load import source
+from shapecheck.load import bounded, source
 from shapecheck.load.imports import Closure
 
 SAVED_SUFFIXES = (".keras", ".h5", ".hdf5")
@@ -48,7 +52,7 @@ def discover(paths: list[str], closure: Optional[Closure] = None) -> list[Target
                 targets.append(Target(path, True, f"{path}: {NO_MODEL_FILES}{extra}"))
             targets.extend(found)
         elif os.path.exists(path):
-            problem = _unsupported(path)
+            problem = _unsupported(path) or _irregular(path)
             targets.append(Target(path, True, problem) if problem else _classify(path, closure, True))
         else:
             targets.append(Target(path, True, f"{path}: no such file or directory"))
@@ -60,13 +64,16 @@ def _search(folder: str):
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS)
         for name in sorted(files):
-            if name.endswith(MODEL_SUFFIXES):
+            if has_suffix(name, MODEL_SUFFIXES):
                 yield os.path.join(root, name)
 
 
 def _classify(path: str, closure: Closure, explicit: bool) -> Optional[Target]:
     """A Target for `path`, or None for a folder's .py that certainly builds no Keras model."""
-    if not path.endswith(".py"):
+    irregular = bounded.irregular(path)
+    if irregular:
+        return Target(path, explicit, skip=f"not a regular file ({irregular}); not read")
+    if not has_suffix(path, (".py",)):
         return Target(path, explicit)
     try:
         reach = closure.reach(path)
@@ -81,8 +88,22 @@ def _classify(path: str, closure: Closure, explicit: bool) -> Optional[Target]:
     return Target(path, explicit, skip=reach.describe()) if explicit else None
 
 
+def has_suffix(path: str, suffixes: tuple[str, ...]) -> bool:
+    return path.lower().endswith(suffixes)
+
+
+def is_saved(path: str) -> bool:
+    """A saved model (.keras, .h5, .hdf5 or .json, any case) rather than a builder module."""
+    return has_suffix(path, SAVED_SUFFIXES + (".json",))
+
+
+def _irregular(path: str) -> str | None:
+    irregular = bounded.irregular(path)
+    return f"{path}: not a regular file ({irregular}); not read" if irregular else None
+
+
 def _unsupported(path: str) -> str | None:
-    if path.endswith(MODEL_SUFFIXES) or path.endswith(".json"):
+    if has_suffix(path, MODEL_SUFFIXES + (".json",)):
         return None
     return f"{path}: not a model file (expected .py, .keras, .h5 or .json)"
 

@@ -5,77 +5,76 @@ No Keras import: the config is turned into the IR by `load/config_graph.py`."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-import zipfile
 from typing import Callable
 
+from shapecheck.load import bounded
 from shapecheck.load.config_graph import ConfigGraph, graphs_from_config
 from shapecheck.load.errors import CheckError
 
-MAX_CONFIG_BYTES = 256 * 2**20  # a model config is kilobytes to a few megabytes
+SAVED_READERS = {".keras": "zip", ".h5": "h5", ".hdf5": "h5"}
 
 
 def read_config(path: str) -> dict:
-    if path.endswith(".keras"):
-        text = _from_keras_zip(path)
-    elif path.endswith((".h5", ".hdf5")):
-        text = _from_h5(path)
+    """The model config as a dict, read within the caps of load/bounded.py; CheckError (one
+    line naming the file) for anything else."""
+    reader = SAVED_READERS.get(os.path.splitext(path)[1].lower(), "json")
+    if reader == "zip":
+        config = bounded.parse_json(bounded.read_zip_member(path, "config.json"), path)
+    elif reader == "h5":
+        config = bounded.parse_json(_from_h5(path), path)
     else:
-        text = _from_json(path)
-    try:
-        config = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise CheckError(f"{path}: the model config is not valid JSON ({exc.__class__.__name__})") from None
+        config = bounded.parse_json(bounded.read_file(path), path)
     if not isinstance(config, dict):
         raise CheckError(f"{path}: the model config is not a JSON object")
     return config
 
 
-def _from_keras_zip(path: str) -> bytes:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            if "config.json" not in archive.namelist():
-                raise CheckError(f"{path}: not a Keras 3 .keras file (no config.json inside)")
-            info = archive.getinfo("config.json")
-            if info.file_size > MAX_CONFIG_BYTES:
-                raise CheckError(f"{path}: config.json is {info.file_size} bytes; refusing to read it")
-            return archive.read("config.json")
-    except zipfile.BadZipFile:
-        raise CheckError(f"{path}: not a .keras file (a corrupt or truncated zip)") from None
-    except (OSError, EOFError, zipfile.LargeZipFile, RuntimeError) as exc:
-        raise CheckError(f"{path}: cannot read the .keras file ({exc})") from None
-
-
-def _from_h5(path: str) -> str:
+def _from_h5(path: str) -> bytes | str:
+    """The `model_config` attribute. HDF5 keeps attributes uncompressed, so one is never
+    larger than the file; a fixed-length one is refused by its declared size before it is
+    read, a variable-length one once read, before it is decoded or parsed."""
     try:
         import h5py
     except ImportError:  # pragma: no cover - h5py is a dependency
         raise CheckError(f"{path}: reading .h5 files needs h5py (pip install h5py)") from None
+    bounded.require_regular(path)
     try:
         with h5py.File(path, "r") as handle:
-            config = handle.attrs.get("model_config")
-    except OSError:
-        raise CheckError(f"{path}: not a readable HDF5 file (corrupt or truncated)") from None
+            if "model_config" not in handle.attrs:
+                config = None
+            else:
+                _refuse_large_attribute(handle.attrs.get_id("model_config"), path)
+                config = handle.attrs["model_config"]
+    except CheckError:
+        raise
+    except UnicodeDecodeError as exc:
+        raise CheckError(f"{path}: the model_config attribute is not UTF-8 text ({exc.reason})") from None
+    except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
+        raise CheckError(f"{path}: not a readable HDF5 file (corrupt or truncated: {type(exc).__name__})") from None
     if config is None:
         raise CheckError(f"{path}: an .h5 file with weights only (no model_config): save the whole model to check it")
-    return config.decode("utf-8") if isinstance(config, bytes) else str(config)
+    if not isinstance(config, (bytes, str)):
+        raise CheckError(f"{path}: the model_config attribute is not text ({type(config).__name__})")
+    if len(config) > bounded.MAX_CONFIG_BYTES:
+        raise CheckError(f"{path}: the model_config attribute is larger than {bounded.mib(bounded.MAX_CONFIG_BYTES)}; not parsed")
+    return config
 
 
-def _from_json(path: str) -> str:
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_CONFIG_BYTES + 1)
-    except OSError as exc:
-        raise CheckError(f"{path}: cannot read ({exc.strerror})") from None
-    if len(data) > MAX_CONFIG_BYTES:
-        raise CheckError(f"{path}: larger than {MAX_CONFIG_BYTES} bytes; not a model config")
-    return data.decode("utf-8", errors="replace")
+def _refuse_large_attribute(attribute, path: str) -> None:
+    if attribute.shape not in ((), None):
+        raise CheckError(f"{path}: the model_config attribute is an array, not text")
+    if attribute.get_storage_size() > bounded.MAX_CONFIG_BYTES:
+        raise CheckError(f"{path}: the model_config attribute is larger than {bounded.mib(bounded.MAX_CONFIG_BYTES)}; not read")
 
 
 def load_saved(path: str) -> ConfigGraph:
-    return graphs_from_config(read_config(path), path, fallback=keras_fallback, keras_class=is_keras_class)
+    from shapecheck.algebra.quiet import quiet_numpy
+
+    config = read_config(path)
+    with quiet_numpy():
+        return graphs_from_config(config, path, fallback=keras_fallback, keras_class=is_keras_class)
 
 
 def is_keras_class(class_name: str) -> bool:

@@ -43,12 +43,10 @@ def decode(raw: bytes, path: str) -> str:
 
 
 def read_text(path: str) -> str:
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except OSError as exc:
-        raise CheckError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    return decode(raw, path)
+    """A regular file's text, at most bounded.MAX_SOURCE_BYTES (never a pipe or a device)."""
+    from shapecheck.load import bounded
+
+    return decode(bounded.read_file(path, bounded.MAX_SOURCE_BYTES, "a Python module"), path)
 
 
 def parse(path: str) -> ast.Module:

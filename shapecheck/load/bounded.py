@@ -1,0 +1,172 @@
+"""Reading a file the user named without trusting it: regular files only, never more than a
+cap, and JSON whose nesting and size are known before it is parsed.
+
+- A FIFO, a device (`/dev/zero`) or a symlink to one is never opened: `os.stat` first.
+- Every read stops at a cap: a plain file's bytes, a zip member's *decompressed* bytes (read
+  in chunks, whatever its header claims), an `.h5` attribute's length.
+- JSON is scanned before it is parsed: nesting deeper than MAX_JSON_DEPTH or more than
+  MAX_JSON_CONTAINERS objects and arrays is refused (both bound the memory and the recursion
+  of everything that walks the parsed value), and `NaN`/`Infinity` are not numbers here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+import zipfile
+import zlib
+
+from shapecheck.load.errors import CheckError
+
+MAX_CONFIG_BYTES = 32 * 2**20  # a model config is kilobytes to a few megabytes
+MAX_SOURCE_BYTES = 16 * 2**20  # a .py file
+MAX_JSON_DEPTH = 200  # a Keras config nests ~10 levels per nested model
+MAX_JSON_CONTAINERS = 2_000_000  # objects + arrays: a 1,000-layer model has ~100,000
+CHUNK = 2**20
+
+# a string to its closing quote, or to the end of the text when it has none: every match
+# attempt succeeds, so the scan is linear whatever the quotes and backslashes
+_STRINGS = re.compile(rb'"(?:[^"\\]+|\\.|\\\Z)*(?:"|\Z)', re.DOTALL)
+_OPEN, _CLOSE = b"{[", b"}]"
+
+
+def require_regular(path: str) -> os.stat_result:
+    """The file's stat, or CheckError when it is not a regular file (a FIFO, a device, a
+    folder; a symlink counts as what it points to)."""
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        raise CheckError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise CheckError(f"{path}: not a regular file ({kind(info.st_mode)}); not read")
+    return info
+
+
+def kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "not a plain file"
+
+
+def irregular(path: str) -> str | None:
+    """Why `path` is not a regular file ('a named pipe'), or None when it is one (or is gone:
+    reading it will say so)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    return None if stat.S_ISREG(mode) else kind(mode)
+
+
+def read_file(path: str, cap: int = MAX_CONFIG_BYTES, what: str = "a model config") -> bytes:
+    """At most `cap` bytes of a regular file; CheckError past that."""
+    require_regular(path)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(cap + 1)
+    except OSError as exc:
+        raise CheckError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if len(data) > cap:
+        raise CheckError(f"{path}: larger than {mib(cap)}; too large for {what}")
+    return data
+
+
+def read_zip_member(path: str, member: str, cap: int = MAX_CONFIG_BYTES) -> bytes:
+    """A zip member's decompressed bytes, read in chunks and stopped at `cap` whatever the
+    header claims (a deflate bomb, a lying size)."""
+    require_regular(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if member not in archive.namelist():
+                raise CheckError(f"{path}: not a Keras 3 .keras file (no {member} inside)")
+            return _read_capped(archive, archive.getinfo(member), path, cap)
+    except zipfile.BadZipFile as exc:
+        raise CheckError(f"{path}: not a .keras file (a corrupt or truncated zip: {exc})") from None
+    except zlib.error:
+        raise CheckError(f"{path}: {member} is corrupt (its compressed data does not inflate)") from None
+    except (OSError, EOFError, zipfile.LargeZipFile, RuntimeError, NotImplementedError, ValueError) as exc:
+        raise CheckError(f"{path}: cannot read the .keras file ({type(exc).__name__}: {exc})") from None
+
+
+def _read_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: str, cap: int) -> bytes:
+    if info.file_size > cap:
+        raise CheckError(f"{path}: {info.filename} is {info.file_size} bytes by its header, over the "
+                         f"{mib(cap)} cap for a model config; not read")
+    # zipfile trusts the header's size: ask for what the member really holds, in chunks
+    info.file_size = cap + 1
+    chunks, total = [], 0
+    with archive.open(info) as member:
+        while total <= cap:
+            chunk = member.read(CHUNK)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    if total > cap:
+        raise CheckError(f"{path}: {info.filename} inflates past {mib(cap)} (a zip bomb?); not read")
+    return b"".join(chunks)
+
+
+def mib(size: int) -> str:
+    return f"{size / 2**20:g} MiB"
+
+
+def parse_json(data: bytes | str, path: str, what: str = "the model config") -> object:
+    """JSON within the depth and size caps, without NaN or Infinity; CheckError otherwise."""
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    depth, containers = shape_of_json(raw)
+    if depth > MAX_JSON_DEPTH:
+        raise CheckError(f"{path}: {what} nests deeper than {MAX_JSON_DEPTH} levels; not parsed")
+    if containers > MAX_JSON_CONTAINERS:
+        raise CheckError(f"{path}: {what} holds more than {MAX_JSON_CONTAINERS:,} objects and arrays; not parsed")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CheckError(f"{path}: {what} is not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+    try:
+        return json.loads(text, parse_constant=_no_constant)
+    except _Constant as exc:
+        raise CheckError(f"{path}: {what} holds {exc.args[0]}, which is not a number shapecheck accepts") from None
+    except (ValueError, RecursionError) as exc:
+        raise CheckError(f"{path}: {what} is not valid JSON ({type(exc).__name__}: {exc})") from None
+
+
+class _Constant(Exception):
+    pass
+
+
+def _no_constant(name: str):
+    raise _Constant(name)
+
+
+def shape_of_json(raw: bytes) -> tuple[int, int]:
+    """(deepest nesting, number of objects and arrays) of JSON text, strings skipped; for
+    text that is not JSON, an estimate that never undercounts brackets outside strings."""
+    brackets = _STRINGS.sub(b"", raw).translate(None, _NOT_BRACKETS)
+    containers = brackets.count(b"{") + brackets.count(b"[")
+    if containers > MAX_JSON_CONTAINERS:
+        return 0, containers
+    depth = deepest = 0
+    for start in range(0, len(brackets), CHUNK):
+        chunk = brackets[start:start + CHUNK]
+        if chunk.count(b"{") + chunk.count(b"[") + depth <= deepest:
+            depth += chunk.count(b"{") + chunk.count(b"[") - chunk.count(b"}") - chunk.count(b"]")
+            continue  # cannot go deeper than already seen: no need to walk it
+        for byte in chunk:
+            depth += 1 if byte in _OPEN else -1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_JSON_DEPTH:
+                    return deepest, containers
+    return deepest, containers
+
+
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"{}[]")
