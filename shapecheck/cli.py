@@ -340,6 +340,8 @@ def main() -> None:
     try:
         _route()
     except SystemExit:
+        if type(sys.stdout).__name__ == "PacifyFlushWrapper":  # click's mark of an EPIPE it turned into exit 1
+            _stdout_gone("standard output was closed (broken pipe)")
         _flush_stdout()
         raise
     except KeyboardInterrupt:

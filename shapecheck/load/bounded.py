@@ -12,6 +12,7 @@ cap, and JSON whose nesting and size are known before it is parsed.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import stat
@@ -132,7 +133,7 @@ def parse_json(data: bytes | str, path: str, what: str = "the model config") -> 
     except UnicodeDecodeError as exc:
         raise CheckError(f"{path}: {what} is not UTF-8 text (byte {exc.start}: {exc.reason})") from None
     try:
-        return json.loads(text, parse_constant=_no_constant)
+        return json.loads(text, parse_constant=_no_constant, parse_float=_finite)
     except _Constant as exc:
         raise CheckError(f"{path}: {what} holds {exc.args[0]}, which is not a number shapecheck accepts") from None
     except (ValueError, RecursionError) as exc:
@@ -145,6 +146,13 @@ class _Constant(Exception):
 
 def _no_constant(name: str):
     raise _Constant(name)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Constant(text[:40])
+    return value
 
 
 def shape_of_json(raw: bytes) -> tuple[int, int]:

@@ -163,8 +163,8 @@ class _Reader:
             for t in reversed(self._call_inputs(layers[key[0]], key[1])):
                 name, node_index, _ = self._ref(layers, t["keras_history"])
                 if (name, node_index) in open_:
-                    raise CheckError(f"{self.path}: layer {name[:80]!r} is its own input (a cycle in inbound_nodes); "
-                                     "not a graph Keras could build")
+                    raise CheckError(f"{self.path}: layer {name[:80]!r} is its own input, directly or through "
+                                     "others (a cycle in inbound_nodes); not a graph Keras could build")
                 if (name, node_index) not in done:
                     stack.append(((name, node_index), False))
         return order
@@ -181,8 +181,6 @@ class _Reader:
         calls = layer.get("inbound_nodes", [])
         if layer["class_name"] == "InputLayer" or not calls:
             return []
-        if not 0 <= node_index < len(calls):
-            raise IndexError(f"layer {layer.get('name')!r} has no call {node_index}")
         call = calls[node_index]
         if isinstance(call, list):
             return [{"keras_history": ref[:3], "shape": None} for ref in call]

@@ -32,10 +32,16 @@ def make_console(file: Optional[TextIO] = None, width: Optional[int] = None) -> 
     if width is None and not os.environ.get("COLUMNS") and not stream.isatty():
         width = DEFAULT_PIPE_WIDTH
     plain = bool(os.environ.get("NO_COLOR"))
-    return Console(
+    console = Console(
         file=stream, width=width, highlight=False, soft_wrap=False,
         force_terminal=False if plain else None, no_color=plain or None,
     )
+    console.on_broken_pipe = _broken_pipe  # rich would exit 1 in silence; the CLI says so and exits 2
+    return console
+
+
+def _broken_pipe() -> None:
+    raise BrokenPipeError("standard output was closed")
 
 
 def plural(n: int, word: str) -> str:

@@ -1,0 +1,202 @@
+"""Hostile and broken saved inputs: every one ends in bounded time and memory, with one line
+naming the file and exit 2, and the good files of the same run still reported.
+
+Each case runs the real CLI in a child of a small wrapper process, which reports the child's
+peak memory (ru_maxrss of RUSAGE_CHILDREN) and guards the machine with RLIMIT_AS. None of
+these imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+import hostile
+
+TIME_LIMIT = 15  # seconds per case, including the interpreter's start
+MEMORY_LIMIT_MIB = 1024
+GUARD = 3 * 2**30  # RLIMIT_AS for the child: a runaway is stopped before it hurts the machine
+
+WRAPPER = r"""
+import json, resource, subprocess, sys
+def guard():
+    resource.setrlimit(resource.RLIMIT_AS, ({guard}, {guard}))
+try:
+    child = subprocess.run(sys.argv[1:], capture_output=True, text=True, timeout={timeout}, preexec_fn=guard)
+    out = {{"rc": child.returncode, "stdout": child.stdout, "stderr": child.stderr}}
+except subprocess.TimeoutExpired:
+    out = {{"rc": None, "stdout": "", "stderr": "timed out"}}
+out["maxrss_kib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps(out))
+"""
+
+
+def run_bounded(*args: str, cwd=ROOT) -> dict:
+    """The CLI on `args`: {rc, stdout, stderr, maxrss_kib}; rc None when it ran past TIME_LIMIT."""
+    wrapper = WRAPPER.format(guard=GUARD, timeout=TIME_LIMIT)
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(
+        [sys.executable, "-c", wrapper, sys.executable, "-m", "shapecheck", *args],
+        capture_output=True, text=True, cwd=cwd, env=env, timeout=TIME_LIMIT + 30,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def assert_bounded(out: dict) -> None:
+    assert out["rc"] is not None, f"ran past {TIME_LIMIT} s"
+    peak = out["maxrss_kib"] / 1024
+    assert peak < MEMORY_LIMIT_MIB, f"peak memory {peak:.0f} MiB"
+    assert "Traceback" not in out["stderr"], out["stderr"]
+    assert "internal error" not in out["stderr"], out["stderr"]
+
+
+def findings_of(document: dict, path) -> list:
+    return [(f["code"], f["layer"]) for f in document["findings"] if f["path"] == str(path)]
+
+
+@pytest.fixture
+def good(tmp_path):
+    return hostile.good_copy(tmp_path)
+
+
+@pytest.mark.parametrize("case", sorted(hostile.CASES))
+def test_hostile_file_is_one_line_exit_2_and_the_good_file_is_still_reported(tmp_path, good, case):
+    bad = hostile.make_case(case, tmp_path)
+    out = run_bounded("--format", "json", str(bad), str(good))
+    assert_bounded(out)
+    assert out["rc"] == 2, out
+    lines = out["stderr"].strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"shapecheck: error: {bad}: "), out["stderr"]
+    document = json.loads(out["stdout"])
+    statuses = {f["path"]: f["status"] for f in document["files"]}
+    assert statuses == {str(bad): "error", str(good): "findings"}
+    assert findings_of(document, good) == [("SC101", "add")]
+    if not case.startswith(("FIFO", "symlink")):
+        assert not bad.is_symlink() and bad.stat().st_size > 0  # never written to
+
+
+@pytest.mark.parametrize("case", sorted(hostile.CASES))
+def test_the_api_returns_hostile_files_in_errors_and_never_raises(tmp_path, case):
+    import shapecheck
+
+    bad = hostile.make_case(case, tmp_path)
+    report = shapecheck.check(str(bad))
+    assert len(report.errors) == 1 and report.errors[0].startswith(f"{bad}: "), report.errors
+    assert not report.ok
+
+
+def test_a_folder_skips_fifos_and_devices_with_a_word_and_checks_the_rest(tmp_path):
+    for name in ("pipe.keras", "pipe.h5", "pipe.py"):
+        hostile.fifo(tmp_path / name)
+    hostile.dev_zero(tmp_path / "zero.keras")
+    hostile.write_keras(tmp_path / "good.keras", json.dumps(hostile.functional_config()).encode())
+    out = run_bounded("--format", "json", str(tmp_path))
+    assert_bounded(out)
+    assert out["rc"] == 1, out  # the good file's SC101; the others are skipped, not failures
+    document = json.loads(out["stdout"])
+    files = {os.path.basename(f["path"]): f for f in document["files"]}
+    for name in ("pipe.keras", "pipe.h5", "pipe.py", "zero.keras"):
+        assert files[name]["status"] == "skipped" and "not a regular file" in files[name]["reason"], files[name]
+    assert files["good.keras"]["status"] == "findings"
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_one_corrupt_file_does_not_hide_three_good_ones(tmp_path, jobs):
+    goods = [hostile.write_keras(tmp_path / f"good{i}.keras", json.dumps(hostile.functional_config()).encode())
+             for i in range(3)]
+    bad = hostile.corrupt_deflate(tmp_path / "bad.keras")
+    out = run_bounded("--format", "json", "-j", jobs, str(tmp_path))
+    assert_bounded(out)
+    assert out["rc"] == 2
+    assert out["stderr"].strip().splitlines() == [line for line in out["stderr"].strip().splitlines()
+                                                  if line.startswith(f"shapecheck: error: {bad}: ")]
+    document = json.loads(out["stdout"])
+    for path in goods:
+        assert findings_of(document, path) == [("SC101", "add")]
+    assert document["summary"]["unchecked"] == 1
+
+
+def test_upper_case_suffixes_are_model_files(tmp_path):
+    path = hostile.write_keras(tmp_path / "MODEL.KERAS", json.dumps(hostile.functional_config()).encode())
+    out = run_bounded("--format", "json", str(path))
+    assert out["rc"] == 1, out
+    assert findings_of(json.loads(out["stdout"]), path) == [("SC101", "add")]
+    out = run_bounded("--format", "json", str(tmp_path))
+    assert findings_of(json.loads(out["stdout"]), path) == [("SC101", "add")]
+
+
+def test_call_arguments_nested_within_the_cap_are_read(tmp_path):
+    path = hostile._mutated(tmp_path / "nested.json", hostile.nested_args(150))
+    out = run_bounded("--format", "json", str(path))
+    assert out["rc"] == 1, out
+    assert findings_of(json.loads(out["stdout"]), path) == [("SC101", "add")]
+
+
+def test_a_saved_file_past_the_timeout_is_stopped(tmp_path):
+    config = hostile.functional_config()
+    layers = config["config"]["layers"]
+    previous = "add"
+    for i in range(20_000):  # a long chain: well past 10 ms on any machine
+        name = f"relu_{i}"
+        layers.append({"module": "keras.layers", "class_name": "ReLU", "name": name, "config": {"name": name},
+                       "inbound_nodes": [{"args": [hostile.tensor(previous, [None, 8, 8, 16])], "kwargs": {}}]})
+        previous = name
+    config["config"]["output_layers"] = [[previous, 0, 0]]
+    path = tmp_path / "long.json"
+    path.write_text(json.dumps(config))
+    out = run_bounded(str(path), "--timeout", "0.01")
+    assert out["rc"] == 2
+    assert out["stderr"].strip().splitlines() == [f"shapecheck: error: {path}: not checked within 0.01 s (--timeout); stopped"]
+
+
+@pytest.mark.parametrize("value", ["-1", "0", "1e-9", "inf", "nan", "-inf"])
+def test_a_timeout_that_is_not_a_positive_finite_number_is_refused(good, value):
+    out = run_bounded(str(good), f"--timeout={value}")
+    assert out["rc"] == 2
+    lines = out["stderr"].strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"shapecheck: error: --timeout "), out["stderr"]
+
+
+@pytest.mark.parametrize("how", ["same path", "through a symlink", "inside a checked folder"])
+def test_output_onto_a_checked_file_is_refused_and_the_file_untouched(tmp_path, how):
+    model = hostile.write_keras(tmp_path / "model.keras", json.dumps(hostile.functional_config()).encode())
+    before = model.read_bytes()
+    if how == "through a symlink":
+        target = tmp_path / "link.keras"
+        target.symlink_to(model)
+        output, inputs = str(target), [str(model)]
+    elif how == "same path":
+        output, inputs = str(model), [str(model)]
+    else:
+        output, inputs = str(model), [str(tmp_path)]
+    out = run_bounded("-o", output, "--format", "json", *inputs)
+    assert out["rc"] == 2
+    lines = out["stderr"].strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"shapecheck: error: --output {output}: "), out["stderr"]
+    assert model.read_bytes() == before
+
+
+def test_a_closed_stdout_is_exit_2_with_a_word(good):
+    result = subprocess.run([sys.executable, "-m", "shapecheck", str(good)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=60,
+                            preexec_fn=lambda: os.close(1))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == ["shapecheck: error: standard output is closed; the report was not written in full"]
+
+
+@pytest.mark.parametrize("output_format", ["table", "json"])
+def test_a_reader_that_goes_away_is_exit_2_with_a_word(good, output_format):
+    """`shapecheck ... | true`: the reader is gone before the report is written."""
+    child = subprocess.Popen([sys.executable, "-m", "shapecheck", "--format", output_format, str(good)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    child.stdout.close()
+    stderr = child.stderr.read().decode()
+    assert child.wait(timeout=60) == 2
+    assert stderr.strip().splitlines() == ["shapecheck: error: standard output was closed (broken pipe); "
+                                           "the report was not written in full"]
