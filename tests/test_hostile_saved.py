@@ -200,3 +200,24 @@ def test_a_reader_that_goes_away_is_exit_2_with_a_word(good, output_format):
     assert child.wait(timeout=60) == 2
     assert stderr.strip().splitlines() == ["shapecheck: error: standard output was closed (broken pipe); "
                                            "the report was not written in full"]
+
+
+@pytest.mark.parametrize("case", [".keras: header claims 100 bytes, inflates to 3 GB", ".keras: header claims 1 MB, inflates to 2 GB"])
+def test_a_zip_member_is_refused_by_what_it_inflates_to_not_by_its_header(tmp_path, case):
+    import shapecheck
+
+    bad = hostile.make_case(case, tmp_path)
+    assert shapecheck.check(str(bad)).errors == [f"{bad}: config.json inflates past 32 MiB (a zip bomb?); not read"]
+
+
+def test_a_keras_file_whose_header_understates_a_small_config_is_still_read(tmp_path):
+    import zlib
+
+    from shapecheck.runner import check_paths
+
+    good = json.dumps(hostile.functional_config()).encode()
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    path = hostile.raw_zip(tmp_path / "understated.keras", "config.json", deflate.compress(good) + deflate.flush(),
+                           10, zlib.crc32(good))
+    run = check_paths([str(path)])
+    assert not run.errors and [(f.code, f.layer) for f in run.findings] == [("SC101", "add")]

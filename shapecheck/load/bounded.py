@@ -101,8 +101,9 @@ def _read_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: str, cap
     if info.file_size > cap:
         raise CheckError(f"{path}: {info.filename} is {info.file_size} bytes by its header, over the "
                          f"{mib(cap)} cap for a model config; not read")
-    # zipfile trusts the header's size: ask for what the member really holds, in chunks
-    info.file_size = cap + 1
+    # zipfile stops at the header's size: claim more than the cap (by a chunk, so that it
+    # never reaches that claim and checks a CRC first) and stop past the cap ourselves
+    info.file_size = cap + CHUNK + 1
     chunks, total = [], 0
     with archive.open(info) as member:
         while total <= cap:
