@@ -11,8 +11,12 @@ from shapecheck.layout import channel_axis
 from shapecheck.rules.mismatch import axis_word
 
 
-def merge_verdict(graph: Graph, node: Node, path: Optional[str] = None) -> tuple[str, str]:
-    """("ok" | "broadcast" | "mismatch", why)."""
+BRANCH_LIMIT = 256  # nodes a report's shortcut story walks back per merge (--explain: no limit)
+
+
+def merge_verdict(graph: Graph, node: Node, path: Optional[str] = None, memo: Optional[dict] = None) -> tuple[str, str]:
+    """("ok" | "broadcast" | "mismatch", why). `memo`: one dict per model shared by all its
+    merges (see provenance.axis_origin); with it the shortcut story's walk is bounded too."""
     shapes = node.input_shapes
     result = outcome(node.merge, shapes)
     rank = max(len(s) for s in shapes)
@@ -38,23 +42,23 @@ def merge_verdict(graph: Graph, node: Node, path: Optional[str] = None) -> tuple
             for i, a, missing in stretched
         ]
         return "broadcast", "agree only by broadcasting: " + "; ".join(words)
-    return "ok", shortcut_why(graph, node, path) or f"equal shapes {format_shape(shapes[0])}"
+    return "ok", shortcut_why(graph, node, path, memo) or f"equal shapes {format_shape(shapes[0])}"
 
 
-def shortcut_why(graph: Graph, node: Node, path: Optional[str] = None) -> Optional[str]:
+def shortcut_why(graph: Graph, node: Node, path: Optional[str] = None, memo: Optional[dict] = None) -> Optional[str]:
     """For a two-input elementwise merge: is the shorter branch an identity or a projection,
     and which layers set the channels on each side?"""
     if len(node.inputs) != 2 or len(node.input_shapes[0]) < 2:
         return None
-    branches = split_branches(graph, node)
+    branches = split_branches(graph, node, BRANCH_LIMIT if memo is not None else None)
     if branches.common is None:
         return None
     short = 0 if len(branches.members[0]) < len(branches.members[1]) else 1
     main = 1 - short
     channel = channel_axis(len(node.input_shapes[short]), node.layout)
     size = node.input_shapes[short][channel]
-    short_origin = axis_origin(graph, node.inputs[short], channel)
-    main_origin = axis_origin(graph, node.inputs[main], channel)
+    short_origin = axis_origin(graph, node.inputs[short], channel, memo)
+    main_origin = axis_origin(graph, node.inputs[main], channel, memo)
     main_text = f"main branch (input {main + 1}): {describe_origin(main_origin, path)}"
     changing = [graph.nodes[i] for i in branches.members[short] if changes_shape(graph.nodes[i])]
     if changing:

@@ -11,7 +11,7 @@ from shapecheck.graph import Edge, Graph, Node, Shape
 from shapecheck.layout import channel_axis
 
 
-def axis_origin(graph: Graph, edge: Edge, axis: int) -> Node:
+def axis_origin(graph: Graph, edge: Edge, axis: int, memo: Optional[dict] = None) -> Node:
     """The node that last changed `axis` (an index into the tensor's shape) on this branch.
 
     Walks up from the producer of `edge`; at each node it follows the first input of the
@@ -21,11 +21,29 @@ def axis_origin(graph: Graph, edge: Edge, axis: int) -> Node:
     it keeps their number: a 64 -> 64 convolution is where those 64 channels come from.
     The walk goes into nested models and traced custom layers (to the layer inside that
     set the axis) and out of them (from an inner Input to the tensor the block was given).
+
+    `memo` (one dict per model, shared by all its merges) remembers the answer for every edge
+    a walk passed: the same axis of one edge is walked once, however many merges ask.
     """
+    if memo is None:
+        return _walk_to_origin(graph, edge, axis, [])
+    passed: list = []
+    origin = _walk_to_origin(graph, edge, axis, passed, memo)
+    for key in passed:
+        memo[key] = origin
+    return origin
+
+
+def _walk_to_origin(graph: Graph, edge: Edge, axis: int, passed: list, memo: Optional[dict] = None) -> Node:
     shape = graph.shape_of(edge)
     size = shape[axis] if axis < len(shape) else None
     rank = len(shape)
     for _ in range(100_000):  # a bound, not a limit in practice: every step moves upstream
+        if memo is not None:
+            key = (id(graph), edge.source, edge.index, axis)
+            if key in memo:
+                return memo[key]
+            passed.append(key)
         node = graph.producer(edge)
         if node.subgraph is not None and edge.index < len(node.subgraph.outputs):
             graph, edge = node.subgraph, node.subgraph.outputs[edge.index]
@@ -106,9 +124,11 @@ class Branches:
     members: list[list[int]]  # per input: node ids on that branch after the common ancestor, in order
 
 
-def split_branches(graph: Graph, node: Node) -> Branches:
+def split_branches(graph: Graph, node: Node, limit: Optional[int] = None) -> Branches:
     """Walk back from every input at once, latest node first (ids are topological), so the
-    first node reached from every input is the nearest common ancestor."""
+    first node reached from every input is the nearest common ancestor. With a `limit`, a
+    walk that passes more nodes than that gives up (common None): a report of every merge
+    stays linear in the size of the model, whatever its shortcuts span."""
     reach: dict[int, int] = {}  # node id -> bit set of the inputs that reach it
     heap: list[int] = []
     everyone = (1 << len(node.inputs)) - 1
@@ -118,6 +138,10 @@ def split_branches(graph: Graph, node: Node) -> Branches:
         reach[edge.source] = reach.get(edge.source, 0) | (1 << i)
     members: list[list[int]] = [[] for _ in node.inputs]
     while heap:
+        if limit is not None:
+            limit -= 1
+            if limit < 0:
+                return Branches(None, [sorted(m) for m in members])
         current = -heapq.heappop(heap)
         mask = reach[current]
         if mask == everyone:

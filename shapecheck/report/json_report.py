@@ -8,7 +8,7 @@ from typing import Sequence
 from shapecheck import __version__
 from shapecheck.runner import FileReport, RunReport
 from shapecheck.graph import Graph
-from shapecheck.report.verdicts import verdict as merge_verdict_with_sizes
+from shapecheck.report.verdicts import model_verdicts
 from shapecheck.rules import Finding, Severity
 
 
@@ -37,8 +37,7 @@ def finding_dict(f: Finding) -> dict:
 
 def model_dict(graph: Graph, path: str, findings: Sequence[Finding] = (), unchecked=None) -> dict:
     merges = []
-    for owner, node in graph.merges():
-        verdict, why = merge_verdict_with_sizes(graph, owner, node, path, findings, unchecked)
+    for owner, node, verdict, why in model_verdicts(graph, path, findings, unchecked):
         merges.append({
             "layer": node.name,
             "op": node.op,

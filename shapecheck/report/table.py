@@ -15,7 +15,7 @@ from shapecheck.runner import FileReport, RunReport
 from shapecheck.explain import explain_merge
 from shapecheck.graph import Graph
 from shapecheck.provenance import format_shape
-from shapecheck.report.verdicts import verdict as merge_verdict_with_sizes
+from shapecheck.report.verdicts import model_verdicts
 from shapecheck.rules import Finding, Severity
 
 VERDICT_STYLE = {
@@ -92,8 +92,7 @@ def merge_table(graph: Graph, path: str, findings: Sequence[Finding] = (), unche
     table = Table(title=escape(title), title_justify="left", show_lines=False, expand=False)
     for column in ("layer", "op", "line", "input shapes", "verdict", "why"):
         table.add_column(column, overflow="fold")
-    for owner, node in graph.merges():
-        verdict, why = merge_verdict_with_sizes(graph, owner, node, path, findings, unchecked)
+    for owner, node, verdict, why in model_verdicts(graph, path, findings, unchecked):
         if node.recovered:
             why += f" ({node.recovered})"
         shapes = "\n".join(compact_shapes(node.input_shapes))

@@ -4,7 +4,7 @@ reach it ("unchecked sizes": never a silent "ok")."""
 
 from __future__ import annotations
 
-from typing import Mapping, Optional, Sequence
+from typing import Iterator, Mapping, Optional, Sequence
 
 from shapecheck.explain import merge_verdict
 from shapecheck.graph import Graph, Node
@@ -17,15 +17,39 @@ UNCHECKED = "unchecked sizes"
 def verdict(model: Graph, owner: Graph, node: Node, path: str, findings: Sequence[Finding],
             unchecked: Optional[Mapping] = None) -> tuple[str, str]:
     """`unchecked`: model name -> {merge name: why the size sweep did not reach it}."""
+    return _verdict(model, owner, node, path, _sweep_findings(findings), unchecked, None)
+
+
+def model_verdicts(model: Graph, path: str, findings: Sequence[Finding],
+                   unchecked: Optional[Mapping] = None) -> Iterator[tuple[Graph, Node, str, str]]:
+    """(owner, merge, verdict, why) for every merge of a model, in order: the findings are
+    indexed and the provenance walks shared once for the whole model, so a report is linear
+    in the number of merges (10,000 merges: seconds, not minutes)."""
+    swept, memo = _sweep_findings(findings), {}
+    for owner, node in model.merges():
+        yield (owner, node, *_verdict(model, owner, node, path, swept, unchecked, memo))
+
+
+def _sweep_findings(findings: Sequence[Finding]) -> dict[tuple[str, str], Finding]:
+    """The first size-sweep finding per (model, layer)."""
+    index: dict[tuple[str, str], Finding] = {}
+    for f in findings:
+        if f.code in SWEEP_VERDICTS:
+            index.setdefault((f.model, f.layer), f)
+    return index
+
+
+def _verdict(model: Graph, owner: Graph, node: Node, path: str, swept: Mapping, unchecked: Optional[Mapping],
+             memo: Optional[dict]) -> tuple[str, str]:
     cause = node.consequence_of
     if cause is not None:
         where = f" (line {cause.line})" if cause.line else ""
         return "follows", f"mismatches only because the build went on with a guess at {cause.name}{where}; fixing that fixes this"
-    label, why = merge_verdict(owner, node, path)
-    for f in findings:
-        if f.code in SWEEP_VERDICTS and f.model == model.name and f.layer == node.name:
-            detail = f.message.split(": ", 1)[-1]
-            return SWEEP_VERDICTS[f.code], f"{why}; but {detail}" if label == "ok" else why
+    label, why = merge_verdict(owner, node, path, memo)
+    f = swept.get((model.name, node.name))
+    if f is not None:
+        detail = f.message.split(": ", 1)[-1]
+        return SWEEP_VERDICTS[f.code], f"{why}; but {detail}" if label == "ok" else why
     stopped = (unchecked or {}).get(model.name, {}).get(node.name)
     if stopped and label in ("ok", "broadcast"):
         return UNCHECKED, f"{why} at the declared size; other sizes not checked: {stopped}"

@@ -1,0 +1,69 @@
+"""Reports stay linear in the number of merges: the provenance behind every merge's "why" is
+walked once per model, not once per merge. No timing assertions: the walks are counted."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from irgraphs import GraphBuilder
+from shapecheck.graph import Graph
+from shapecheck.report import json_report, table
+from shapecheck.runner import FileReport, RunReport, check_graphs, selected_rules
+
+SHAPE = (None, 8, 8, 4)
+
+
+def merge_chain(merges: int, kind: str) -> Graph:
+    """`residual`: x = Add([Conv2D(x), x]) repeated; `long`: every Add takes the model's input
+    as its second input, so each merge's branches reach back to the start of the model."""
+    b = GraphBuilder("m")
+    inputs = x = b.input(SHAPE)
+    for i in range(merges):
+        if kind == "residual":
+            y = b.add("Conv2D", SHAPE, [x], line=i + 1, config={"filters": 4})
+            x = b.merge("Add", [y, x], SHAPE, line=i + 1)
+        else:
+            x = b.merge("Add", [x, inputs], SHAPE, line=i + 1)
+    b.graph.outputs = [x]
+    b.graph.entry = "build"
+    return b.graph
+
+
+def report_of(graph: Graph) -> RunReport:
+    findings = check_graphs([graph], "model.py", selected_rules((), ()))
+    return RunReport([FileReport("model.py", models=[graph], findings=findings)])
+
+
+@pytest.mark.parametrize("kind", ["residual", "long"])
+def test_ten_thousand_merges_render_in_every_format(kind):
+    run = report_of(merge_chain(10_000, kind))
+    document = json.loads(json_report.render(run))
+    merges = document["files"][0]["models"][0]["merges"]
+    assert len(merges) == 10_000 and {m["verdict"] for m in merges} == {"ok"}
+    if kind == "residual":
+        assert merges[-1]["why"].startswith("identity shortcut (input 2)")
+        buffer = io.StringIO()  # rich's table costs ~1 ms a row, linear: one kind is enough
+        table.render(run, table.make_console(file=buffer, width=160))
+        assert buffer.getvalue().rstrip().endswith("No problems found in 1 file (1 model, 10000 merges checked)")
+
+
+@pytest.mark.parametrize("kind", ["residual", "long"])
+def test_report_walks_are_linear_in_the_merges(monkeypatch, kind):
+    """Each step of a provenance walk asks the graph for a producer: count them."""
+    steps = {"n": 0}
+    producer = Graph.producer
+
+    def counted(self, edge):
+        steps["n"] += 1
+        return producer(self, edge)
+
+    for merges in (500, 2000):
+        run = report_of(merge_chain(merges, kind))
+        steps["n"] = 0
+        monkeypatch.setattr(Graph, "producer", counted)
+        json_report.render(run)
+        monkeypatch.setattr(Graph, "producer", producer)
+        assert steps["n"] <= 10 * merges, f"{steps['n']} walk steps for {merges} merges"
