@@ -221,3 +221,32 @@ def test_a_keras_file_whose_header_understates_a_small_config_is_still_read(tmp_
                            10, zlib.crc32(good))
     run = check_paths([str(path)])
     assert not run.errors and [(f.code, f.layer) for f in run.findings] == [("SC101", "add")]
+
+
+def test_numpy_warnings_of_the_algebra_never_reach_the_user():
+    """A Reshape to (-1, 0) divides by zero in the size sweep: handled there, never printed."""
+    import warnings
+
+    from irgraphs import GraphBuilder
+    from shapecheck.runner import check_graphs, selected_rules
+
+    b = GraphBuilder("m")
+    x = b.input((None, None, 8, 4))
+    y = b.add("Reshape", (None, None, 0), [x], line=3, config={"target_shape": [-1, 0]})
+    b.graph.outputs = [y]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        check_graphs([b.graph], "model.py", selected_rules((), ()))
+    assert [str(w.message) for w in caught] == []
+
+
+def test_a_reshape_to_a_zero_size_in_a_saved_file_is_refused(tmp_path):
+    from shapecheck.runner import check_paths
+
+    config = {"class_name": "Sequential", "config": {"name": "seq", "layers": [
+        {"class_name": "InputLayer", "config": {"batch_shape": [None, None, 8, 4], "name": "input"}},
+        {"class_name": "Reshape", "config": {"name": "r", "target_shape": [-1, 0]}},
+    ]}}
+    path = tmp_path / "reshape0.json"
+    path.write_text(json.dumps(config))
+    assert check_paths([str(path)]).errors == [f"{path}: layer 'r': target_shape [-1, 0] has a size 0; sizes are positive (or -1)"]

@@ -46,6 +46,8 @@ def layer_config(config: dict, path: str, where: str) -> dict:
             _integers(value, key, -MAX_AXIS, MAX_AXIS, path, where)
         elif key in SHAPE_KEYS:
             _integers(value, key, -1, MAX_DIM, path, where)
+            if 0 in _flat(value):
+                raise CheckError(f"{path}: {where}: {key} {_show(value)} has a size 0; sizes are positive (or -1)")
     return config
 
 
@@ -78,6 +80,10 @@ def _integers(value: Any, key: str, low: int, high: int, path: str, where: str, 
         return
     if not _int_between(value, low, high):
         raise CheckError(f"{path}: {where}: {key} is {_show(value)}; expected integers from {low} to {_bound(high)}")
+
+
+def _flat(value: Any) -> list:
+    return [v for item in value for v in _flat(item)] if isinstance(value, (list, tuple)) else [value]
 
 
 def _int_between(value: Any, low: int, high: int) -> bool:
