@@ -69,6 +69,24 @@ def raw_zip(path: Path, name: str, deflated: bytes, claimed_size: int, crc: int 
     return path
 
 
+def crowded_zip(path: Path, entries: int = 1_000_000) -> Path:
+    """A zip whose central directory lists `entries` members, all pointing at one local header
+    (zipfile would build a million ZipInfo objects: ~0.5 GB)."""
+    good = json.dumps(functional_config()).encode()
+    name = b"config.json"
+    crc = zlib.crc32(good)
+    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0, crc, len(good), len(good), len(name), 0) + name + good
+    entry = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0, crc, len(good), len(good),
+                        len(name), 0, 0, 0, 0, 0, 0) + name
+    with open(path, "wb") as handle:
+        handle.write(local)
+        handle.write(entry * entries)
+        size = len(entry) * entries
+        handle.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, min(entries, 0xFFFF), min(entries, 0xFFFF),
+                                 size, len(local), 0))
+    return path
+
+
 def deflate_repeated(block: bytes, times: int) -> bytes:
     """A raw deflate stream of `block` repeated `times` times, built from one compressed copy
     (each full flush makes its blocks independent): gigabytes inflated in milliseconds."""
@@ -251,6 +269,7 @@ CASES: dict[str, tuple[str, Callable[[Path], Path]]] = {
     ".keras: header claims 100 bytes, inflates to 3 GB": ("liar.keras", lying_keras),
     ".keras: header claims 1 MB, inflates to 2 GB": ("bomb.keras", bomb_under_claim),
     ".keras: corrupt deflate data": ("corrupt.keras", corrupt_deflate),
+    ".keras: a directory of 1,000,000 entries": ("crowded.keras", crowded_zip),
     ".json: 40 MB (over the byte cap)": ("curly40.json", lambda p: curly_json(p, 40)),
     ".json: 20 MB of '{},' (over the container cap)": ("curly20.json", lambda p: curly_json(p, 20)),
     ".json: a sparse 300 MB file": ("sparse.json", sparse_json),

@@ -250,3 +250,14 @@ def test_a_reshape_to_a_zero_size_in_a_saved_file_is_refused(tmp_path):
     path = tmp_path / "reshape0.json"
     path.write_text(json.dumps(config))
     assert check_paths([str(path)]).errors == [f"{path}: layer 'r': target_shape [-1, 0] has a size 0; sizes are positive (or -1)"]
+
+
+def test_a_module_importing_a_fifo_is_decided_without_reading_the_fifo(tmp_path):
+    (tmp_path / "train.py").write_text("import helpers\n")
+    hostile.fifo(tmp_path / "helpers.py")
+    hostile.good_copy(tmp_path)
+    out = run_bounded("--format", "json", str(tmp_path / "train.py"), str(tmp_path / "good.json"))
+    assert_bounded(out)
+    document = json.loads(out["stdout"])
+    statuses = {os.path.basename(f["path"]): f["status"] for f in document["files"]}
+    assert statuses["good.json"] == "findings" and statuses["train.py"] in ("skipped", "error"), document["files"]

@@ -16,6 +16,7 @@ import math
 import os
 import re
 import stat
+import struct
 import zipfile
 import zlib
 
@@ -25,6 +26,8 @@ MAX_CONFIG_BYTES = 32 * 2**20  # a model config is kilobytes to a few megabytes
 MAX_SOURCE_BYTES = 16 * 2**20  # a .py file
 MAX_JSON_DEPTH = 200  # a Keras config nests ~10 levels per nested model
 MAX_JSON_CONTAINERS = 2_000_000  # objects + arrays: a 1,000-layer model has ~100,000
+MAX_ZIP_ENTRIES = 10_000  # a .keras holds three (config.json, metadata.json, model.weights.h5)
+MAX_ZIP_DIRECTORY = 4 * 2**20
 CHUNK = 2**20
 
 # a string to its closing quote, or to the end of the text when it has none: every match
@@ -83,7 +86,8 @@ def read_file(path: str, cap: int = MAX_CONFIG_BYTES, what: str = "a model confi
 def read_zip_member(path: str, member: str, cap: int = MAX_CONFIG_BYTES) -> bytes:
     """A zip member's decompressed bytes, read in chunks and stopped at `cap` whatever the
     header claims (a deflate bomb, a lying size)."""
-    require_regular(path)
+    size = require_regular(path).st_size
+    _check_zip_directory(path, size)
     try:
         with zipfile.ZipFile(path) as archive:
             if member not in archive.namelist():
@@ -95,6 +99,32 @@ def read_zip_member(path: str, member: str, cap: int = MAX_CONFIG_BYTES) -> byte
         raise CheckError(f"{path}: {member} is corrupt (its compressed data does not inflate)") from None
     except (OSError, EOFError, zipfile.LargeZipFile, RuntimeError, NotImplementedError, ValueError) as exc:
         raise CheckError(f"{path}: cannot read the .keras file ({type(exc).__name__}: {exc})") from None
+
+
+def _check_zip_directory(path: str, size: int) -> None:
+    """zipfile reads the whole central directory into memory, one object per entry: refuse a
+    directory of millions of entries from its end record, before zipfile sees it."""
+    tail_size = min(size, 65_557)  # the end record (22 bytes) and a comment of at most 64 KiB
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(size - tail_size)
+            tail = handle.read(tail_size)
+            at = tail.rfind(b"PK\x05\x06")
+            if at < 0 or at + 22 > len(tail):
+                return  # not a zip: zipfile says so
+            entries, directory = struct.unpack("<HI", tail[at + 10:at + 16])
+            if entries == 0xFFFF or directory == 0xFFFFFFFF:  # zip64: the real numbers are in its end record
+                locator = tail[at - 20:at] if at >= 20 else b""
+                if locator[:4] == b"PK\x06\x07":
+                    handle.seek(struct.unpack("<Q", locator[8:16])[0])
+                    record = handle.read(56)
+                    if record[:4] == b"PK\x06\x06" and len(record) == 56:
+                        entries, directory = struct.unpack("<QQ", record[32:48])
+    except (OSError, struct.error, OverflowError, ValueError):
+        return  # zipfile reports what is wrong with it
+    if entries > MAX_ZIP_ENTRIES or directory > MAX_ZIP_DIRECTORY:
+        raise CheckError(f"{path}: a zip of {entries} entries ({directory} bytes of directory); "
+                         f"a .keras file holds a few; not read")
 
 
 def _read_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: str, cap: int) -> bytes:
