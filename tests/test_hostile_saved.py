@@ -261,3 +261,13 @@ def test_a_module_importing_a_fifo_is_decided_without_reading_the_fifo(tmp_path)
     document = json.loads(out["stdout"])
     statuses = {os.path.basename(f["path"]): f["status"] for f in document["files"]}
     assert statuses["good.json"] == "findings" and statuses["train.py"] in ("skipped", "error"), document["files"]
+
+
+def test_a_module_nested_too_deeply_for_python_is_one_syntax_error_line(tmp_path, good):
+    deep = tmp_path / "deep.py"
+    deep.write_text("import keras\nx = 1" + "+1" * 200_000 + "\n")
+    out = run_bounded("--format", "json", str(deep), str(good))
+    assert_bounded(out)
+    assert out["rc"] == 2
+    assert out["stderr"].strip().splitlines() == [f"shapecheck: error: {deep}:1:1: SyntaxError: nested too deeply for Python's parser"]
+    assert findings_of(json.loads(out["stdout"]), good) == [("SC101", "add")]

@@ -56,3 +56,5 @@ def parse(path: str) -> ast.Module:
         return ast.parse(text, path)
     except SyntaxError as exc:
         raise Unreadable(path, exc.lineno or 1, exc.offset or 1, exc.msg) from None
+    except (RecursionError, MemoryError):  # Python itself could not compile it either
+        raise Unreadable(path, 1, 1, "nested too deeply for Python's parser") from None
