@@ -147,15 +147,16 @@ def check_graphs(
 ) -> list[Finding]:
     """Every rule on every model; notes from the size sweep go to `notes`, the merges it
     could not evaluate to `unchecked` (model -> {merge: why})."""
-    from shapecheck import recovery  # numpy: only once there is a model
-    from shapecheck.algebra.quiet import quiet_numpy
-    from shapecheck.sweep import SweepCache
+    from shapecheck.algebra.quiet import quiet_numpy  # numpy: only once there is a model
 
     with quiet_numpy():  # an overflow or 0/0 in the sweep is handled there, never printed
-        return _check_graphs(graphs, path, rules, sizes, notes, unchecked, recovery, SweepCache)
+        return _rules_on(graphs, path, rules, sizes, notes, unchecked)
 
 
-def _check_graphs(graphs, path, rules, sizes, notes, unchecked, recovery, SweepCache) -> list[Finding]:
+def _rules_on(graphs, path, rules, sizes, notes, unchecked) -> list[Finding]:
+    from shapecheck import recovery
+    from shapecheck.sweep import SweepCache
+
     findings = []
     context = Context(sweeps=SweepCache(sizes))
     for model in graphs:
