@@ -271,3 +271,19 @@ def test_a_module_nested_too_deeply_for_python_is_one_syntax_error_line(tmp_path
     assert out["rc"] == 2
     assert out["stderr"].strip().splitlines() == [f"shapecheck: error: {deep}:1:1: SyntaxError: nested too deeply for Python's parser"]
     assert findings_of(json.loads(out["stdout"]), good) == [("SC101", "add")]
+
+
+def test_no_hostile_case_imports_tensorflow(tmp_path):
+    for case in hostile.CASES:
+        if "GB" not in case and "250 MB" not in case:  # the big ones are covered by the subprocess runs above
+            hostile.make_case(case, tmp_path)
+    code = (
+        "import sys\n"
+        "from shapecheck.runner import check_paths\n"
+        f"run = check_paths({[str(p) for p in sorted(tmp_path.iterdir())]!r})\n"
+        "assert len(run.errors) == len(run.files), [f.path for f in run.files if not f.error]\n"
+        "leaked = sorted(m for m in ('tensorflow', 'keras') if m in sys.modules)\n"
+        "assert not leaked, leaked\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
