@@ -176,3 +176,35 @@ def test_the_bases_are_checked_clean_of_errors(tmp):
         with without_keras():
             run = check_paths([str(write(tmp, config))], Options(cache=False))
         assert not run.errors, run.errors
+
+
+def keras_bytes() -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("metadata.json", '{"keras_version": "3.15.0"}')
+        archive.writestr("config.json", json.dumps(hostile.functional_config()))
+        archive.writestr("model.weights.h5", b"\0" * 64)
+    return buffer.getvalue()
+
+
+KERAS = keras_bytes()
+
+
+@FUZZ
+@given(edits=st.lists(st.tuples(st.integers(0, len(KERAS) - 1), st.integers(0, 255)), min_size=1, max_size=8))
+def test_corrupted_keras_zips_are_checked_or_one_clean_error(tmp, edits):
+    """Bytes of a real .keras flipped anywhere: headers, deflate data, the central directory."""
+    data = bytearray(KERAS)
+    for at, byte in edits:
+        data[at] = byte
+    path = tmp / "flipped.keras"
+    path.write_bytes(bytes(data))
+    with without_keras():
+        run = check_paths([str(path)], Options(timeout=20, cache=False))
+    (file,) = run.files
+    if file.error:
+        assert file.error.startswith(f"{path}: ") and "\n" not in file.error, file.error
+        assert "a bug: please report it" not in file.error, file.error
