@@ -70,11 +70,29 @@ def irregular(path: str) -> str | None:
     return None if stat.S_ISREG(mode) else kind(mode)
 
 
-def read_file(path: str, cap: int = MAX_CONFIG_BYTES, what: str = "a model config") -> bytes:
-    """At most `cap` bytes of a regular file; CheckError past that."""
+def open_regular(path: str):
+    """The file opened for reading (binary), once `os.stat` says it is a regular file; opened
+    without blocking and checked again on the descriptor, so a file swapped for a pipe in
+    between is not waited on either."""
     require_regular(path)
     try:
-        with open(path, "rb") as handle:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise CheckError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise CheckError(f"{path}: not a regular file ({kind(mode)}); not read")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_file(path: str, cap: int = MAX_CONFIG_BYTES, what: str = "a model config") -> bytes:
+    """At most `cap` bytes of a regular file; CheckError past that."""
+    try:
+        with open_regular(path) as handle:
             data = handle.read(cap + 1)
     except OSError as exc:
         raise CheckError(f"{path}: cannot read ({exc.strerror or exc})") from None
@@ -86,10 +104,10 @@ def read_file(path: str, cap: int = MAX_CONFIG_BYTES, what: str = "a model confi
 def read_zip_member(path: str, member: str, cap: int = MAX_CONFIG_BYTES) -> bytes:
     """A zip member's decompressed bytes, read in chunks and stopped at `cap` whatever the
     header claims (a deflate bomb, a lying size)."""
-    size = require_regular(path).st_size
-    _check_zip_directory(path, size)
+    handle = open_regular(path)
     try:
-        with zipfile.ZipFile(path) as archive:
+        _check_zip_directory(handle, path)
+        with zipfile.ZipFile(handle) as archive:
             if member not in archive.namelist():
                 raise CheckError(f"{path}: not a Keras 3 .keras file (no {member} inside)")
             return _read_capped(archive, archive.getinfo(member), path, cap)
@@ -99,31 +117,36 @@ def read_zip_member(path: str, member: str, cap: int = MAX_CONFIG_BYTES) -> byte
         raise CheckError(f"{path}: {member} is corrupt (its compressed data does not inflate)") from None
     except (OSError, EOFError, zipfile.LargeZipFile, RuntimeError, NotImplementedError, ValueError) as exc:
         raise CheckError(f"{path}: cannot read the .keras file ({type(exc).__name__}: {exc})") from None
+    finally:
+        handle.close()
 
 
-def _check_zip_directory(path: str, size: int) -> None:
+def _check_zip_directory(handle, path: str) -> None:
     """zipfile reads the whole central directory into memory, one object per entry: refuse a
     directory of millions of entries from its end record, before zipfile sees it."""
-    tail_size = min(size, 65_557)  # the end record (22 bytes) and a comment of at most 64 KiB
     try:
-        with open(path, "rb") as handle:
-            handle.seek(size - tail_size)
-            tail = handle.read(tail_size)
-            at = tail.rfind(b"PK\x05\x06")
-            if at < 0 or at + 22 > len(tail):
-                return  # not a zip: zipfile says so
-            entries, directory = struct.unpack("<HI", tail[at + 10:at + 16])
-            if entries == 0xFFFF or directory == 0xFFFFFFFF:  # zip64: the real numbers are in its end record
-                locator = tail[at - 20:at] if at >= 20 else b""
-                if locator[:4] == b"PK\x06\x07":
-                    handle.seek(struct.unpack("<Q", locator[8:16])[0])
-                    record = handle.read(56)
-                    if record[:4] == b"PK\x06\x06" and len(record) == 56:
-                        entries, directory = struct.unpack("<QQ", record[32:48])
+        size = os.fstat(handle.fileno()).st_size
+        tail_size = min(size, 65_557)  # the end record (22 bytes) and a comment of at most 64 KiB
+        handle.seek(size - tail_size)
+        tail = handle.read(tail_size)
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or at + 22 > len(tail):
+            return  # not a zip: zipfile says so
+        entries, directory = struct.unpack("<HI", tail[at + 10:at + 16])
+        if entries == 0xFFFF or directory == 0xFFFFFFFF:  # zip64: the real numbers are in its end record
+            locator = tail[at - 20:at] if at >= 20 else b""
+            if locator[:4] == b"PK\x06\x07":
+                handle.seek(struct.unpack("<Q", locator[8:16])[0])
+                record = handle.read(56)
+                if record[:4] == b"PK\x06\x06" and len(record) == 56:
+                    entries, directory = struct.unpack("<QQ", record[32:48])
     except (OSError, struct.error, OverflowError, ValueError):
         return  # zipfile reports what is wrong with it
+    finally:
+        handle.seek(0)
     if entries > MAX_ZIP_ENTRIES or directory > MAX_ZIP_DIRECTORY:
-        raise CheckError(f"{path}: a zip of {entries} entries ({directory} bytes of directory); "
+        count = f"at least {entries}" if entries == 0xFFFF else str(entries)
+        raise CheckError(f"{path}: a zip of {count} entries ({directory} bytes of directory); "
                          f"a .keras file holds a few; not read")
 
 
