@@ -287,3 +287,19 @@ def test_no_hostile_case_imports_tensorflow(tmp_path):
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_the_api_from_a_thread_still_reports_hostile_files(tmp_path, good):
+    """No SIGALRM outside the main thread: the caps still hold and nothing raises."""
+    import threading
+
+    import shapecheck
+
+    bad = hostile.make_case(".keras: header claims 100 bytes, inflates to 3 GB", tmp_path)
+    results = []
+    worker = threading.Thread(target=lambda: results.append(shapecheck.check([str(bad), str(good)])))
+    worker.start()
+    worker.join(60)
+    (report,) = results
+    assert report.errors == [f"{bad}: config.json inflates past 32 MiB (a zip bomb?); not read"]
+    assert [(f.code, f.layer) for f in report.findings] == [("SC101", "add")]
