@@ -303,3 +303,12 @@ def test_the_api_from_a_thread_still_reports_hostile_files(tmp_path, good):
     (report,) = results
     assert report.errors == [f"{bad}: config.json inflates past 32 MiB (a zip bomb?); not read"]
     assert [(f.code, f.layer) for f in report.findings] == [("SC101", "add")]
+
+
+def test_snapshot_baseline_onto_a_checked_file_is_refused(good):
+    before = good.read_bytes()
+    out = run_bounded("snapshot", str(good), "--baseline", str(good))
+    assert out["rc"] == 2
+    assert out["stderr"].strip().splitlines() == [
+        f"shapecheck: error: --baseline {good}: that is a file being checked; not overwritten (write the report somewhere else)"]
+    assert good.read_bytes() == before
