@@ -72,7 +72,7 @@ def reference(value: Any, path: str, where: str) -> tuple[str, int, int]:
 
 
 def _integers(value: Any, key: str, low: int, high: int, path: str, where: str, depth: int = 0) -> None:
-    if value is None or isinstance(value, bool) and key in ("padding", "keepdims"):
+    if value is None:  # Keras' default (pooling strides = pool_size, ...)
         return
     if isinstance(value, (list, tuple)) and depth < 3 and len(value) <= MAX_RANK:
         for item in value:
