@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 keras = pytest.importorskip("keras")
 
 from shapecheck.algebra.evaluate import Evaluator  # noqa: E402
-from shapecheck.capture.hooks import Recorder  # noqa: E402
+from shapecheck.capture.records import Recorder  # noqa: E402
 from shapecheck.capture.to_ir import graph_from_tensors  # noqa: E402
 from shapecheck.sweep import input_axes  # noqa: E402
 

@@ -18,7 +18,8 @@ from keras.src.models.sequential import Sequential
 
 from shapecheck.algebra.layers import SHAPE_CONFIG_KEYS
 from shapecheck.algebra.ops import call_config
-from shapecheck.capture.hooks import Recorder, closure_values, merge_spec
+from shapecheck.capture.merges import merge_spec
+from shapecheck.capture.records import Recorder, closure_values
 from shapecheck.capture.shape_functions import shape_function
 from shapecheck.graph import Edge, Graph, Node
 from shapecheck.layout import finish_graph
