@@ -181,6 +181,8 @@ def test_every_fixture_matches_keras_at_its_declared_size(checked):
     for model in run.models:
         if model.partial or any(n.recovered for _, n in model.walk()):
             continue  # capture substituted best guesses after a mismatch: not Keras' own shapes
+        if any(n.opaque for _, n in model.walk()):
+            continue  # Keras inferred a layer shapecheck could not look into (SC003): nothing to compare
         evaluator = Evaluator(1)
         inputs = {i: tuple(d if d is None else np.array([d]) for d in model.nodes[i].output_shapes[0]) for i in model.inputs}
         evaluator.run(model, inputs, keep_shapes=True)
