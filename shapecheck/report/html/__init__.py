@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import linecache
-from collections import defaultdict
 from typing import Optional, Sequence
 
 from shapecheck import __version__
@@ -73,7 +72,7 @@ class Page:
         title = "shapecheck report: " + ", ".join(f.path for f in self.run.files[:3]) + ("…" if len(self.run.files) > 3 else "")
         return (
             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f'<meta http-equiv="Content-Security-Policy" content="{esc(csp)}">'
+            f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             '<meta name="color-scheme" content="light dark">'
             f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"
@@ -104,13 +103,18 @@ class Page:
                f'<span class="pill {_status_class(file.status)}">{esc(file.status)}</span></h2>']
         if file.error:
             out.append(f'<div class="banner error">could not be checked: {esc(file.error)}</div>')
-        by_model: dict[str, list[Finding]] = defaultdict(list)
+        indexes = [{node.name: (owner, node) for owner, node in g.walk()} for g in file.models]
+        per_model: list[list[Finding]] = [[] for _ in file.models]
+        loose = []
         for f in file.findings:
-            by_model[f.model].append(f)
-        names = {g.name for g in file.models}
+            same = [j for j, g in enumerate(file.models) if g.name == f.model]
+            j = next((j for j in same if f.layer in indexes[j]), same[0] if same else None)
+            (per_model[j] if j is not None else loose).append(f)
+        for j, graph in enumerate(file.models):  # anchors first: a finding may link to a later model's
+            for n, f in enumerate(per_model[j]):
+                self.anchors.setdefault((k, graph.name, f.layer), f"f{k}-{j}-{n}")
         for j, graph in enumerate(file.models):
-            out.append(self._model(k, j, file, graph, by_model.get(graph.name, [])))
-        loose = [f for f in file.findings if f.model not in names]
+            out.append(self._model(k, j, file, graph, per_model[j], indexes[j]))
         if loose:
             out.append("<h3>Other findings</h3>")
             out.extend(self._finding(k, f"{k}-x", n, f, None, file.path) for n, f in enumerate(loose))
@@ -121,11 +125,8 @@ class Page:
         return "".join(out)
 
     # -- one model --------------------------------------------------------------------
-    def _model(self, k: int, j: int, file, graph: Graph, findings: list[Finding]) -> str:
-        index = {node.name: (owner, node) for owner, node in graph.walk()}
+    def _model(self, k: int, j: int, file, graph: Graph, findings: list[Finding], index: dict) -> str:
         key = f"{k}-{j}"
-        for n, f in enumerate(findings):
-            self.anchors.setdefault((k, graph.name, f.layer), f"f{key}-{n}")
         inputs = ", ".join(format_shape(s) for s in graph.input_shapes)
         merges = list(graph.merges())
         counts = " ".join(_pill(sum(1 for f in findings if f.severity == s), SEVERITY[s]) for s in SEVERITY)

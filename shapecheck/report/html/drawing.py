@@ -112,6 +112,8 @@ def _repeats(nodes: list[Node], marked: set[int]) -> list[Item]:
                 r += 1
             if r >= 3 and r * k > best_r * max(best_k, 1):
                 best_k, best_r = k, r
+        if best_k and all(not changes_shape(n) for n in nodes[i:i + best_k]):
+            best_k = 0  # shape-keeping runs are folded instead ("6 layers keep the shape")
         if best_k:
             span = nodes[i:i + best_k * best_r]
             block = span[:best_k]
