@@ -139,12 +139,12 @@ class Page:
             out.append(f'<div class="banner">{esc(graph.partial)}</div>')
         for n, f in enumerate(findings):
             out.append(self._finding(k, key, n, f, (graph, index), file.path))
-        out.append(self._sizes(graph, findings))
+        out.append(self._sizes(key, graph, findings))
         out.append(self._merge_table(k, key, graph, merges, file.path, file.findings))
         out.append("</section>")
         return "".join(out)
 
-    def _sizes(self, graph: Graph, findings: list[Finding]) -> str:
+    def _sizes(self, key: str, graph: Graph, findings: list[Finding]) -> str:
         sweep = self.sweep(graph)
         if sweep is None:
             return ""
@@ -165,14 +165,15 @@ class Page:
                             f"{sizemap.ROW} to a row: s = row + column</figcaption>{sizemap.square_svg(m)}</figure>")
         declared = ""
         if m.fixed:
-            declared = f' <span class="muted">(built for {esc("×".join(str(d) for d in m.declared))}, circled)</span>'
+            size = "×".join(str(d) for d in m.declared)
+            declared = f'<div class="muted">built for {esc(size)}: blue in the pictures, where they reach it</div>'
         examples = f'<div class="muted">fails at {esc(m.examples)}, …</div>' if m.examples else ""
         notes = "".join(f'<div class="notes">{esc(n)}</div>' for n in m.notes)
         legend = ('<div class="legend"><span><i class="sw-works"></i>works</span><span><i class="sw-fails"></i>a merge fails</span>'
                   '<span><i class="sw-refused"></i>not accepted (a layer output would be empty)</span>'
                   + ('<span><i class="sw-declared"></i>declared size</span>' if m.fixed else "") + "</div>")
         return (
-            f'<section class="sizes"><div style="flex-basis:100%"><div class="muted">Input sizes ({esc(m.tried)})</div>'
+            f'<section class="sizes" id="sizes-{key}"><div style="flex-basis:100%"><div class="muted">Input sizes ({esc(m.tried)})</div>'
             f'<div class="rule">{esc(m.rule)}</div>{declared}{examples}{legend}{notes}</div>' + "".join(pictures) + "</section>"
         )
 
@@ -227,6 +228,8 @@ class Page:
         aside.append(_fixes(getattr(f, "fixes", None)))
         aside.append(self._related(k, f, getattr(f, "related", None)))
         aside.append(aside_extra)
+        if f.code in SIZE_CODES and model is not None:
+            aside.append(f'<p><a href="#sizes-{key}">The map of input sizes that work and that fail ↓</a></p>')
         return (
             f'<article class="finding {severity}" id="f{key}-{n}" data-code="{esc(f.code)}" data-layer="{esc(f.layer)}">{head}'
             f'<div class="body"><div class="figure">{figure}</div><div class="aside">{"".join(aside)}</div></div></article>'
@@ -398,6 +401,8 @@ def _declared(model: Graph) -> list:
 def _verdict_text(node: Node, f: Finding, focus: drawing.Focus) -> str:
     from shapecheck.algebra.merge import outcome
 
+    if f.code == "SC204":
+        return f"! joined along {focus.word}"
     shapes = node.input_shapes
     if focus.at is not None:
         shapes = [focus.at.get(e.source) for e in node.inputs]
@@ -417,9 +422,7 @@ def _verdict_text(node: Node, f: Finding, focus: drawing.Focus) -> str:
         at = f" at {focus.at_label}" if focus.at is not None else ""
         return f"✗ {axis_name(c.axis % rank, rank, node.layout)} {dims}{at}"
     if result.broadcasts:
-        return f"! agrees only by broadcasting {focus.word}"
-    if f.code == "SC204":
-        return f"! joined along {focus.word}"
+        return f"! broadcasts {focus.word}"
     return f"{f.code} {f.name}"
 
 

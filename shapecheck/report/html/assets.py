@@ -139,7 +139,7 @@ svg.drawing .identity text { fill: var(--muted); font-size: 11.5px; }
 .arrowhead { fill: var(--edge); }
 svg.sizemap text { font-family: var(--sans); font-size: 11px; fill: var(--muted); }
 svg.sizemap .tick { stroke: var(--muted); }
-svg.sizemap .declared { fill: none; stroke: var(--fg); stroke-width: 2; }
+svg.sizemap .declared { fill: none; stroke: rgb(9,105,218); stroke-width: 3; }
 svg.sizemap .axislabel { fill: var(--fg); font-size: 12px; }
 """
 

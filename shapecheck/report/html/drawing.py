@@ -160,7 +160,9 @@ def focus_for(node: Node, code: str = "") -> Focus:
     rank = max(len(s) for s in shapes)
     result = outcome(node.merge, shapes)
     layout = node.layout
-    if result.conflicts and not (result.rank_mismatch and node.merge.kind != "dot"):
+    if node.merge.kind == "concat" and code == "SC204":
+        axes = (node.merge.axis % rank,)
+    elif result.conflicts and not (result.rank_mismatch and node.merge.kind != "dot"):
         conflicting = sorted({c.axis % rank for c in result.conflicts})
         channels = channel_axis(rank, layout)
         if code == "SC101":
@@ -171,8 +173,6 @@ def focus_for(node: Node, code: str = "") -> Focus:
             axes = tuple(conflicting)
     elif result.broadcasts:
         axes = tuple(sorted({b.axis % rank for b in result.broadcasts}))
-    elif node.merge.kind == "concat" and code == "SC204":
-        axes = (node.merge.axis % rank,)
     elif code in ("SC104", "SC202", "SC301") and rank > 2:
         axes = tuple(spatial_axes(rank, layout))
     else:
@@ -256,7 +256,7 @@ def _label_spans(head: str, sub: str, limit: int) -> str:
 def _labels(item: Item) -> tuple[str, str]:
     node = item.last
     if item.kind == "layer":
-        return node.op, node.name
+        return node.op, node.name.rsplit("/", 1)[-1]  # the full path is in the tooltip and the table
     if item.kind == "fold":
         ops = list(dict.fromkeys(n.op for n in item.nodes))
         return f"{len(item.nodes)} layers keep the shape", ", ".join(ops)
@@ -468,7 +468,7 @@ def _merge_box(node: Node, x: float, y: float, severity: str, verdict_text: str)
     out = [f'<g class="box merge {esc(severity)}" data-layer="{esc(node.name)}"><title>{esc(node.op + " " + node.name)}</title>']
     out.append(f'<rect class="frame" x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="7"/>')
     limit = NAME_CHARS - (len(line) + 1 if line else 0)
-    out.append(f'<text class="label" x="{x + 10}" y="{y + 18}">{_label_spans(node.op, node.name, limit)}</text>')
+    out.append(f'<text class="label" x="{x + 10}" y="{y + 18}">{_label_spans(node.op, node.name.rsplit("/", 1)[-1], limit)}</text>')
     if line:
         out.append(f'<text class="line" x="{x + BOX_W - 10}" y="{y + 18}" text-anchor="end">{esc(line)}</text>')
     out.append(f'<text class="verdict" x="{x + 10}" y="{y + 38}">{esc(_clip(verdict_text, 38))}</text>')

@@ -91,11 +91,7 @@ def _grid(model, sweep, sized, sizes) -> Optional[np.ndarray]:
     from shapecheck.algebra.evaluate import Evaluator
     from shapecheck.sweep import image_inputs
 
-    extent = _extent(sweep, sized)
-    declared = [d for d in getattr(sweep, "declared", ()) or () if isinstance(d, int)]
-    if sweep.fixed and declared and max(declared) <= GRID_UP_TO:
-        extent = max(extent, min(GRID_UP_TO, 2 * max(declared)))
-    high = min(sizes.high, sizes.low + extent - 1)
+    high = min(sizes.high, sizes.low + _extent(sweep, sized) - 1)
     values = np.arange(sizes.low, high + 1, dtype=np.int64)
     h, w = np.meshgrid(values, values, indexing="ij")
     h, w = h.ravel(), w.ravel()
