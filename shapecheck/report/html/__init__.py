@@ -110,6 +110,8 @@ class Page:
             same = [j for j, g in enumerate(file.models) if g.name == f.model]
             j = next((j for j in same if f.layer in indexes[j]), same[0] if same else None)
             (per_model[j] if j is not None else loose).append(f)
+        for found in per_model:  # errors first, then warnings, then infos; in source order within each
+            found.sort(key=lambda f: -int(f.severity))
         for j, graph in enumerate(file.models):  # anchors first: a finding may link to a later model's
             for n, f in enumerate(per_model[j]):
                 self.anchors.setdefault((k, graph.name, f.layer), f"f{k}-{j}-{n}")
@@ -137,6 +139,8 @@ class Page:
                f'<span class="meta">{esc(" · ".join(meta))}</span><span class="counts">{counts}</span></div>']
         if graph.partial:
             out.append(f'<div class="banner">{esc(graph.partial)}</div>')
+        if len(findings) > 3:
+            out.append(_index(key, findings))
         for n, f in enumerate(findings):
             out.append(self._finding(k, key, n, f, (graph, index), file.path))
         out.append(self._sizes(key, graph, findings))
@@ -154,6 +158,9 @@ class Page:
             return ""
         if m is None:
             return ""
+        if m.rule.startswith("works at every size"):  # nothing to see: say so in one line
+            return (f'<section class="sizes compact" id="sizes-{key}"><div><span class="muted">Input sizes ({esc(m.tried)}):</span> '
+                    f'<span class="rule ok">{esc(m.rule)}</span></div></section>')
         pictures = []
         if m.grid is not None:
             high = m.low + m.grid.shape[0] - 1
@@ -306,6 +313,23 @@ class Page:
 
 
 # -- small pieces ------------------------------------------------------------------------
+def _index(key: str, findings: list[Finding]) -> str:
+    """A model with many findings: one line each, linked to its card."""
+    rows = "".join(
+        f'<li><a href="#f{key}-{n}"><span class="pill {SEVERITY[f.severity]}">{esc(f.code)}</span> '
+        f'<span class="mono">{esc(f.layer)}</span></a> <span class="muted">line {esc(f.line or "–")}</span> '
+        f'{esc(_headline(f))}</li>'
+        for n, f in enumerate(findings)
+    )
+    return f'<nav class="index"><ol>{rows}</ol></nav>'
+
+
+def _headline(f: Finding) -> str:
+    """The part of the message after the merge's name: 'cannot merge ...: channels 256 vs 64'."""
+    text = f.message.split(". ")[0]
+    return text if len(text) <= 140 else text[:139] + "…"
+
+
 def _pill(count: int, severity: str) -> str:
     word = {"error": "error", "warning": "warning", "info": "info"}[severity]
     cls = severity if count else "none"

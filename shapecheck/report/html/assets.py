@@ -98,6 +98,11 @@ table.merges tr.warn td { background: color-mix(in srgb, var(--warning-bg) 55%, 
 .sizes { display: flex; flex-wrap: wrap; gap: 16px 32px; align-items: flex-start; border: 1px solid var(--line);
   border-radius: 8px; padding: 14px; margin: 14px 0; }
 .sizes .rule { font-size: 15px; font-weight: 600; }
+.sizes.compact { padding: 8px 14px; }
+.sizes .rule.ok { color: var(--ok); font-size: 14px; }
+nav.index ol { margin: 8px 0 4px; padding-left: 22px; font-size: 13px; }
+nav.index li { margin: 2px 0; }
+nav.index .pill { font-size: 11px; padding: 0 7px; }
 .legend { display: flex; gap: 14px; flex-wrap: wrap; font-size: 12px; color: var(--muted); margin-top: 6px; }
 .legend i { display: inline-block; width: 11px; height: 11px; border-radius: 2px; margin-right: 5px; vertical-align: -1px; }
 .sw-works { background: rgb(45,164,78); } .sw-fails { background: rgb(207,34,46); }
