@@ -9,7 +9,6 @@ import json
 import re
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -233,26 +232,34 @@ def test_a_fixed_size_model_that_works_everywhere_has_no_map():
     assert '<section class="sizes"' not in html.render(checked_run(residual(64)))
 
 
-def test_render_time_grows_linearly_with_merges():
-    """Not a timing assertion: the work per merge is bounded (one verdict, one drawing per
-    finding), so 10x the merges is well under 100x the time."""
-    def chain(blocks):
-        b = GraphBuilder("chain")
-        x = b.input((N, 8, 8, 4))
-        for k in range(blocks):
-            y = b.add("Conv2D", (N, 8, 8, 4), [x], line=2, name=f"c{k}", config={"filters": 4})
-            x = b.merge("Add", [y, x], (N, 8, 8, 4), line=3)
-        return b.graph
+def test_provenance_work_is_bounded_per_merge(monkeypatch):
+    """Linear in the merges: one branch split per drawn finding (the verdicts' own walks are
+    one per merge, as in the table), whatever the model's size."""
+    import shapecheck.explain
+    from shapecheck.provenance import split_branches
 
-    def timed(blocks):
-        run = checked_run(chain(blocks), sizes="1:64")
-        start = time.perf_counter()
-        html.render(run, sizes=SizeRange(1, 64))
-        return time.perf_counter() - start
+    calls = {"drawing": 0, "verdicts": 0}
 
-    timed(10)
-    small, large = min(timed(40) for _ in range(2)), min(timed(400) for _ in range(2))
-    assert large < 40 * small, (small, large)
+    def counted(key):
+        def split(graph, node):
+            calls[key] += 1
+            return split_branches(graph, node)
+        return split
+
+    monkeypatch.setattr(drawing, "split_branches", counted("drawing"))
+    monkeypatch.setattr(shapecheck.explain, "split_branches", counted("verdicts"))
+    b = GraphBuilder("chain")
+    x = b.input((N, 8, 8, 4))
+    merges = 0
+    for k in range(200):
+        channels = 8 if k % 10 == 9 else 4  # every tenth block a mismatch
+        y = b.add("Conv2D", (N, 8, 8, channels), [x], line=2, name=f"c{k}", config={"filters": channels})
+        x = b.merge("Add", [y, x], (N, 8, 8, 4), line=3)
+        merges += 1
+    run = checked_run(b.graph, sizes="1:64")
+    html.render(run, sizes=SizeRange(1, 64))
+    assert len(run.findings) == 20
+    assert calls["drawing"] == 20 and calls["verdicts"] <= merges
 
 
 # -- the command line ----------------------------------------------------------------------------
