@@ -109,6 +109,8 @@ def check_page(browser, path: Path, findings: int, scheme: str, screenshot: Path
             assert box and box["width"] > 100 and box["height"] > 40, (k, box)
         readable = page.evaluate(READABILITY)
         assert readable["problems"] == [], readable
+        if page.locator('article.finding:is([data-code="SC101"], [data-code="SC102"], [data-code="SC201"])').count():
+            assert readable["count"] > 0  # a mismatch or a broadcast has its axis highlighted
         if screenshot is not None:
             page.screenshot(path=str(screenshot), full_page=True)
         assert messages == []
@@ -177,6 +179,34 @@ def test_a_layer_named_script_does_not_run(browser, tmp_path):
         assert page.evaluate("() => window.__pwned") is None
         assert page.locator("article.finding").count() == 1
         assert evil + "add" in page.locator("article.finding header").inner_text()  # shown as text
+        assert messages == []
+    finally:
+        page.close()
+
+
+def test_the_merge_table_filter_shows_only_the_problems(browser, tmp_path):
+    from irgraphs import GraphBuilder
+    from shapecheck.graph import MergeSpec
+    from shapecheck.report import html
+    from shapecheck.runner import FileReport, RunReport, check_graphs, selected_rules
+
+    b = GraphBuilder("two")
+    x = b.input((None, 8, 8, 4))
+    y = b.add("Conv2D", (None, 8, 8, 16), [x], line=2, config={"filters": 16})
+    z = b.add("Conv2D", (None, 8, 8, 4), [x], line=3, config={"filters": 4})
+    b.add("Add", (None, 8, 8, 4), [z, x], line=4, name="fine", merge=MergeSpec("elementwise"))
+    b.add("Add", (None, 8, 8, 16), [y, x], line=5, name="broken", merge=MergeSpec("elementwise"))
+    run = RunReport([FileReport("m.py", models=[b.graph], findings=check_graphs([b.graph], "m.py", selected_rules((), ())))])
+    report = tmp_path / "two.html"
+    report.write_text(html.render(run), encoding="utf-8")
+    page, messages = open_report(browser, report, "light")
+    try:
+        rows = page.locator("table.merges tbody tr")
+        assert rows.count() == 2 and all(rows.nth(k).is_visible() for k in range(2))
+        page.get_by_role("button", name="only the 1 with a problem").click()
+        assert [rows.nth(k).is_visible() for k in range(2)] == [False, True]
+        page.get_by_role("button", name="every merge").click()
+        assert all(rows.nth(k).is_visible() for k in range(2))
         assert messages == []
     finally:
         page.close()

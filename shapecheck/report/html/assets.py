@@ -82,7 +82,7 @@ details > summary { cursor: pointer; color: var(--info); }
 table.layers, table.merges { border-collapse: collapse; width: 100%; font-size: 13px; }
 table.layers th, table.layers td, table.merges th, table.merges td { text-align: left; padding: 4px 8px;
   border-bottom: 1px solid var(--line); vertical-align: top; }
-table.layers th, table.merges th { font-size: 12px; color: var(--muted); font-weight: 600; position: sticky; top: 0;
+table.layers th, table.merges th { font-size: 12px; color: var(--muted); font-weight: 600;
   background: var(--bg); }
 table.layers td.mono, table.merges td.mono { white-space: nowrap; }
 table.merges tr.problem td { background: color-mix(in srgb, var(--error-bg) 55%, transparent); }
