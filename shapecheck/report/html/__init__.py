@@ -164,7 +164,7 @@ class Page:
         pictures = []
         if m.grid is not None:
             high = m.low + m.grid.shape[0] - 1
-            pictures.append(f'<figure class="figure"><figcaption class="muted">every H × W from {m.low} to {high}</figcaption>'
+            pictures.append(f'<figure class="figure"><figcaption class="muted">every H × W from {m.low} to {high}, a cell per size</figcaption>'
                             f"{sizemap.grid_svg(m)}</figure>")
         if m.square_values is not None and len(m.square_values):
             word = "square sizes s × s" if len(m.names) > 1 else f"{esc(m.names[0])}"

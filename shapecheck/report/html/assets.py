@@ -144,6 +144,7 @@ svg.drawing .identity text { fill: var(--muted); font-size: 11.5px; }
 .arrowhead { fill: var(--edge); }
 svg.sizemap text { font-family: var(--sans); font-size: 11px; fill: var(--muted); }
 svg.sizemap .tick { stroke: var(--muted); }
+svg.sizemap .works { fill: rgb(45,164,78); stroke: var(--bg); stroke-width: 1.2; }
 svg.sizemap .declared { fill: none; stroke: rgb(9,105,218); stroke-width: 3; }
 svg.sizemap .axislabel { fill: var(--fg); font-size: 12px; }
 """

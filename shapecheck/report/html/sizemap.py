@@ -237,10 +237,15 @@ def grid_svg(m: SizeMap) -> str:
         parts.append(f'<text class="ticklabel" x="{left + pos:.1f}" y="{top - 7}" text-anchor="middle">{t}</text>')
         parts.append(f'<path class="tick" d="M{left - 4},{top + pos:.1f} L{left},{top + pos:.1f}"/>')
         parts.append(f'<text class="ticklabel" x="{left - 7}" y="{top + pos + 4:.1f}" text-anchor="end">{t}</text>')
+    works = np.argwhere(m.grid == WORKS)
+    if 0 < len(works) <= 400 and len(works) < 0.1 * m.grid.size:  # a sparse lattice: make each point visible
+        radius = max(2.5, cell * 0.9)
+        parts.extend(f'<circle class="works" cx="{left + (c + 0.5) * cell:.1f}" cy="{top + (r + 0.5) * cell:.1f}" r="{radius:.1f}"/>'
+                     for r, c in works)
     if m.fixed and len(m.declared) == 2 and all(isinstance(d, int) and m.low <= d <= high for d in m.declared):
         y, x = ((d - m.low + 0.5) * cell for d in m.declared)
         parts.append(f'<circle class="declared" cx="{left + x:.1f}" cy="{top + y:.1f}" r="5"/>')
-    parts.append(f'<text class="axislabel" x="{left + size / 2}" y="{height - 8}" text-anchor="middle">W (1 cell = 1 pixel of input width) →</text>')
+    parts.append(f'<text class="axislabel" x="{left + size / 2}" y="{height - 8}" text-anchor="middle">W →</text>')
     parts.append(f'<text class="axislabel" x="12" y="{top + size / 2}" text-anchor="middle" transform="rotate(-90 12 {top + size / 2})">← H</text>')
     parts.append("</svg>")
     return "".join(parts)
