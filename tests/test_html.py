@@ -10,8 +10,6 @@ import re
 import subprocess
 import sys
 
-import pytest
-
 from conftest import ROOT, run_cli
 from irgraphs import PATH, GraphBuilder
 from shapecheck.report import html

@@ -524,11 +524,3 @@ def branch_rows(graph: Graph, branches: Branches, origins: list[Optional[Node]],
         nodes = [graph.nodes[m] for m in members[:limit]]
         out.append((i, nodes, max(0, len(members) - limit)))
     return out
-
-
-def channel_focus(node: Node) -> Focus:
-    shapes = node.input_shapes
-    if not shapes:
-        return Focus()
-    rank = len(shapes[0])
-    return Focus((channel_axis(rank, node.layout),), rank, "channels")
