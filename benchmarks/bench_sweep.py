@@ -5,6 +5,9 @@ In one process, side by side:
   sweep:  shapecheck's size sweep of the same graph, H and W over 1..2048 (square, per axis
           and, where a layer mixes axes, an H != W grid) in one vectorised pass.
 Prints the median times and their ratio (target: the whole sweep <= 5% of one build).
+The same for a sequence model (fixtures/conv1d_unet_sequence.py: one length axis) and a
+two-input model (fixtures/seq2seq_lengths.py, build_translator: two lengths, gridded
+against each other because a merge mixes them).
 
 Then a scaling run on synthetic residual stacks of 100, 1,000 and 10,000 layers (IR only,
 no Keras): sweep time and peak traced memory, which should grow linearly.
@@ -45,6 +48,42 @@ def build_resnext(fixture: Path):
     return graph, lambda: namespace["ResNext50"]((224, 224, 3), 1000), keras
 
 
+def build_fixture(fixture: Path, function: str):
+    """A builder function of a fixture: its IR through shapecheck's loader, and a function
+    that builds it again with plain Keras."""
+    import importlib.util
+
+    from shapecheck.load.builder import load_builder_module
+
+    loaded = load_builder_module(str(fixture), (function,), 600)
+    graph = loaded.graphs[0]
+    spec = importlib.util.spec_from_file_location(fixture.stem + "_plain", fixture)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return graph, getattr(module, function)
+
+
+def compare(label: str, graph, builder, keras, sizes, repeat: int) -> None:
+    from shapecheck.capture.shape_functions import clear_cache
+
+    builds, sweeps = [], []
+    for _ in range(repeat):  # alternating, so drift hits both alike
+        keras.utils.clear_session()
+        builds += timed(builder, 1)
+        clear_cache()  # cold: Keras is asked again about every layer the algebra lacks
+        sweeps += timed(lambda: plan(graph, sizes), 1)
+    sweep = plan(graph, sizes)
+    b, s = statistics.median(builds), statistics.median(sweeps)
+    print(f"{label}: {graph.name}, {graph.layer_count()} layers, {sum(1 for _ in graph.merges())} merges; "
+          f"swept {', '.join(sweep.names)}: {len(sweep.candidates)} size combinations over {sizes} "
+          f"({repeat} runs each, cpu count {os.cpu_count()})")
+    print(f"  build:   {b:7.3f} s  (runs: {', '.join(f'{t:.3f}' for t in builds)})")
+    print(f"  sweep:   {s:7.3f} s  (runs: {', '.join(f'{t:.3f}' for t in sweeps)})")
+    print(f"  ratio sweep/build: {s / b:.3f}  (target <= 0.05)")
+    if sweep.notes:
+        print("  notes:", *sweep.notes, sep="\n    ")
+
+
 def synthetic_stack(layers: int) -> Graph:
     """Input -> [Conv2D 3x3 same -> BatchNorm -> Add(shortcut)] repeated: `layers` nodes."""
     g = Graph(name=f"stack{layers}")
@@ -83,23 +122,10 @@ def main() -> None:
     sizes = SizeRange.parse(args.sizes)
 
     graph, builder, keras = build_resnext(Path(args.fixture))
-    from shapecheck.capture.shape_functions import clear_cache
-
-    builds, sweeps = [], []
-    for _ in range(args.repeat):  # alternating, so drift hits both alike
-        keras.utils.clear_session()
-        builds += timed(builder, 1)
-        clear_cache()  # cold: Keras is asked again about every layer the algebra lacks
-        sweeps += timed(lambda: plan(graph, sizes), 1)
-    sweep = plan(graph, sizes)
-    b, s = statistics.median(builds), statistics.median(sweeps)
-    print(f"model:   {graph.name}, {graph.layer_count()} layers, {sum(1 for _ in graph.merges())} merges; "
-          f"{len(sweep.candidates)} size combinations over {sizes} ({args.repeat} runs each, cpu count {os.cpu_count()})")
-    print(f"build:   {b:7.3f} s  (runs: {', '.join(f'{t:.3f}' for t in builds)})")
-    print(f"sweep:   {s:7.3f} s  (runs: {', '.join(f'{t:.3f}' for t in sweeps)})")
-    print(f"ratio sweep/build: {s / b:.3f}  (target <= 0.05)")
-    if sweep.notes:
-        print("notes:", *sweep.notes, sep="\n  ")
+    compare("model", graph, builder, keras, sizes, args.repeat)
+    for fixture, function in (("conv1d_unet_sequence.py", "build_sequence_unet"), ("seq2seq_lengths.py", "build_translator")):
+        graph, builder = build_fixture(ROOT / "fixtures" / fixture, function)
+        compare("model", graph, builder, keras, sizes, args.repeat)
 
     print("\nscaling (synthetic residual stacks, IR only):")
     print(f"{'layers':>8} {'sweep s':>9} {'s/1k layers':>12} {'peak MiB':>9} {'MiB/1k layers':>14}")

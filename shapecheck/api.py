@@ -63,7 +63,7 @@ def check(
     if fail_on not in FAIL_LEVELS and fail_on != "never":
         raise ValueError(f"fail_on must be one of error, warning, info, never; got {fail_on!r}")
     size_range = SizeRange.parse(sizes)
-    if hasattr(target, "outputs") and hasattr(target, "layers"):
+    if hasattr(target, "layers") and hasattr(target, "call"):  # a keras.Model, functional or subclassed
         return Report(RunReport([_check_model(target, select, ignore, size_range)]), fail_on)
     paths = [str(p) for p in target] if isinstance(target, (list, tuple)) else [str(target)]
     options = Options(select=list(select), ignore=list(ignore), sizes=size_range, entries=list(entries))
@@ -71,16 +71,17 @@ def check(
 
 
 def _check_model(model, select, ignore, sizes: SizeRange) -> FileReport:
-    from shapecheck.capture.hooks import Recorder
-    from shapecheck.capture.to_ir import graph_from_tensors
+    from shapecheck.capture.session import graph_of_object
 
     name = f"<{type(model).__name__} {model.name}>"
     report = FileReport(name)
-    inner = getattr(model, "_functional", None) or model  # a Sequential's functional model
-    graph = graph_from_tensors(model.name, inner.outputs, Recorder())
+    graph, report.notes = graph_of_object(model)
+    if graph is None:
+        report.error = f"{name}: no graph to check ({'; '.join(report.notes) or 'not built'})"
+        return report
     graph.entry, graph.source = "object", model
     report.models = [graph]
-    report.findings = check_graphs([graph], name, selected_rules(select, ignore), sizes, report.notes)
+    report.findings = check_graphs([graph], name, selected_rules(select, ignore), sizes, report.notes, report.unchecked)
     return report
 
 

@@ -144,7 +144,7 @@ def check(
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Skip these rule codes or prefixes."),
     entry: Optional[List[str]] = typer.Option(None, "--entry", help="Builder function to call (repeatable)."),
     timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds a module may run before it is stopped [default: 120]."),
-    sizes: Optional[str] = typer.Option(None, "--sizes", help="Input sizes the size sweep tries for H and W, LOW:HIGH [default: 1:1024]."),
+    sizes: Optional[str] = typer.Option(None, "--sizes", help="Sizes the size sweep tries for every None axis (length, H, W, D), LOW:HIGH [default: 1:1024]."),
     input_shape: Optional[List[str]] = typer.Option(
         None, "--input-shape", help="NAME=SHAPE: the input shape of a subclassed model (variable or class name), e.g. Net=224,224,3."
     ),

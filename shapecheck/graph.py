@@ -79,6 +79,9 @@ class Node:
     layout: str = "channels_last"  # where the outputs' channel axis is (see layout.py)
     subgraph: Optional["Graph"] = None  # for a model used as a layer, or a traced custom layer
     opaque: Optional[str] = None  # why the front end could not look inside this layer (merges unchecked)
+    # a mismatch that exists only because of the guess made at an earlier one (recovery.py)
+    consequence_of: Optional["Node"] = field(default=None, repr=False, compare=False)
+    consequences: list["Node"] = field(default_factory=list, repr=False, compare=False)
     # concrete input shapes -> output shape, from the front end, for layers the shape
     # algebra has no arithmetic for (None: the size sweep stops on that path)
     shape_function: Optional[Callable[[list], tuple]] = field(default=None, repr=False, compare=False)

@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
-from shapecheck import suppress
+from shapecheck import recovery, suppress
 from shapecheck.config import Config
 from shapecheck.graph import Graph
 from shapecheck.load.discover import SAVED_SUFFIXES, Target, discover
 from shapecheck.load.errors import CheckError
-from shapecheck.rules import Context, Finding, Rule, Severity, all_rules
+from shapecheck.rules import Context, Finding, Rule, Severity, all_rules, group_repeats
+from shapecheck.rules.sizes import DYNAMIC_SWEEP_CODES
 from shapecheck.sweep import SizeRange, SweepCache
 
 
@@ -54,6 +55,7 @@ class FileReport:
     skipped: list[str] = field(default_factory=list)
     error: Optional[str] = None
     skip: Optional[str] = None  # not checked, and rightly so (a .py that imports no Keras)
+    unchecked: dict = field(default_factory=dict)  # model -> {merge: why the size sweep did not reach it}
 
     @property
     def status(self) -> str:
@@ -61,7 +63,13 @@ class FileReport:
             return "error"
         if self.skip:
             return "skipped"
+        if self.unchecked:
+            return "partial"  # some merges were not swept: never "ok", whatever else was found
         return "findings" if self.findings else "ok"
+
+    @property
+    def not_swept(self) -> int:
+        return sum(len(merges) for merges in self.unchecked.values())
 
 
 @dataclass
@@ -96,6 +104,11 @@ class RunReport:
     def merge_count(self) -> int:
         return sum(1 for g in self.models for _ in g.merges())
 
+    @property
+    def not_swept(self) -> int:
+        """Merges of models declared with None sizes that the size sweep could not evaluate."""
+        return sum(file.not_swept for file in self.files)
+
 
 def selected_rules(select: Sequence[str], ignore: Sequence[str]) -> list[Rule]:
     """Rules whose code starts with a selected prefix and with no ignored one (ruff-style)."""
@@ -110,17 +123,24 @@ def selected_rules(select: Sequence[str], ignore: Sequence[str]) -> list[Rule]:
 
 
 def check_graphs(
-    graphs: Sequence[Graph], path: str, rules: Sequence[Rule], sizes: SizeRange = SizeRange(), notes: Optional[list] = None
+    graphs: Sequence[Graph], path: str, rules: Sequence[Rule], sizes: SizeRange = SizeRange(), notes: Optional[list] = None,
+    unchecked: Optional[dict] = None,
 ) -> list[Finding]:
-    """Every rule on every model; notes from the size sweep go to `notes`."""
+    """Every rule on every model; notes from the size sweep go to `notes`, the merges it
+    could not evaluate to `unchecked` (model -> {merge: why})."""
     findings = []
     context = Context(sweeps=SweepCache(sizes))
     for model in graphs:
+        recovery.settle(model)
         for rule in rules:
             findings.extend(rule.check_model(model, path, context))
+    if unchecked is not None and any(rule.code in DYNAMIC_SWEEP_CODES for rule in rules):
+        for model in graphs:  # swept once each, whichever of those rules found something
+            context.sweeps.get(model)
+        unchecked.update(context.sweeps.unchecked())
     if notes is not None:
         notes.extend(n for n in dict.fromkeys(context.sweeps.notes()) if n not in notes)
-    return sorted(findings, key=lambda f: f.sort_key)
+    return group_repeats(sorted(findings, key=lambda f: f.sort_key))
 
 
 def check_target(target: Target, options: Options) -> FileReport:
@@ -138,7 +158,7 @@ def check_target(target: Target, options: Options) -> FileReport:
         report.error = str(exc)
         return report
     rules = selected_rules(options.select, options.ignore_for(target.path))
-    findings = check_graphs(report.models, target.path, rules, options.sizes, report.notes)
+    findings = check_graphs(report.models, target.path, rules, options.sizes, report.notes, report.unchecked)
     report.findings = sorted(
         suppress.apply(findings, {target.path}, options.warn_unused_ignores), key=lambda f: f.sort_key
     )

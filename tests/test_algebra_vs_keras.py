@@ -22,7 +22,7 @@ keras = pytest.importorskip("keras")
 from shapecheck.algebra.evaluate import Evaluator  # noqa: E402
 from shapecheck.capture.hooks import Recorder  # noqa: E402
 from shapecheck.capture.to_ir import graph_from_tensors  # noqa: E402
-from shapecheck.sweep import image_inputs  # noqa: E402
+from shapecheck.sweep import input_axes  # noqa: E402
 
 A = keras.applications
 APPLICATIONS = {
@@ -44,15 +44,17 @@ def ir(model):
     return graph_from_tensors(model.name, model.outputs, Recorder())
 
 
-def algebra_at(graph, sizes: list[tuple[int, int]]):
-    """Every node's algebra shape at each (H, W), and the accepted / merge-failure masks."""
-    h = np.array([s[0] for s in sizes], dtype=np.int64)
-    w = np.array([s[1] for s in sizes], dtype=np.int64)
-    inputs = {}
-    for node, axes in image_inputs(graph):
-        shape = list(node.output_shapes[0])
-        shape[axes[0]], shape[axes[1]] = h, w
-        inputs[node.id] = tuple(shape)
+def algebra_at(graph, sizes: list[tuple], positions=None):
+    """Every node's algebra shape at each size tuple (one value per swept axis: the None
+    axes of the inputs, in input order; or the axes at `positions` of sweep.input_axes),
+    and the accepted / merge-failure masks."""
+    axes = input_axes(graph)
+    if positions is None:
+        positions = [i for i, a in enumerate(axes) if a.declared is None]
+    shapes = {node_id: list(graph.nodes[node_id].output_shapes[0]) for node_id in graph.inputs}
+    for k, i in enumerate(positions):
+        shapes[axes[i].input_id][axes[i].index] = np.array([s[k] for s in sizes], dtype=np.int64)
+    inputs = {node_id: tuple(shape) for node_id, shape in shapes.items()}
     evaluator = Evaluator(len(sizes))
     evaluator.run(graph, inputs, keep_shapes=True)
     result = evaluator.result
@@ -90,26 +92,46 @@ def same_architecture(a, b) -> bool:
 
 
 def check_architecture(build, sizes):
-    """build(input_shape) -> keras Model; compares the algebra with Keras at each size.
-    Returns how many sizes were compared on the one graph built with None sizes."""
-    reference = ir(build((None, None, 3)))
+    """build(input_shape) -> keras Model for an image input (H, W, 3)."""
+    return check_inputs(lambda shapes: build(shapes[0]), [(None, None, 3)], sizes)
+
+
+def without_keras(graph):
+    """Drop Keras' own shape functions: only the algebra may answer."""
+    for _, node in graph.walk():
+        node.shape_function = None
+    return graph
+
+
+def check_inputs(build, template: list[tuple], sizes: list[tuple], algebra_only: bool = False):
+    """build(list of input shapes) -> keras Model; `template` holds None where a size is
+    swept; each entry of `sizes` gives one value per None, in order. Compares the algebra
+    (one pass over the graph built with None) with Keras built at each size, node by node;
+    where the algebra says a size is not accepted or a merge fails, Keras must refuse it.
+    Returns (sizes compared on the one graph built with None, sizes Keras refused)."""
+    own_ir = (lambda model: without_keras(ir(model))) if algebra_only else ir
+    reference = own_ir(build(template))
+    positions = [i for i, a in enumerate(input_axes(reference)) if a.declared is None]
     result, failing = algebra_at(reference, sizes)
-    shared = 0
-    for i, (h, w) in enumerate(sizes):
+    shared, refused = 0, 0
+    for i, values in enumerate(sizes):
+        it = iter(values)
+        shapes = [tuple(next(it) if d is None else d for d in shape) for shape in template]
         try:
-            built = ir(build((h, w, 3)))
+            built = own_ir(build(shapes))
         except Exception as exc:  # noqa: BLE001 - Keras raises ValueError, TypeError, ...
             buildable = bool(result.accepted[i]) and not failing[i]
-            assert not buildable, f"{h}x{w}: the algebra accepts it but Keras raised {type(exc).__name__}: {exc}"
+            assert not buildable, f"{values}: the algebra accepts it but Keras raised {type(exc).__name__}: {exc}"
+            refused += 1
             continue
         if same_architecture(reference, built):
             graph, own, index, shared = reference, (result, failing), i, shared + 1
         else:
-            graph, own, index = built, algebra_at(built, [(h, w)]), 0
-        assert bool(own[0].accepted[index]) and not own[1][index], f"{h}x{w}: Keras builds it but the algebra rejects it"
+            graph, own, index = built, algebra_at(built, [values], positions), 0
+        assert bool(own[0].accepted[index]) and not own[1][index], f"{values}: Keras builds it but the algebra rejects it"
         wrong = compare(graph, built, own[0], index)
-        assert not wrong, f"{h}x{w}: " + "; ".join(wrong[:5])
-    return shared
+        assert not wrong, f"{values}: " + "; ".join(wrong[:5])
+    return shared, refused
 
 
 @pytest.mark.parametrize("name", sorted(APPLICATIONS))
@@ -136,6 +158,7 @@ def _fixture_builder(filename: str, function: str):
         ("stem_two_branch.py", "build_stem"),
         ("stem_two_branch.py", "build_stem_fixed"),
         ("resnets_dynamic_clean.py", "residual_block"),
+        ("ops_selective_kernel.py", "build_sk_net"),
     ],
 )
 def test_sweep_fixtures_shapes_match_keras(filename, function):
@@ -167,3 +190,91 @@ def test_every_fixture_matches_keras_at_its_declared_size(checked):
                 continue
             assert ours is not None, f"{model.name}/{node.name}: the algebra could not follow it"
             assert concrete(ours, 0) == tuple(node.output_shapes[0]), f"{model.name}/{node.name} ({node.op})"
+
+
+# -- keras.ops, sequence layers, 1-D / 3-D / channels_first layers -------------------------------
+L = keras.layers
+O = keras.ops
+
+
+def ops_block(shapes):
+    inputs = keras.Input(shapes[0])
+    x = L.Conv2D(8, 3, padding="same")(inputs)
+    pooled = O.mean(x, axis=(1, 2), keepdims=True) + O.max(x, axis=(1, 2), keepdims=True)
+    squeezed = O.squeeze(pooled + O.min(x, axis=(1, 2), keepdims=True), axis=(1, 2))
+    gate = O.reshape(L.Dense(8)(squeezed), (-1, 1, 1, 8)) * O.sum(x, axis=-1, keepdims=True)
+    expanded = O.expand_dims(O.sum(x, axis=-1), -1)
+    swapped = O.transpose(O.transpose(x, (0, 2, 1, 3)), (0, 2, 1, 3))
+    tiled = O.tile(x[:, ::2, ::2, :], (1, 2, 2, 1))
+    repeated = O.repeat(O.repeat(x[:, 1:-1, 1:-1, :], 2, axis=1), 2, axis=2)
+    indexed = squeezed[:, None, None, :] * x[..., 2:6][:, :, :, :1]
+    resized = O.image.resize(x, (32, 24))
+    d2s = O.nn.depth_to_space(O.nn.space_to_depth(x, 2), 2)
+    outs = [x + gate, expanded, swapped, tiled, repeated, indexed, resized, d2s]
+    return keras.Model(inputs, outs)
+
+
+def ops_channels_first(shapes):
+    inputs = keras.Input(shapes[0])
+    x = L.Conv2D(8, 3, padding="same", data_format="channels_first")(inputs)
+    x = L.UpSampling2D(2, data_format="channels_first")(x)
+    x = L.Cropping2D(((1, 2), (3, 0)), data_format="channels_first")(x)
+    resized = O.image.resize(x, (20, 18), data_format="channels_first")
+    d2s = O.nn.depth_to_space(x, 2, data_format="channels_first")
+    pooled = L.GlobalAveragePooling2D(data_format="channels_first", keepdims=True)(x)
+    return keras.Model(inputs, [x * pooled, resized, d2s, L.Resizing(9, 7, data_format="channels_first")(x)])
+
+
+def sequence_block(shapes):
+    tokens = keras.Input(shapes[0])
+    x = L.Embedding(50, 8)(tokens)
+    a = L.LSTM(6, return_sequences=True)(x)
+    b = L.GRU(6, return_sequences=True)(x)
+    c = L.SimpleRNN(5)(x)
+    d = L.Bidirectional(L.LSTM(4, return_sequences=True))(x)
+    e = L.Bidirectional(L.GRU(4), merge_mode="sum")(x)
+    t = L.TimeDistributed(L.Dense(3))(a)
+    att = L.Attention()([a, b])
+    add_att = L.AdditiveAttention()([a, b, b])
+    mha = L.MultiHeadAttention(num_heads=2, key_dim=4)(a, d)
+    conv = L.Conv1D(4, 3, strides=2, padding="same")(x)
+    pooled = L.MaxPooling1D(2)(L.AveragePooling1D(2, padding="same")(x))
+    up = L.Cropping1D((1, 2))(L.UpSampling1D(3)(conv))
+    rep = L.RepeatVector(4)(c)
+    outs = [t, att, add_att, mha, pooled, up, rep, L.GlobalAveragePooling1D()(x), e]
+    return keras.Model(tokens, outs)
+
+
+def volume_block(shapes):
+    inputs = keras.Input(shapes[0])
+    x = L.Conv3D(4, 3, strides=2, padding="valid")(inputs)
+    x = L.UpSampling3D((2, 1, 2))(x)
+    x = L.Cropping3D(((1, 0), (0, 1), (1, 1)))(x)
+    return keras.Model(inputs, [x, L.MaxPooling3D(2)(x)])
+
+
+def two_lengths(shapes):
+    enc_in, dec_in = keras.Input(shapes[0]), keras.Input(shapes[1])
+    enc = L.LSTM(8, return_sequences=True)(L.Embedding(20, 8)(enc_in))
+    dec = L.GRU(8, return_sequences=True)(L.Embedding(20, 8)(dec_in))
+    context = L.Attention()([dec, enc])
+    return keras.Model([enc_in, dec_in], L.Concatenate()([dec, context, enc]))
+
+
+@pytest.mark.parametrize(
+    "build, template, sizes",
+    [
+        (ops_block, [(None, None, 8)], [(16, 16), (18, 22), (7, 9), (4, 6), (3, 3), (64, 48)]),
+        (ops_channels_first, [(3, None, None)], [(16, 16), (9, 12), (2, 5), (1, 1)]),
+        (sequence_block, [(None,)], [(12,), (13,), (7,), (2,), (1,)]),
+        (volume_block, [(None, None, None, 2)], [(9, 9, 9), (8, 11, 7), (5, 6, 7), (3, 3, 3), (2, 9, 9)]),
+        (two_lengths, [(None,), (None,)], [(12, 12), (5, 5), (12, 9), (3, 30)]),
+        (two_lengths, [(30,), (None,)], [(30,), (7,)]),
+    ],
+    ids=["ops", "ops-channels-first", "sequence", "volume", "two-lengths", "fixed-encoder"],
+)
+def test_ops_and_sequence_layers_match_keras(build, template, sizes):
+    """The algebra alone (no Keras fallback) follows every node, at sizes where Keras builds
+    and where it must refuse."""
+    shared, refused = check_inputs(build, template, sizes, algebra_only=True)
+    assert shared >= 1 and refused >= 1, (shared, refused)

@@ -73,6 +73,7 @@ class TestOnSeed001:
         assert (finding["line"], finding["layer"], finding["call_chain"]) == (15, "no_zero_padding", ["build_model:15"])
         assert document["summary"] == {
             "files": 1, "models": 1, "merges": 3, "errors": 1, "warnings": 1, "infos": 0, "unchecked": 0,
+            "not_swept": 0,
         }
 
     @pytest.mark.parametrize(
@@ -90,3 +91,38 @@ class TestOnSeed001:
         assert "\x1b[" in forced.stdout
         refused = run_cli(SEED001, env={"FORCE_COLOR": "1", "NO_COLOR": "1"})
         assert "\x1b[" not in refused.stdout
+
+
+UNCHECKED = str(FIXTURES / "sweep_unchecked_op.py")
+
+
+@pytest.mark.slow
+class TestAPartialSweep:
+    """An op the size sweep cannot follow: never a silent "ok", in any format."""
+
+    def test_table_verdict_and_summary(self):
+        result = invoke(UNCHECKED)
+        assert result.exit_code == 0  # SC002 is info: below the default --fail-on warning
+        assert "unchecked sizes" in result.output
+        last = result.output.strip().splitlines()[-1]
+        assert last == "Found 1 info in 1 file (1 model, 2 merges checked, 1 merge not swept)"
+
+    def test_json_status_is_partial(self):
+        document = json.loads(invoke(UNCHECKED, "--format", "json").stdout)
+        (file,) = document["files"]
+        assert (file["status"], file["not_swept"]) == ("partial", 1)
+        verdicts = {m["layer"]: m["verdict"] for m in file["models"][0]["merges"]}
+        assert verdicts == {"add": "ok", "concatenate": "unchecked sizes"}
+        assert document["summary"]["not_swept"] == 1
+        assert [(f["code"], f["name"], f["severity"]) for f in document["findings"]] == [("SC002", "sweep-incomplete", "info")]
+
+    @pytest.mark.parametrize("fmt, text", [
+        ("concise", "sweep_unchecked_op.py:20:15: SC002 the size sweep cannot follow ExtractPatches"),
+        ("github", "::notice file="),
+        ("sarif", '"ruleId": "SC002"'),
+    ])
+    def test_machine_formats_carry_the_note(self, fmt, text):
+        assert text in invoke(UNCHECKED, "--format", fmt).stdout
+
+    def test_fail_on_info_fails_on_it(self):
+        assert invoke(UNCHECKED, "--fail-on", "info").exit_code == 1

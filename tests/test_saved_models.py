@@ -24,7 +24,11 @@ FORMATS = ("keras", "h5", "json")
 
 
 def comparable(findings) -> Counter:
-    return Counter((f.code, f.layer, tuple(tuple(s) for s in f.shapes)) for f in findings if f.code not in NEEDS_THE_BUILDER)
+    """(code, layer, shapes) of every merge a finding stands for (a builder groups repeated
+    calls of one line; a saved file has no lines to group by)."""
+    return Counter(
+        (f.code, layer, shapes) for f in findings if f.code not in NEEDS_THE_BUILDER for layer, shapes in f.members()
+    )
 
 
 def custom_blocks(graph) -> list:

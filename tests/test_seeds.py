@@ -48,23 +48,22 @@ def test_explain_prints_both_branches_from_their_common_tensor(checked):
 
 def test_seed_000_all_four_channel_mismatches_in_one_run(checked):
     run = checked(str(FIXTURES / "resnext50_all_identity.py"))
-    channel = [f for f in run.findings if f.code == "SC101"]
-    assert len(channel) == 4
+    (channel,) = [f for f in run.findings if f.code == "SC101"]  # one line: one finding, grouped
+    assert channel.count == 4 and "in 4 calls of this line" in channel.message
     add_line = next(
         n for n, text in enumerate((FIXTURES / "resnext50_all_identity.py").read_text().splitlines(), 1)
         if "Add()([x, shortcut])" in text
     )
-    assert {f.line for f in channel} == {add_line}
+    assert channel.line == add_line and {r.line for r in channel.related} == {add_line}
     stacks = []
-    for finding in channel:
-        frames = {frame.function: dict(frame.args) for frame in finding.call_chain}
+    for chain in channel.chains():
+        frames = {frame.function: dict(frame.args) for frame in chain}
         assert frames["block"]["conv_shortcut"] == "False"
         stacks.append(frames["stack"]["filters"])
     assert sorted(stacks, key=int) == ["128", "256", "512", "1024"]
-    first = min(channel, key=lambda f: f.order)
-    assert "channels 256 vs 64" in first.message
-    spatial = [f for f in run.findings if f.code == "SC102"]
-    assert len(spatial) == 3  # the three stride-2 stacks
+    assert "channels 256 vs 64" in channel.message
+    (spatial,) = [f for f in run.findings if f.code == "SC102"]
+    assert spatial.count == 3  # the three stride-2 stacks
 
 
 def test_seed_001_add_does_not_zero_pad(checked):
@@ -77,7 +76,7 @@ def test_seed_001_add_does_not_zero_pad(checked):
 
 def test_seed_003_every_add_is_a_spatial_mismatch_and_the_duplicate_name_is_reported(checked):
     run = checked(str(FIXTURES / "resnet50_valid_padding.py"))
-    assert [f.code for f in run.findings] == ["SC102"] * 16
+    assert [(f.code, f.count) for f in run.findings] == [("SC102", 4), ("SC102", 12)]  # one finding per line
     (model,) = run.models
     assert model.partial and "is used 2 times" in model.partial
     (file,) = run.files

@@ -7,7 +7,7 @@ import pytest
 
 from irgraphs import PATH, GraphBuilder
 from shapecheck.algebra.constraints import describe
-from shapecheck.algebra.evaluate import Evaluator, ask_per_size, passthrough_by_probes
+from shapecheck.algebra.evaluate import Evaluator, ask_per_size, follow_by_probes
 from shapecheck.algebra.layers import conv_length, deconv_length, output_shape
 from shapecheck.runner import check_graphs, selected_rules
 from shapecheck.sweep import SizeRange, plan
@@ -162,9 +162,9 @@ def test_unknown_layer_without_shape_function_stops_the_path_with_a_note():
 
 def test_keras_fallback_probes_and_per_size_answers():
     h = np.arange(1, 9)
-    assert passthrough_by_probes(lambda s: s[0][:3] + (4,), [(None, h, 8, 16)]) == (None, h, 8, 4)
+    assert follow_by_probes(lambda s: s[0][:3] + (4,), [(None, h, 8, 16)]) == (None, h, 8, 4)
     halve = lambda s: (None, -(-s[0][1] // 2), s[0][2], s[0][3])  # noqa: E731
-    assert passthrough_by_probes(halve, [(None, h, 8, 16)]) is None
+    assert follow_by_probes(halve, [(None, h, 8, 16)]) is None
     out, accepted = ask_per_size(halve, [(None, h, 8, 16)], len(h))
     assert list(out[1]) == [1, 1, 2, 2, 3, 3, 4, 4] and accepted.all()
 
@@ -174,3 +174,201 @@ def test_evaluator_memory_keeps_only_failing_merges():
     graph = stem("same")
     evaluator.run(graph, {0: (None, np.arange(1, 5), np.arange(1, 5), 3)})
     assert evaluator.result.merge_fail == {}
+
+
+# -- every None axis of every input ---------------------------------------------------------
+def two_sequences(encoder_length=None):
+    """Two token inputs whose per-step states are concatenated along the features."""
+    b = GraphBuilder("seq")
+    enc = b.input((None, encoder_length), name="encoder_input")
+    dec = b.input((None, None), name="decoder_input")
+    e = b.add("Embedding", (None, encoder_length, 8), [enc], config={"output_dim": 8})
+    d = b.add("Embedding", (None, None, 8), [dec], config={"output_dim": 8})
+    b.merge("Concatenate", [d, e], (None, None, 16), line=9, kind="concat", axis=-1)
+    return b.graph
+
+
+def test_two_inputs_whose_lengths_must_be_equal_are_named():
+    (finding,) = run(two_sequences())
+    assert finding.code == "SC104" and finding.line == 9
+    assert "`encoder_input` length must equal `decoder_input` length" in finding.message
+
+
+def test_a_free_length_against_a_declared_one_names_both():
+    (finding,) = run(two_sequences(encoder_length=30))
+    assert "fails unless `decoder_input` length equals `encoder_input` length (30)" in finding.message
+
+
+def test_two_images_added_need_the_same_height_and_the_same_width():
+    b = GraphBuilder("pair")
+    x = b.input((None, None, None, 3), name="left")
+    y = b.input((None, None, None, 3), name="right")
+    b.merge("Add", [x, y], (None, None, None, 3), line=4)
+    (finding,) = run(b.graph, "1:64")
+    assert "`left` height must equal `right` height (or be 1); `left` width must equal `right` width (or be 1)" in finding.message
+    assert "`left` height must equal `right` width" not in finding.message
+
+
+def test_volumes_and_channels_first_inputs_are_swept_on_their_own_axes():
+    b = GraphBuilder("volume")
+    x = b.input((None, 2, None, None, None))  # channels_first: D, H, W are axes 2, 3, 4
+    b.graph.nodes[0].layout = "channels_first"
+    p = b.add("MaxPooling3D", (None, 2, None, None, None), [x],
+              config={"pool_size": [2, 2, 2], "strides": [2, 2, 2], "data_format": "channels_first"})
+    u = b.add("UpSampling3D", (None, 2, None, None, None), [p], config={"size": [2, 2, 2], "data_format": "channels_first"})
+    b.merge("Add", [u, x], (None, 2, None, None, None), line=5)
+    sweep = plan(b.graph, SizeRange(1, 64))
+    assert sweep.names == ["D", "H", "W"]
+    (finding,) = run(b.graph, "1:64")
+    assert "fails for odd D or H or W" in finding.message
+
+
+def test_pairs_are_gridded_only_where_a_merge_mixes_them():
+    sweep = plan(two_sequences(), SizeRange(1, 64))
+    assert sweep.pairs == [(0, 1)]
+    assert set(sweep.groups.tolist()) == {"square", "axis0", "axis1", "grid0.1"}
+    assert plan(stem("valid"), SizeRange(1, 64)).pairs == []  # H and W: per-axis layers only
+
+
+# -- never a silent ok ---------------------------------------------------------------------
+def opaque(subgraph=False):
+    """Input -> a layer nothing can follow -> a Concatenate (inside a nested graph if asked)."""
+    b = GraphBuilder("opaque")
+    x = b.input((None, None, None, 3))
+    y = b.add("MysteryLayer", (None, None, None, 3), [x], line=3)
+    if not subgraph:
+        b.merge("Concatenate", [x, y], (None, None, None, 6), line=4, kind="concat", axis=-1)
+        return b.graph
+    inner = GraphBuilder("inner")
+    i = inner.input((None, None, None, 3))
+    inner.merge("Add", [i, i], (None, None, None, 3), line=8)
+    inner.graph.outputs = [inner.graph.nodes[-1].inputs[0]]
+    b.add("Functional", (None, None, None, 3), [y], kind="model", name="inner")
+    b.graph.nodes[-1].subgraph = inner.graph
+    return b.graph
+
+
+@pytest.mark.parametrize("nested", [False, True])
+def test_merges_behind_a_path_the_sweep_cannot_follow_are_unchecked(nested):
+    from shapecheck.report.verdicts import verdict
+
+    graph = opaque(nested)
+    unchecked: dict = {}
+    findings = check_graphs([graph], PATH, selected_rules((), ()), SizeRange(1, 64), [], unchecked)
+    (finding,) = findings
+    assert (finding.code, finding.line, finding.layer) == ("SC002", 3, "mysterylayer_1")
+    assert "1 merge behind it not swept" in finding.message
+    ((owner, merge),) = list(graph.merges())
+    assert unchecked == {"opaque": {merge.name: "the size sweep stops at MysteryLayer 'mysterylayer_1'"}}
+    label, why = verdict(graph, owner, merge, PATH, findings, unchecked)
+    assert label == "unchecked sizes" and "MysteryLayer" in why
+
+
+def test_a_partial_file_is_never_ok_and_the_summary_says_so():
+    from shapecheck.report.table import summary_line
+    from shapecheck.runner import FileReport, RunReport
+
+    file = FileReport(PATH, models=[opaque()], unchecked={"opaque": {"concatenate_2": "..."}})
+    assert file.status == "partial"
+    run_report = RunReport([file])
+    assert "1 merge not swept" in summary_line(run_report)
+    assert not run_report.fails_at("warning")
+    file.findings = run(opaque())
+    assert run_report.fails_at("info") and file.status == "partial"
+
+
+def test_known_ops_never_reach_the_keras_budget():
+    """A reduction and a unary op the algebra knows, on a sweep of thousands of H x W rows."""
+    b = GraphBuilder("ops")
+    x = b.input((None, None, None, 4))
+    s = b.add("Sigmoid", (None, None, None, 4), [x], kind="op")
+    m = b.add("Mean", (None, 1, 1, 4), [s], kind="op", config={"axis": [1, 2], "keepdims": True})
+    t = b.add("Transpose", (None, None, None, 4), [x], kind="op", config={"axes": [0, 2, 1, 3]})
+    b.merge("Multiply", [t, m], (None, None, None, 4), line=6)
+    sweep = plan(b.graph, SizeRange(1, 1024))
+    assert len(sweep.candidates) > 3000 and sweep.notes == [] and sweep.unchecked == []
+
+
+# -- SC301 tells the truth ----------------------------------------------------------------
+def test_sc301_never_says_works_when_the_declared_size_fails():
+    graph = stem("valid", size=64)
+    b = GraphBuilder()
+    b.graph = graph
+    inp = graph.nodes[0]
+    from shapecheck.graph import Edge
+
+    c = conv(b, Edge(inp.id), 3, (None, 32, 32, 3), strides=2)
+    b.merge("Add", [c, Edge(inp.id)], (None, 64, 64, 3), line=11)  # fails at 64x64 too: SC102
+    codes = {f.code: f for f in run(graph)}
+    assert "where it works" not in codes["SC301"].message
+    assert "1 merge already fails" in codes["SC301"].message
+
+
+def test_sc301_states_the_constraint_of_every_merge():
+    """A stem (odd sizes fail) and, later, a deeper pool-upsample skip (multiples of 4):
+    the model needs multiples of 4, not just even sizes."""
+    graph = stem("valid", size=64)
+    b = GraphBuilder()
+    b.graph = graph
+    from shapecheck.graph import Edge
+
+    cat = Edge(len(graph.nodes) - 1)
+    p = pool(b, cat, (None, 16, 16, 11))
+    u = b.add("UpSampling2D", (None, 32, 32, 11), [p], config={"size": [2, 2]})
+    b.merge("Add", [u, cat], (None, 32, 32, 11), line=12)
+    (finding,) = run(graph)
+    assert finding.code == "SC301" and "multiples of 4" in finding.message
+
+
+# -- constraints in words: bounds with a period, per-axis rules ------------------------------------
+def test_a_lower_bound_with_a_modulus():
+    sizes = np.arange(1, 257)
+    words = describe("H and W", sizes, sizes >= 9, sizes % 8 != 0)
+    assert words == "H and W must be ≥ 9 and multiples of 8"
+    assert describe("H", sizes, sizes > 0, (sizes < 40) | (sizes % 8 != 0)) == "H must be ≥ 40 and a multiple of 8"
+
+
+def test_per_axis_constraints_say_which_axis_is_free():
+    """W goes through five stride-2 pools, H is only cropped by a valid 17-tall conv."""
+    b = GraphBuilder("strip")
+    x = b.input((None, None, None, 1))
+    c = b.add("Conv2D", (None, None, None, 1), [x], config={
+        "filters": 1, "kernel_size": [16, 1], "padding": "valid", "strides": [1, 1], "dilation_rate": [1, 1]})
+    y = b.add("ZeroPadding2D", (None, None, None, 1), [c], config={"padding": [[15, 0], [0, 0]]})
+    p = b.add("AveragePooling2D", (None, None, None, 1), [y], config={"pool_size": [1, 32], "strides": [1, 32]})
+    u = b.add("UpSampling2D", (None, None, None, 1), [p], config={"size": [1, 32]})
+    b.merge("Add", [u, x], (None, None, None, 1), line=7)
+    (finding,) = run(b.graph, "1:512")
+    assert "W must be a multiple of 32; any H ≥ 16" in finding.message
+
+
+def test_reductions_and_axis_swaps_only_keras_knows_are_followed_without_the_budget():
+    h, w = np.arange(1, 3000), np.arange(2, 3001)[::-1]
+    mean = lambda s: (None, 1, 1, s[0][3])  # noqa: E731  (a Lambda doing reduce_mean keepdims)
+    assert follow_by_probes(mean, [(None, h, w, 16)]) == (None, 1, 1, 16)
+    swap = lambda s: (None, s[0][2], s[0][1], s[0][3])  # noqa: E731
+    out = follow_by_probes(swap, [(None, h, w, 16)])
+    assert out[1] is w and out[2] is h
+    area = lambda s: (None, s[0][1] * s[0][2])  # noqa: E731
+    assert follow_by_probes(area, [(None, h, w, 16)]) is None
+    crop = lambda s: (None, min(s[0][1], 64), s[0][2], 16)  # noqa: E731
+    assert follow_by_probes(crop, [(None, h, w, 16)]) is None
+
+
+@pytest.mark.parametrize("kind, op", [("model", "Functional"), ("layer", "MyStemBlock")])
+def test_the_sweep_goes_through_nested_graphs_and_custom_layers(kind, op):
+    """A custom layer whose call() merges (captured as a nested graph, like a nested model)."""
+    b = GraphBuilder("outer")
+    x = b.input((None, None, None, 3))
+    b.add(op, (None, None, None, 11), [x], kind=kind, name="block")
+    b.graph.nodes[-1].subgraph = stem("valid")
+    (finding,) = run(b.graph)
+    assert finding.code == "SC104" and "fails for odd H or W" in finding.message
+
+
+def test_with_no_sweep_rule_selected_nothing_is_swept_nor_partial():
+    unchecked: dict = {}
+    assert check_graphs([opaque()], PATH, selected_rules(("SC101",), ()), SizeRange(1, 64), [], unchecked) == []
+    assert unchecked == {}
+    check_graphs([opaque()], PATH, selected_rules(("SC104",), ()), SizeRange(1, 64), [], unchecked)
+    assert list(unchecked) == ["opaque"]  # SC002 not selected, but the file is still partial

@@ -1,5 +1,6 @@
 """Put a set of failing sizes into words: "must be a multiple of 16", "fails for odd H",
-"needs H >= 32". Pure numpy; the sweep hands it one axis at a time."""
+"needs H >= 32", "H and W must be ≥ 9 and multiples of 8". Pure numpy; the sweep hands it
+one axis (or all axes at once) at a time."""
 
 from __future__ import annotations
 
@@ -10,18 +11,39 @@ import numpy as np
 MAX_PERIOD = 512
 
 
+def passing_value(sizes: np.ndarray, accepted: np.ndarray, failing: np.ndarray) -> Optional[int]:
+    """The only accepted size that passes, when exactly one does among several tried."""
+    tried = sizes[accepted]
+    good = tried[~failing[accepted]]
+    if len(good) == 1 and len(tried) > 2:
+        return int(good[0])
+    return None
+
+
 def describe(name: str, sizes: np.ndarray, accepted: np.ndarray, failing: np.ndarray) -> Optional[str]:
     """The rule that separates failing from passing sizes among the accepted ones, or None
-    when nothing fails. `name` is the axis ("H", "W", "H and W")."""
+    when nothing fails. `name` is the axis ("H", "W", "H and W"). Sizes below the smallest
+    accepted one leave some layer empty; where that bound matters it is stated too."""
     tried = sizes[accepted]
     bad = failing[accepted]
     if not bad.any():
         return None
     if bad.all():
         return f"fails at every size the model accepts ({_span(tried)})"
-    periodic = _periodic(name, tried, bad)
-    if periodic:
-        return periodic
+    floor = int(tried.min()) if tried.min() > sizes.min() else None
+    rule = _periodic(tried, bad)
+    if rule is None:  # a lower bound, then a period above it
+        good_min = tried[~bad].min()
+        above = tried >= good_min
+        if bad[above].any():
+            rule = _periodic(tried[above], bad[above])
+            floor = int(good_min) if rule else floor
+    if rule is not None:
+        m, passing, failing_residues = rule
+        stated = sizes[np.isin(sizes % m, passing)]
+        if floor is not None and not (stated.min() < floor):
+            floor = None  # the period alone already excludes everything below the bound
+        return _residue_words(name, m, passing, failing_residues, floor)
     good = tried[~bad]
     if tried[bad].max() < good.min():
         return f"needs {name} ≥ {good.min()}"
@@ -34,8 +56,10 @@ def _span(values: np.ndarray) -> str:
     return f"{values.min()}..{values.max()}" if len(values) > 1 else str(values[0])
 
 
-def _periodic(name: str, tried: np.ndarray, bad: np.ndarray) -> Optional[str]:
+def _periodic(tried: np.ndarray, bad: np.ndarray) -> Optional[tuple[int, list[int], list[int]]]:
     """The smallest period m (seen at least twice over) whose residues decide pass/fail."""
+    if len(tried) < 4:
+        return None
     span = int(tried.max() - tried.min()) + 1
     for m in range(2, min(MAX_PERIOD, span // 2) + 1):
         residues = tried % m
@@ -43,23 +67,24 @@ def _periodic(name: str, tried: np.ndarray, bad: np.ndarray) -> Optional[str]:
         pass_at = np.bincount(residues[~bad], minlength=m) > 0
         if (fail_at & pass_at).any():
             continue
-        passing = [int(r) for r in np.flatnonzero(pass_at)]
-        failing = [int(r) for r in np.flatnonzero(fail_at)]
-        return _residue_words(name, m, passing, failing)
+        return m, [int(r) for r in np.flatnonzero(pass_at)], [int(r) for r in np.flatnonzero(fail_at)]
     return None
 
 
-def _residue_words(name: str, m: int, passing: list[int], failing: list[int]) -> str:
-    plural = "s" if " and " in name else ""
-    if m == 2:
+def _residue_words(name: str, m: int, passing: list[int], failing: list[int], floor: Optional[int]) -> str:
+    plural = " and " in name
+    at_least = f"≥ {floor} and " if floor is not None else ""
+    if m == 2 and floor is None:
         return f"fails for odd {name}" if passing == [0] else f"fails for even {name}"
     if passing == [0]:
-        return f"{name} must be multiple{plural} of {m}" if plural else f"{name} must be a multiple of {m}"
+        multiple = f"multiples of {m}" if plural else f"a multiple of {m}"
+        return f"{name} must be {at_least}{multiple}"
     if len(passing) == 1:
-        return f"{name} must be {m}k + {passing[0]}"
+        return f"{name} must be {at_least}{m}k + {passing[0]}"
+    bound = f"needs {name} ≥ {floor}; " if floor is not None else ""
     if len(failing) == 1:
-        return f"fails when {name} = {m}k + {failing[0]}"
-    return f"fails when {name} mod {m} is {_runs(failing)}"
+        return f"{bound}fails when {name} = {m}k + {failing[0]}"
+    return f"{bound}fails when {name} mod {m} is {_runs(failing)}"
 
 
 def _runs(values: list[int]) -> str:

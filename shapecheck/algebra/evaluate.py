@@ -27,6 +27,19 @@ class Evaluation:
     merge_nodes: dict = field(default_factory=dict)  # (graph id, node id) -> (graph, node)
     shapes: dict = field(default_factory=dict)  # (graph id, node id) -> SymShape (when kept)
     unknown: list = field(default_factory=list)  # notes on paths the sweep could not follow
+    conflicts: dict = field(default_factory=dict)  # (graph id, node id) -> bool (size,): every conflicting merge, tainted or not
+    stops: dict = field(default_factory=dict)  # (graph id, node id) -> Stop: where a path was given up
+    unchecked: dict = field(default_factory=dict)  # (graph id, node id) -> (graph, node, Stop): merges not evaluated
+    merge_inputs: dict = field(default_factory=dict)  # (graph id, node id) -> input SymShapes (when recorded)
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A node the sweep could not follow: every merge behind it is left unchecked."""
+
+    graph: Graph
+    node: Node
+    why: str
 
 
 def _mask(value, size: int) -> np.ndarray:
@@ -121,9 +134,19 @@ class Evaluator:
     """Evaluates graphs over `size` candidates. Layers the algebra lacks are asked through
     their node's `shape_function` (concrete shapes -> concrete shape), if the front end gave one."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, record_merge_inputs: bool = False, overrides: Optional[dict] = None,
+                 rebuild: bool = False) -> None:
+        """`overrides`: (graph id, node id) -> the output to use for that node instead (a
+        merge settled on another continuation, see recovery.py). `rebuild`: layers take
+        whatever channels reach them, as they would if the model were built again that way
+        (otherwise a layer accepts only the sizes its weights were built with)."""
         self.size = size
+        self.record_merge_inputs = record_merge_inputs  # for small probes: which axes reach which merge
         self.result = Evaluation(size, np.ones(size, dtype=bool))
+        self.overrides = overrides or {}
+        self.rebuild = rebuild
+        self._blocked: dict[int, Stop] = {}
+        self._output_stop: Optional[Stop] = None
 
     def run(self, graph: Graph, inputs: dict[int, SymShape], keep_shapes: bool = False,
             taint: Optional[np.ndarray] = None) -> tuple[list[Optional[SymShape]], Optional[np.ndarray]]:
@@ -135,13 +158,22 @@ class Evaluator:
         """
         values: dict[tuple[int, int], Optional[SymShape]] = {}
         taints: dict[int, Optional[np.ndarray]] = {}
+        self._blocked: dict[int, Stop] = {}  # node id -> the stop its unknown outputs come from
         remaining = self._consumer_counts(graph)
         kept_outputs = {e.source for e in graph.outputs}
         deep = depths(graph)
         for node in graph.nodes:
             ins = [values.get((e.source, e.index)) for e in node.inputs]
             tainted = taint if node.kind == "input" else _union(taints.get(e.source) for e in node.inputs)
+            blocked = self._blocked
             outs, taints[node.id] = self._node(graph, node, ins, inputs, deep, tainted)
+            inner_stop = self._output_stop if node.subgraph is not None else None
+            self._blocked = blocked  # a nested run has its own
+            if node.kind != "input" and any(o is None for o in outs):
+                stop = self.result.stops.get((id(graph), node.id)) or inner_stop or next(
+                    (blocked[e.source] for e in node.inputs if e.source in blocked), None)
+                if stop is not None:
+                    blocked[node.id] = stop
             for i, shape in enumerate(outs):
                 values[(node.id, i)] = shape
             if keep_shapes:
@@ -153,6 +185,7 @@ class Evaluator:
                         values.pop((e.source, i), None)
                     taints.pop(e.source, None)
         outputs = [values.get((e.source, e.index)) for e in graph.outputs]
+        self._output_stop = next((self._blocked[e.source] for e in graph.outputs if e.source in self._blocked), None)
         return outputs, _union(taints.get(e.source) for e in graph.outputs)
 
     @staticmethod
@@ -166,85 +199,120 @@ class Evaluator:
     def _node(self, graph: Graph, node: Node, ins: list, inputs: dict, deep: list[int], taint):
         if node.kind == "input":
             return [inputs.get(node.id, node.output_shapes[0])], taint
-        if any(s is None for s in ins):
-            return [None] * len(node.output_shapes), taint  # an unknown path stays unknown
-        if node.subgraph is not None:
+        if (id(graph), node.id) in self.overrides:
+            return [self.overrides[(id(graph), node.id)]], taint
+        if any(s is None for s in ins):  # an unknown path stays unknown; merges on it are unchecked
+            stop = next((self._blocked[e.source] for e in node.inputs if e.source in self._blocked), None)
+            self._mark_unchecked(graph, node, stop or Stop(graph, node, "an input could not be followed"))
+            return [None] * len(node.output_shapes), taint
+        if node.subgraph is not None:  # a nested model, or a custom layer's call() seen as a graph
             inner = node.subgraph
             mapping = {inner_id: ins[i] for i, inner_id in enumerate(inner.inputs) if i < len(ins)}
             return self.run(inner, mapping, taint=taint)
         if node.merge is not None:
             return self._merge(graph, node, ins, deep, taint)
         try:
-            out, mask = output_shape(node.op, node.config, ins, node.input_shapes)
+            built = ins if self.rebuild else node.input_shapes
+            out, mask = output_shape(node.op, node.config, ins, built, node.output_shapes)
         except Unknown:
-            return [self._fallback(node, ins)], taint
+            return [self._fallback(graph, node, ins)], taint
         except (KeyError, TypeError, ValueError, IndexError):
-            return [self._give_up(node, "its configuration is not understood")], taint
+            return [self._give_up(graph, node, "its configuration is not understood")], taint
         if mask is not None:
             self.result.accepted &= _mask(mask, self.size)
         return [out], taint
 
     def _merge(self, graph: Graph, node: Node, ins: list, deep: list[int], taint):
         preferred = max(range(len(ins)), key=lambda i: deep[node.inputs[i].source])
+        if self.record_merge_inputs:
+            self.result.merge_inputs[(id(graph), node.id)] = list(ins)
         try:
             out, conflict = merge_values(node.merge, ins, preferred, self.size)
         except Unknown:
-            return [self._fallback(node, ins)], taint
+            out = self._fallback(graph, node, ins)
+            if out is None:
+                self._mark_unchecked(graph, node, self.result.stops[(id(graph), node.id)])
+            return [out], taint
         if conflict.any():  # only failing merges are kept: memory follows graph width, not depth
             key = (id(graph), node.id)
+            self.result.conflicts[key] = conflict
             self.result.merge_fail[key] = conflict if taint is None else conflict & ~taint
             self.result.merge_nodes[key] = (graph, node)
             taint = conflict if taint is None else taint | conflict
         return [out], taint
 
-    def _give_up(self, node: Node, why: str) -> None:
+    def _mark_unchecked(self, graph: Graph, node: Node, stop: Stop) -> None:
+        nodes = [(graph, node)] + (list(node.subgraph.walk()) if node.subgraph is not None else [])
+        for owner, inner in nodes:
+            if inner.merge is not None:
+                self.result.unchecked.setdefault((id(owner), inner.id), (owner, inner, stop))
+
+    def _give_up(self, graph: Graph, node: Node, why: str) -> None:
         self.result.unknown.append(f"{node.op} {node.name}: {why}; the sweep stops on that path")
+        self.result.stops[(id(graph), node.id)] = Stop(graph, node, why)
         return None
 
-    def _fallback(self, node: Node, ins: list) -> Optional[SymShape]:
+    def _fallback(self, graph: Graph, node: Node, ins: list) -> Optional[SymShape]:
         function = node.shape_function
         if function is None or len(node.output_shapes) != 1:
-            return self._give_up(node, "no shape arithmetic for it")
+            return self._give_up(graph, node, "no shape arithmetic for it")
         try:
-            passed = passthrough_by_probes(function, ins)
-            if passed is not None:
-                return passed
+            followed = follow_by_probes(function, ins)
+            if followed is not None:
+                return followed
             out, accepted = ask_per_size(function, ins, self.size)
         except Unknown as exc:
-            return self._give_up(node, str(exc))
+            return self._give_up(graph, node, str(exc))
         self.result.accepted &= accepted
         return out
 
 
-def passthrough_by_probes(function: Callable, ins: list[SymShape]) -> Optional[SymShape]:
-    """For a one-input layer: if Keras returns every varying axis unchanged at the smallest,
-    largest and two more sizes of the range (the others fixed), take it as passed through.
-    A slice, stride or resize with constant bounds changes the axis at one of those ends."""
+def follow_by_probes(function: Callable, ins: list[SymShape]) -> Optional[SymShape]:
+    """For a one-input layer only Keras knows: ask it at a few sizes (each varying axis at
+    both ends of its range and between, the axes differing from each other in every probe).
+    If each output axis is constant, or equal to one input axis, at every probe, take that
+    mapping: a pass-through, a reduction (with or without keepdims), an axis swap. Anything
+    else (a stride, a crop, a product of axes) changes an axis at some probe and is asked
+    size by size instead."""
     if len(ins) != 1:
         return None
     (shape,) = ins
-    varying = [i for i, axis in enumerate(shape) if isinstance(axis, np.ndarray)]
+    varying = [i for i, axis in enumerate(shape) if isinstance(axis, np.ndarray) and axis.ndim]
     if not varying:
         return None
-    base = tuple(int(np.max(a)) if isinstance(a, np.ndarray) else a for a in shape)
+    probes = _probe_rows(shape, varying)
     try:
-        base_out = tuple(function([base]))
-    except Exception:  # noqa: BLE001
+        outs = [tuple(function([row])) for row in probes]
+    except Exception:  # noqa: BLE001 - Keras raises anything for sizes it rejects
         return None
-    if len(base_out) != len(shape):
+    if len({len(o) for o in outs}) != 1:
         return None
+    result = []
+    for j in range(len(outs[0])):
+        column = [o[j] for o in outs]
+        if all(c == column[0] for c in column):
+            result.append(column[0])
+            continue
+        source = next((i for i in varying if all(c == row[i] for c, row in zip(column, probes))), None)
+        if source is None:
+            return None
+        result.append(shape[source])
+    return tuple(result)
+
+
+def _probe_rows(shape: SymShape, varying: list[int]) -> list[tuple]:
+    values = {}
     for i in varying:
-        top = int(np.max(shape[i]))
-        for probe in sorted({1, 2, max(top - 1, 1), top, (top + 1) // 2}):
-            probed = base[:i] + (probe,) + base[i + 1:]
-            try:
-                out = tuple(function([probed]))
-            except Exception:  # noqa: BLE001
-                return None
-            expected = base_out[:i] + (probe,) + base_out[i + 1:]
-            if out != expected:
-                return None
-    return tuple(shape[i] if i in varying else base_out[i] for i in range(len(shape)))
+        lo, hi = int(np.min(shape[i])), int(np.max(shape[i]))
+        values[i] = sorted({lo, min(lo + 1, hi), (lo + hi) // 2, max(hi - 1, lo), hi})
+    count = max(len(v) for v in values.values())
+    rows = []
+    for r in range(count):
+        row = [int(np.max(a)) if isinstance(a, np.ndarray) else a for a in shape]
+        for t, i in enumerate(varying):  # shifted per axis: H and W differ in every probe
+            row[i] = values[i][(r + t) % len(values[i])]
+        rows.append(tuple(row))
+    return rows
 
 
 def ask_per_size(function: Callable, ins: list[SymShape], size: int) -> tuple[SymShape, np.ndarray]:

@@ -1,9 +1,8 @@
 """Per-layer shape arithmetic, vectorised over many input sizes at once.
 
-A symbolic shape is a tuple with one entry per axis: None (unknown: the batch, or a size
-nothing determines), a Python int (the same at every size tried) or an int64 numpy array
-holding that axis at each size tried. Numpy broadcasting lets ints and arrays mix freely,
-so one pass over the graph evaluates every candidate size.
+Symbolic shapes are described in symbolic.py. Families live in their own modules:
+keras.ops calls in ops.py, sequence layers (Embedding, RNNs, attention) in sequence.py;
+`output_shape` here dispatches to them.
 
 `output_shape(op, config, inputs, captured)` returns the output shape and a mask of the
 sizes the layer accepts (None: all), or raises Unknown for a layer it does not know.
@@ -13,21 +12,24 @@ the shapes recorded at the declared size).
 
 from __future__ import annotations
 
-from typing import Optional, Sequence, Union
+from typing import Optional, Sequence
 
 import numpy as np
 
+from shapecheck.algebra import ops, sequence
+from shapecheck.algebra.symbolic import (  # noqa: F401 (re-exported for the algebra's users)
+    Axis, SymShape, Unknown, accept_positive, as_tuple, product, require_built,
+)
 from shapecheck.layout import channel_axis, spatial_axes  # noqa: F401 (re-exported for the algebra)
 
-Axis = Union[None, int, np.ndarray]
-SymShape = tuple
-
-# The configuration keys the arithmetic reads; front ends copy these into Node.config.
+# The configuration keys the arithmetic reads; front ends copy these into Node.config
+# (layer attributes carry the same names as config keys; keras.ops attributes too).
 SHAPE_CONFIG_KEYS = (
     "filters", "units", "kernel_size", "strides", "padding", "dilation_rate", "pool_size",
     "data_format", "axis", "axes", "groups", "depth_multiplier", "cropping", "size",
-    "target_shape", "dims", "keepdims", "output_padding",
-)
+    "target_shape", "dims", "keepdims", "output_padding", "output_dim", "n", "height", "width",
+    "return_sequences",
+) + ops.OP_ATTRIBUTES
 
 SHAPE_PRESERVING = {
     "Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "ThresholdedReLU",
@@ -46,16 +48,12 @@ GLOBAL_POOL = {
 PADDING = {"ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D"}
 CROPPING = {"Cropping1D", "Cropping2D", "Cropping3D"}
 UPSAMPLING = {"UpSampling1D", "UpSampling2D", "UpSampling3D"}
-
-
-class Unknown(Exception):
-    """The algebra has no arithmetic for this layer (or this configuration of it)."""
-
-
-def _tuple(value, n: int) -> tuple:
-    if isinstance(value, (list, tuple)):
-        return tuple(value) if len(value) == n else tuple(value) * n
-    return (value,) * n
+# Layers that change an axis independently of the others (or keep it).
+PER_AXIS = SHAPE_PRESERVING | CONV | CONV_TRANSPOSE | POOL | GLOBAL_POOL | PADDING | CROPPING | UPSAMPLING | {
+    "Resizing", "Dense"}
+# Layers after which an axis may hold another axis's size.
+MIXING = {"Permute", "Reshape", "Flatten"}
+KNOWN_LAYERS = PER_AXIS | MIXING
 
 
 def conv_length(size: Axis, kernel: int, stride: int, dilation: int, padding: str) -> Axis:
@@ -82,28 +80,10 @@ def deconv_length(size: Axis, kernel: int, stride: int, dilation: int, padding: 
     return (size - 1) * stride + effective - 2 * pad + output_padding
 
 
-def _accept_positive(shape: SymShape, mask: Optional[np.ndarray]) -> Optional[np.ndarray]:
-    for axis in shape:
-        if isinstance(axis, np.ndarray):
-            ok = axis > 0
-            mask = ok if mask is None else mask & ok
-        elif isinstance(axis, int) and axis <= 0:
-            return np.zeros(1, dtype=bool) if mask is None else np.zeros_like(mask)
-    return mask
-
-
-def _require(value: Axis, built: Optional[int], mask: Optional[np.ndarray]) -> Optional[np.ndarray]:
-    """A weight's size: the input must keep the size the layer was built with."""
-    if value is None or built is None:
-        return mask
-    ok = np.asarray(value == built)
-    if ok.ndim == 0:
-        return mask if bool(ok) else (np.zeros(1, dtype=bool) if mask is None else np.zeros_like(mask))
-    return ok if mask is None else mask & ok
-
-
-def output_shape(op: str, config: dict, inputs: Sequence[SymShape], captured_in: Sequence[tuple]):
-    """(output SymShape, accepted mask or None)."""
+def output_shape(op: str, config: dict, inputs: Sequence[SymShape], captured_in: Sequence[tuple] = (),
+                 captured_out: Sequence[tuple] = ()):
+    """(output SymShape, accepted mask or None). `captured_in`/`captured_out`: the node's
+    shapes recorded at the declared size (weights keep their sizes)."""
     x = inputs[0] if inputs else None
     built = captured_in[0] if captured_in else None
     mask = None
@@ -113,7 +93,7 @@ def output_shape(op: str, config: dict, inputs: Sequence[SymShape], captured_in:
             axis = config.get("axis", -1)
             axes = axis if isinstance(axis, (list, tuple)) else [axis]
             for a in axes:
-                mask = _require(x[a], built[a], mask)
+                mask = require_built(x[a], built[a], mask)
     elif op in CONV or op in CONV_TRANSPOSE:
         out, mask = _conv(op, config, x, built)
     elif op in POOL:
@@ -125,18 +105,31 @@ def output_shape(op: str, config: dict, inputs: Sequence[SymShape], captured_in:
     elif op in UPSAMPLING:
         out = _upsample(config, x)
     elif op == "Dense":
-        mask = _require(x[-1], built[-1] if built else None, mask)
+        mask = require_built(x[-1], built[-1] if built else None, mask)
         out = tuple(x[:-1]) + (config["units"],)
     elif op == "Flatten":
         out = _flatten(x)
-    elif op == "Reshape":
+    elif op == "Reshape" and "target_shape" in config:
         out, mask = _reshape(config, x)
     elif op == "Permute":
         dims = config["dims"]
         out = (x[0],) + tuple(x[d] for d in dims)
+    elif op == "Resizing":
+        out = ops.output_shape("Resize", {**config, "size": [config["height"], config["width"]]}, inputs, (), ())[0]
+    elif ops.knows(op, config):
+        out, mask = ops.output_shape(op, config, inputs, captured_in, captured_out)
+    elif sequence.knows(op):
+        out, mask = sequence.output_shape(op, config, inputs, captured_in, captured_out)
     else:
-        raise Unknown(op)
-    return out, _accept_positive(out, mask)
+        out = ops.binary_with_constant(op, inputs, captured_in, captured_out)
+        if out is None:
+            raise Unknown(op)
+    return out, accept_positive(out, mask)
+
+
+def knows(op: str, config: dict) -> bool:
+    """Has the algebra arithmetic for this op (given its config)?"""
+    return op in KNOWN_LAYERS or ops.knows(op, config) or sequence.knows(op)
 
 
 def _conv(op: str, config: dict, x: SymShape, built) -> tuple[SymShape, Optional[np.ndarray]]:
@@ -144,20 +137,20 @@ def _conv(op: str, config: dict, x: SymShape, built) -> tuple[SymShape, Optional
     fmt = config.get("data_format")
     axes = spatial_axes(rank, fmt)
     n = len(axes)
-    kernel = _tuple(config["kernel_size"], n)
-    strides = _tuple(config.get("strides", 1), n)
-    dilation = _tuple(config.get("dilation_rate", 1), n)
+    kernel = as_tuple(config["kernel_size"], n)
+    strides = as_tuple(config.get("strides", 1), n)
+    dilation = as_tuple(config.get("dilation_rate", 1), n)
     padding = config.get("padding", "valid")
     out = list(x)
     for i, a in enumerate(axes):
         if op in CONV_TRANSPOSE:
             op_pad = config.get("output_padding")
-            op_pad = _tuple(op_pad, n)[i] if op_pad is not None else None
+            op_pad = as_tuple(op_pad, n)[i] if op_pad is not None else None
             out[a] = deconv_length(x[a], kernel[i], strides[i], dilation[i], padding, op_pad)
         else:
             out[a] = conv_length(x[a], kernel[i], strides[i], dilation[i], padding)
     ch = channel_axis(rank, fmt)
-    mask = _require(x[ch], built[ch] if built else None, None)
+    mask = require_built(x[ch], built[ch] if built else None, None)
     if op.startswith("Depthwise"):
         out[ch] = x[ch] * config.get("depth_multiplier", 1) if x[ch] is not None else None
     else:
@@ -169,8 +162,8 @@ def _pool(config: dict, x: SymShape) -> SymShape:
     rank = len(x)
     axes = spatial_axes(rank, config.get("data_format"))
     n = len(axes)
-    pool = _tuple(config["pool_size"], n)
-    strides = _tuple(config.get("strides") or config["pool_size"], n)
+    pool = as_tuple(config["pool_size"], n)
+    strides = as_tuple(config.get("strides") or config["pool_size"], n)
     out = list(x)
     for i, a in enumerate(axes):
         out[a] = conv_length(x[a], pool[i], strides[i], 1, config.get("padding", "valid"))
@@ -213,32 +206,23 @@ def _pad_or_crop(op: str, config: dict, x: SymShape) -> SymShape:
 def _upsample(config: dict, x: SymShape) -> SymShape:
     rank = len(x)
     axes = spatial_axes(rank, config.get("data_format"))
-    size = _tuple(config.get("size", 2), len(axes))
+    size = as_tuple(config.get("size", 2), len(axes))
     out = list(x)
     for a, s in zip(axes, size):
         out[a] = None if x[a] is None else x[a] * s
     return tuple(out)
 
 
-def _product(dims) -> Axis:
-    total: Axis = 1
-    for d in dims:
-        if d is None:
-            return None
-        total = total * d
-    return total
-
-
 def _flatten(x: SymShape) -> SymShape:
-    return (x[0], _product(x[1:]))
+    return (x[0], product(x[1:]))
 
 
 def _reshape(config: dict, x: SymShape) -> tuple[SymShape, Optional[np.ndarray]]:
     target = list(config["target_shape"])
-    total = _product(x[1:])
+    total = product(x[1:])
     if -1 not in target:
         known_total = int(np.prod(target)) if target else 1
-        mask = _require(total, known_total, None)
+        mask = require_built(total, known_total, None)
         return (x[0],) + tuple(target), mask
     fixed = int(np.prod([t for t in target if t != -1]))
     i = target.index(-1)

@@ -10,7 +10,9 @@ user-defined layer on symbolic tensors is traced again with Keras' own symbolic 
 `call()`, recovered on a mismatch), and the block's node gets the inner graph, as a
 nested model does.
 
-Where `call()` cannot run on symbolic tensors (raw backend ops, `.numpy()`), Keras' own
+Common TensorFlow ops in `call()` (`tf.concat`, `tf.nn.relu`, ...) are routed to their
+`keras.ops` twins for the trace (tf_shims.py). Where `call()` still cannot run on
+symbolic tensors (other backend ops, `.numpy()`, `tf.range` over an unknown length), Keras' own
 inference gives the output shape and the block is marked opaque with the reason, so the
 report says that its inside was not checked.
 
@@ -33,6 +35,7 @@ from keras.src.layers.core.input_layer import InputLayer
 from keras.src.layers.layer import Layer
 from keras.src.utils import python_utils
 
+from shapecheck.capture.tf_shims import tf_ops_on_symbolic_tensors
 from shapecheck.load.errors import message_line
 
 LIBRARY_MODULES = ("keras", "tf_keras", "tensorflow")
@@ -79,14 +82,12 @@ def trace_call(layer: Layer, args: tuple, kwargs: dict) -> BlockTrace:
     new_args = keras.tree.map_structure(swap, args)
     new_kwargs = keras.tree.map_structure(swap, kwargs)
     try:
-        outputs = layer.call(*new_args, **new_kwargs)
+        with tf_ops_on_symbolic_tensors():
+            outputs = layer.call(*new_args, **new_kwargs)
         if not tensors_in(outputs):
             raise TypeError("call() returned no tensor")
     except Exception as exc:  # not followable: let Keras infer the shape, and say so
-        try:
-            spec = Layer.compute_output_spec(layer, *args, **kwargs)
-        except Exception:
-            raise exc from None  # the symbolic trace's error names the failing layer; Keras' wraps it
+        spec = Layer.compute_output_spec(layer, *args, **kwargs)  # if this raises too, Keras' error is the real one
         return BlockTrace(spec=spec, opaque=_why(exc))
     spec = keras.tree.map_structure(
         lambda t: KerasTensor(t.shape, dtype=t.dtype, sparse=t.sparse) if isinstance(t, KerasTensor) else t, outputs

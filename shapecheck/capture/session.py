@@ -36,8 +36,10 @@ with _silenced_stderr_fd():
 
         tf.config.list_physical_devices("GPU")  # device set-up logs now, not mid-report
 
-from shapecheck.capture.blocks import build_shape, is_subclassed_model, placeholders_for  # noqa: E402
-from shapecheck.capture.hooks import Instrumentation, ModelRecord, Recorder  # noqa: E402
+from shapecheck.capture.blocks import (  # noqa: E402
+    build_shape, is_subclassed_model, is_user_block, placeholders_for, trace_call,
+)
+from shapecheck.capture.hooks import Instrumentation, ModelRecord, Recorder, Site  # noqa: E402
 from shapecheck.capture.to_ir import duplicate_layer_names, graph_from_tensors, layer_name, producer_node  # noqa: E402
 from shapecheck.graph import Graph  # noqa: E402
 from shapecheck.load.errors import message_line  # noqa: E402
@@ -83,6 +85,37 @@ def trace_subclassed(recorder: Recorder, candidates: list[tuple[str, object]], i
     return skipped, notes
 
 
+def graph_of_object(model) -> tuple[Graph | None, list[str]]:
+    """The IR of a model built elsewhere in this process (shapecheck.check(model)). Its
+    user-defined layers are traced now, so the merges inside them are checked too; a
+    subclassed model is traced on the shape it was built with."""
+    with capture() as recorder:
+        if is_subclassed_model(model):
+            skipped, notes = trace_subclassed(recorder, [(model.name, model)], {})
+        else:
+            skipped, notes = [], []
+            for knode in _nodes_of(model):
+                if is_user_block(knode.operation):
+                    recorder.blocks[id(knode)] = trace_call(knode.operation, knode.arguments.args, knode.arguments.kwargs)
+                    recorder.keep_alive.append(knode)
+            inner = getattr(model, "_functional", None) or model  # a Sequential's functional model
+            recorder.models.append(ModelRecord(Site(None, ()), owner=model, model=inner, entry="object"))
+    graphs, more = collect_graphs(recorder)
+    return (graphs[0] if graphs else None), skipped + notes + more
+
+
+def _nodes_of(model) -> list:
+    """Every Keras Node of a functional model, nested functional models included."""
+    inner = getattr(model, "_functional", None) or model
+    found = []
+    for depth_nodes in getattr(inner, "_nodes_by_depth", {}).values():
+        for knode in depth_nodes:
+            found.append(knode)
+            if isinstance(knode.operation, keras.Model) and not is_user_block(knode.operation):
+                found.extend(_nodes_of(knode.operation))
+    return found
+
+
 def collect_graphs(recorder: Recorder) -> tuple[list[Graph], list[str]]:
     """IR graphs of the top-level models built (models used inside others are walked there)."""
     notes: list[str] = []
@@ -97,9 +130,24 @@ def collect_graphs(recorder: Recorder) -> tuple[list[Graph], list[str]]:
         if graph is not None:
             graphs.append((record, graph))
     top = [(r, g) for r, g in graphs if id(r.owner) not in nested and id(r.model) not in nested]
-    for record, graph in top:  # the Keras model behind a graph, for the Python API and tests
-        graph.source = record.owner if record.error is None else None
-    return [g for _, g in top], notes
+    seen: dict[tuple, Graph] = {}
+    unique = []
+    for record, graph in top:  # the same model built twice from the same code is checked once
+        first = seen.setdefault(structure(graph), graph)
+        if first is not graph:
+            notes.append(f"model {graph.name} ({graph.entry}) is the same as {first.name} ({first.entry}): checked once")
+            continue
+        graph.source = record.owner if record.error is None else None  # for the Python API and tests
+        unique.append(graph)
+    return unique, notes
+
+
+def structure(graph: Graph) -> tuple:
+    """What makes two models the same for a check: every node's op, source line and shapes."""
+    return tuple(
+        (node.op, node.location.path if node.location else None, node.line, tuple(node.input_shapes), tuple(node.output_shapes))
+        for _, node in graph.walk()
+    )
 
 
 def _graph_of(record: ModelRecord, recorder: Recorder, nested: set, notes: list[str]) -> Graph | None:
@@ -108,10 +156,11 @@ def _graph_of(record: ModelRecord, recorder: Recorder, nested: set, notes: list[
     if record.subclassed:
         graph = _subclassed_graph(record, recorder, nested)
     elif record.error is None:
-        graph = graph_from_tensors(record.owner.name, record.model.outputs, recorder, nested=nested)
+        model = record.model
+        graph = graph_from_tensors(record.owner.name, model.outputs, recorder, nested=nested, inputs=model.inputs)
     else:
         try:
-            graph = graph_from_tensors("model", record.outputs, recorder, nested=nested)
+            graph = graph_from_tensors("model", record.outputs, recorder, nested=nested, inputs=_tensors_or_none(record.inputs))
         except Exception:
             notes.append(f"Model(...){line} failed and its tensors could not be walked: {message_line(record.error)}")
             return None
@@ -124,6 +173,14 @@ def _graph_of(record: ModelRecord, recorder: Recorder, nested: set, notes: list[
     graph.location = site.location
     graph.entry = record.entry or next((f.function for f in site.chain if f.function != "<module>"), "<module>")
     return graph
+
+
+def _tensors_or_none(inputs):
+    """The inputs a failed Model(...) call was given, if they are all tensors of the graph."""
+    from shapecheck.capture.to_ir import flatten_tensors
+
+    tensors = flatten_tensors(inputs)
+    return tensors if tensors and all(getattr(t, "_keras_history", None) for t in tensors) else None
 
 
 def _subclassed_graph(record: ModelRecord, recorder: Recorder, nested: set) -> Graph:

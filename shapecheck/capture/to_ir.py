@@ -16,6 +16,7 @@ from keras.src.models.model import Model
 from keras.src.models.sequential import Sequential
 
 from shapecheck.algebra.layers import SHAPE_CONFIG_KEYS
+from shapecheck.algebra.ops import call_config
 from shapecheck.capture.hooks import Recorder, closure_values, merge_spec
 from shapecheck.capture.shape_functions import shape_function
 from shapecheck.graph import Edge, Graph, Node
@@ -113,7 +114,7 @@ def graph_from_tensors(
             inputs=[Edge(ids[id(_producer(t))], t._keras_history.tensor_index) for t in knode.input_tensors],
             input_shapes=[tuple(t.shape) for t in knode.input_tensors],
             output_shapes=[tuple(t.shape) for t in knode.outputs],
-            config=_config(op),
+            config={**_config(op), **call_config(type(op).__name__, knode.arguments.args, knode.arguments.kwargs)},
             location=site.location if site else None,
             chain=site.chain if site else (),
             merge=merge_spec(op) if len(knode.input_tensors) >= 2 else None,
@@ -153,7 +154,7 @@ def _nest(node: Node, knode, recorder: Recorder, nested: set) -> None:
         nested.add(id(op))
         inner = op._functional if isinstance(op, Sequential) else op
         if inner is not None:
-            node.subgraph = graph_from_tensors(op.name, inner.outputs, recorder, node.name + "/", nested)
+            node.subgraph = graph_from_tensors(op.name, inner.outputs, recorder, node.name + "/", nested, inner.inputs)
 
 
 def _late_bound(closure) -> list[list[str]]:

@@ -61,6 +61,7 @@ def load_builder_module(
         if exc is not None and not any(record.error is exc for record in recorder.models):
             result.notes.append(f"the module raised after building: {describe_exception(exc, path, user)}")
         builders, result.skipped = _builder_functions(module, entries, recorder.callsites.seen_codes)
+        needs_arguments = list(result.skipped)
         made = list(vars(module).items())
         for name, function in builders:
             before = len(recorder.models)
@@ -82,6 +83,11 @@ def load_builder_module(
     result.notes.extend(notes)
     if not result.graphs and raised:
         raise CheckError(raised[0])
+    if result.graphs:  # builders that need arguments matter only when nothing was built
+        needs = [s for s in result.skipped if s in needs_arguments]
+        result.skipped = [s for s in result.skipped if s not in needs_arguments]
+        if os.environ.get("SHAPECHECK_DEBUG"):
+            result.notes.extend(f"not called: {s}" for s in needs)
     if recorder.skipped_calls:
         result.notes.append("not run: " + ", ".join(recorder.skipped_calls) + " (shapecheck never trains, saves or prints)")
     return result

@@ -14,6 +14,7 @@ from typing import Any, Callable, Optional
 
 from shapecheck.algebra.layers import SHAPE_CONFIG_KEYS, output_shape
 from shapecheck.algebra.merge import best_guess, merged_shape
+from shapecheck.algebra.ops import saved_call_config
 from shapecheck.graph import Edge, Graph, MergeSpec, Node
 from shapecheck.layout import finish_graph
 from shapecheck.load.errors import CheckError
@@ -160,6 +161,11 @@ class _Reader:
         return order
 
     @staticmethod
+    def _call(layer: dict, node_index: int):
+        calls = layer.get("inbound_nodes", [])
+        return calls[node_index] if 0 <= node_index < len(calls) else None
+
+    @staticmethod
     def _call_inputs(layer: dict, node_index: int) -> list[dict]:
         """The tensors a call consumed: Keras 3 records {args: [KerasTensor...]} with shapes;
         Keras 2 records [[layer, node, tensor, kwargs], ...] without."""
@@ -189,7 +195,7 @@ class _Reader:
         kind = "op" if module.startswith("keras.src.ops") else "layer"
         node = Node(
             node_id, prefix + name, class_name, kind, inputs=inputs, input_shapes=input_shapes,
-            config=_shape_config(config),
+            config={**_shape_config(config), **saved_call_config(class_name, self._call(layer, node_index))},
             merge=merge_spec(class_name, config) if len(inputs) >= 2 else None,
         )
         if _is_model(class_name):

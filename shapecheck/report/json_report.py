@@ -26,13 +26,19 @@ def finding_dict(f: Finding) -> dict:
         "call_chain": [frame.short() for frame in f.call_chain],
         "call_args": [dict(frame.args) for frame in f.call_chain],
         "shapes": [list(s) for s in f.shapes],
+        "count": f.count,
+        "related": [
+            {"kind": r.kind, "layer": r.layer, "path": r.path, "line": r.line, "shapes": [list(s) for s in r.shapes],
+             "call_chain": [frame.short() for frame in r.call_chain]}
+            for r in f.related
+        ],
     }
 
 
-def model_dict(graph: Graph, path: str, findings: Sequence[Finding] = ()) -> dict:
+def model_dict(graph: Graph, path: str, findings: Sequence[Finding] = (), unchecked=None) -> dict:
     merges = []
     for owner, node in graph.merges():
-        verdict, why = merge_verdict_with_sizes(graph, owner, node, path, findings)
+        verdict, why = merge_verdict_with_sizes(graph, owner, node, path, findings, unchecked)
         merges.append({
             "layer": node.name,
             "op": node.op,
@@ -59,7 +65,8 @@ def file_dict(file: FileReport) -> dict:
         "error": file.error,
         "notes": file.notes,
         "skipped": file.skipped,
-        "models": [model_dict(g, file.path, file.findings) for g in file.models],
+        "not_swept": file.not_swept,
+        "models": [model_dict(g, file.path, file.findings, file.unchecked) for g in file.models],
     }
 
 
@@ -72,6 +79,7 @@ def summary_dict(run: RunReport) -> dict:
         "warnings": run.count(Severity.WARNING),
         "infos": run.count(Severity.INFO),
         "unchecked": len(run.errors),
+        "not_swept": run.not_swept,
     }
 
 

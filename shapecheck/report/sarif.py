@@ -54,7 +54,21 @@ def _result(f: Finding, index: dict[str, int]) -> dict:
     }
     if f.code in index:
         result["ruleIndex"] = index[f.code]
+    related = [_related_location(r, i) for i, r in enumerate(f.related, start=1)]
+    if related:
+        result["relatedLocations"] = related
     return result
+
+
+def _related_location(r, number: int) -> dict:
+    """A repeat of the finding's line (another call) or a consequence elsewhere."""
+    physical: dict = {"artifactLocation": {"uri": _uri(r.path), "uriBaseId": "%SRCROOT%"}}
+    if physical["artifactLocation"]["uri"].startswith("file:"):
+        del physical["artifactLocation"]["uriBaseId"]
+    if r.line:
+        physical["region"] = {"startLine": r.line}
+    what = "follows from this finding" if r.kind == "consequence" else "the same finding, another call"
+    return {"id": number, "physicalLocation": physical, "message": {"text": f"{r.layer}: {what}"}}
 
 
 def document(run: RunReport) -> dict:

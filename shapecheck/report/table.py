@@ -18,7 +18,10 @@ from shapecheck.provenance import format_shape
 from shapecheck.report.verdicts import verdict as merge_verdict_with_sizes
 from shapecheck.rules import Finding, Severity
 
-VERDICT_STYLE = {"ok": "green", "broadcast": "yellow", "mismatch": "bold red", "sizes": "bold red", "square-only": "yellow"}
+VERDICT_STYLE = {
+    "ok": "green", "broadcast": "yellow", "mismatch": "bold red", "follows": "red", "sizes": "bold red",
+    "square-only": "yellow", "unchecked sizes": "yellow",
+}
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 DEFAULT_PIPE_WIDTH = 160
 
@@ -46,7 +49,9 @@ def summary_line(run: RunReport) -> str:
         plural(run.count(Severity.INFO), "info"),
     ]
     nonzero = [c for c in counts if not c.startswith("0 ")]
-    scope = f"{plural(len(run.files), 'file')} ({plural(len(run.models), 'model')}, {plural(run.merge_count, 'merge')} checked)"
+    not_swept = f", {plural(run.not_swept, 'merge')} not swept" if run.not_swept else ""
+    scope = (f"{plural(len(run.files), 'file')} ({plural(len(run.models), 'model')}, "
+             f"{plural(run.merge_count, 'merge')} checked{not_swept})")
     if nonzero:
         head = "Found " + (" and ".join(nonzero) if len(nonzero) < 3 else ", ".join(nonzero)) + f" in {scope}"
     else:
@@ -70,7 +75,7 @@ def compact_shapes(shapes) -> list[str]:
     return lines
 
 
-def merge_table(graph: Graph, path: str, findings: Sequence[Finding] = ()) -> Table:
+def merge_table(graph: Graph, path: str, findings: Sequence[Finding] = (), unchecked=None) -> Table:
     title = f"model {graph.name}"
     if graph.entry:
         title += f"  (from {graph.entry}, {graph.layer_count()} layers, inputs {', '.join(format_shape(s) for s in graph.input_shapes)})"
@@ -78,7 +83,7 @@ def merge_table(graph: Graph, path: str, findings: Sequence[Finding] = ()) -> Ta
     for column in ("layer", "op", "line", "input shapes", "verdict", "why"):
         table.add_column(column, overflow="fold")
     for owner, node in graph.merges():
-        verdict, why = merge_verdict_with_sizes(graph, owner, node, path, findings)
+        verdict, why = merge_verdict_with_sizes(graph, owner, node, path, findings, unchecked)
         if node.recovered:
             why += f" ({node.recovered})"
         shapes = "\n".join(compact_shapes(node.input_shapes))
@@ -107,7 +112,7 @@ def print_file(console: Console, file: FileReport, quiet: bool) -> None:
         for graph in file.models:
             if graph.partial:
                 console.print(Text(f"{file.path}: {graph.partial}", style="yellow"))
-            console.print(merge_table(graph, file.path, file.findings))
+            console.print(merge_table(graph, file.path, file.findings, file.unchecked))
     for finding in file.findings:
         console.print(finding_text(finding))
     if not quiet:

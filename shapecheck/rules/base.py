@@ -30,6 +30,18 @@ class NodeSite:
     path: str  # the checked file, as given on the command line
 
 
+@dataclass(frozen=True)
+class Related:
+    """Another place a finding stands for: a consequence of it, or a repeat of its line."""
+
+    kind: str  # "consequence" | "repeat"
+    layer: str
+    line: Optional[int]
+    path: str
+    shapes: tuple = ()
+    call_chain: tuple[ChainFrame, ...] = ()
+
+
 @dataclass
 class Finding:
     code: str
@@ -44,6 +56,21 @@ class Finding:
     call_chain: tuple[ChainFrame, ...] = ()
     shapes: list[Shape] = field(default_factory=list)
     order: int = 0  # the node's place in its graph: findings on one line sort in build order
+    related: list[Related] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        """How many merges this finding stands for (repeated calls of its line are grouped)."""
+        return 1 + sum(1 for r in self.related if r.kind == "repeat")
+
+    def members(self) -> list[tuple[str, tuple]]:
+        """(layer, shapes) of every merge it stands for, itself first."""
+        own = (self.layer, tuple(tuple(s) for s in self.shapes))
+        return [own] + [(r.layer, r.shapes) for r in self.related if r.kind == "repeat"]
+
+    def chains(self) -> list[tuple[ChainFrame, ...]]:
+        """The call chain of every merge it stands for, itself first."""
+        return [self.call_chain] + [r.call_chain for r in self.related if r.kind == "repeat"]
 
     @property
     def sort_key(self):
@@ -76,6 +103,12 @@ class Rule:
     def finding(self, site: NodeSite, message: str) -> Finding:
         node = site.node
         loc = node.location
+        related = [_related("consequence", other, site.path) for other in node.consequences]
+        if related:
+            lines = sorted({r.line for r in related if r.line})
+            where = f"at line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}" if lines else "later"
+            verb = "it follows" if len(related) == 1 else "they follow"
+            message += f"; then also {where} ({', '.join(r.layer for r in related)}): {verb} from this"
         return Finding(
             code=self.code,
             name=self.name,
@@ -89,7 +122,39 @@ class Rule:
             call_chain=node.chain,
             shapes=list(node.input_shapes),
             order=node.id,
+            related=related,
         )
+
+
+def _related(kind: str, node: Node, checked_path: str) -> Related:
+    loc = node.location
+    path = display_path(loc.path, checked_path) if loc else checked_path
+    return Related(kind, node.name, loc.line if loc else None, path, tuple(tuple(s) for s in node.input_shapes), node.chain)
+
+
+def group_repeats(findings: list[Finding]) -> list[Finding]:
+    """Findings of one rule at one source line of one model (a block called many times)
+    become one finding: the first, with the others under `related` and a count."""
+    groups: dict[tuple, Finding] = {}
+    out = []
+    for f in findings:
+        if f.line is None:
+            out.append(f)
+            continue
+        key = (f.path, f.line, f.column, f.code, f.model)
+        first = groups.get(key)
+        if first is None:
+            groups[key] = f
+            out.append(f)
+            continue
+        first.related.append(Related("repeat", f.layer, f.line, f.path, tuple(tuple(s) for s in f.shapes), f.call_chain))
+        first.related.extend(r for r in f.related if r.kind == "consequence")
+    for f in out:
+        if f.count > 1:
+            layers = [layer for layer, _ in f.members()]
+            shown = ", ".join(layers[:6]) + (", ..." if len(layers) > 6 else "")
+            f.message += f" (in {f.count} calls of this line: {shown})"
+    return out
 
 
 REGISTRY: dict[str, Rule] = {}

@@ -56,7 +56,7 @@ class _AxisRule(Rule):
 
     def check(self, site: NodeSite) -> Iterator[Finding]:
         result, rank = _conflicts(site)
-        if result.ok or (result.rank_mismatch and site.node.merge.kind != "dot"):
+        if result.ok or (result.rank_mismatch and site.node.merge.kind != "dot") or site.node.consequence_of:
             return
         mine = [c for c in result.conflicts if self.wants(c, rank, site.node.layout)]
         if mine:
@@ -133,7 +133,7 @@ class RankMismatch(Rule):
 
     def check(self, site: NodeSite) -> Iterator[Finding]:
         result, _ = _conflicts(site)
-        if result.ok or not result.rank_mismatch or site.node.merge.kind == "dot":
+        if result.ok or not result.rank_mismatch or site.node.merge.kind == "dot" or site.node.consequence_of:
             return
         node = site.node
         shapes = " vs ".join(format_shape(s) for s in node.input_shapes)

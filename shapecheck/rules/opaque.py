@@ -12,7 +12,8 @@ from shapecheck.rules.base import Context, Finding, NodeSite, Rule, Severity, re
 class OpaqueLayer(Rule):
     """What it does: reports a custom layer or subclassed model whose inside shapecheck
     could not follow: its `call()` uses something that cannot run on symbolic tensors (a
-    raw TensorFlow op, `.numpy()`, Python control flow on values), or, in a saved file,
+    TensorFlow op without a `keras.ops` twin, `.numpy()`, `tf.range` over a length
+    unknown until run time, Python control flow on values), or, in a saved file,
     the layer's code is not in the file. Its output shape comes from Keras' own
     inference, and the rest of the model is checked as usual.
 
@@ -22,12 +23,12 @@ class OpaqueLayer(Rule):
     Example:
         class Block(layers.Layer):
             def call(self, x):
-                return x + tf.nn.relu(self.conv(x))   # a raw TensorFlow op
+                return x + tf.clip_by_value(self.conv(x), 0.0, 6.0)   # a raw TensorFlow op
 
     Use instead: the `keras.ops` equivalent, which runs on symbolic tensors:
         class Block(layers.Layer):
             def call(self, x):
-                return x + keras.ops.relu(self.conv(x))
+                return x + keras.ops.clip(self.conv(x), 0.0, 6.0)
     """
 
     code, name, severity = "SC003", "opaque-layer", Severity.INFO

@@ -1,4 +1,5 @@
-"""SC104, SC202, SC301: merges that agree only at some input sizes, found by the size sweep."""
+"""SC104, SC202, SC301: merges that agree only at some input sizes, found by the size sweep;
+SC002: merges the sweep could not reach (never a silent "ok")."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ from typing import Iterator
 from shapecheck.graph import Graph
 from shapecheck.provenance import format_shape
 from shapecheck.rules.base import Context, Finding, NodeSite, Rule, Severity, register
+
+# The rules that read the sweep of a model declared with None sizes: when one of them runs,
+# merges the sweep could not reach make the file `partial`.
+DYNAMIC_SWEEP_CODES = ("SC002", "SC104", "SC202")
 
 
 def _sweep(model: Graph, context: Context):
@@ -25,12 +30,18 @@ def _declared_ok(node) -> bool:
 
 def _sized_merges(sweep, square: bool) -> list:
     """The sweep's failing merges that are not already wrong at the declared size: those
-    failing at some square size (square=True: SC104, SC301), or only when H != W (SC202)."""
+    failing where each input is square (square=True: SC104, SC301), or only when one
+    input's H != W (SC202)."""
     return [m for m in sweep.merges if sweep.fails_square(m) == square and _declared_ok(m.node)]
 
 
 def _tried(sweep) -> str:
-    return f"tried {' and '.join(sweep.names)} over {sweep.sizes}"
+    return sweep.tried()
+
+
+def _not_swept(sweep) -> str:
+    count = len(sweep.unchecked)
+    return f"; {count} merge{'s' if count != 1 else ''} could not be swept" if count else ""
 
 
 @register
@@ -66,10 +77,10 @@ class SizeDependentMismatch(Rule):
         for merge in merges:
             node = merge.node
             if len(merges) == 1:
-                rule = f"{model_rule} (fails at {sweep.examples(merge.failing)}; {_tried(sweep)})"
+                rule = f"{model_rule} (fails at {sweep.examples(merge.failing)}; {_tried(sweep)}{_not_swept(sweep)})"
             else:
                 rule = (f"it fails at {sweep.examples(merge.failing)}, ...; with the model's {len(merges) - 1} other "
-                        f"failing merges: {model_rule} ({_tried(sweep)})")
+                        f"failing merges: {model_rule} ({_tried(sweep)}{_not_swept(sweep)})")
             yield self.finding(
                 NodeSite(model, merge.graph, node, path),
                 f"{node.op} '{node.name}' accepts any size as declared but not at run time: {rule}",
@@ -101,13 +112,12 @@ class SquareOnlyMatch(Rule):
         sweep = _sweep(model, context)
         if sweep is None:
             return
-        groups = tuple(sorted(set(sweep.groups.tolist()) - {"square"}))  # every H != W candidate
         for merge in _sized_merges(sweep, square=False):
             node = merge.node
             yield self.finding(
                 NodeSite(model, merge.graph, node, path),
                 f"{node.op} '{node.name}' agrees at every square size but not when H ≠ W "
-                f"(fails at {sweep.examples(merge.failing, groups)}): one branch swaps or mixes the spatial axes",
+                f"(fails at {_non_square_examples(sweep, merge)}): one branch swaps or mixes the spatial axes",
             )
 
 
@@ -133,20 +143,70 @@ class SizeConstraint(Rule):
 
     def check_model(self, model: Graph, path: str, context: Context) -> Iterator[Finding]:
         sweep = _sweep(model, context)
-        if sweep is None or not sweep.fixed:
+        if sweep is None or not sweep.fixed or not _sized_merges(sweep, square=True):
             return
-        merges = _sized_merges(sweep, square=True)
-        if not merges:
-            return
+        merges = sweep.merges  # every merge that fails somewhere: the constraint is their intersection
         failing = sweep.union(merges)
         lines = sorted({m.node.line for m in merges if m.node.line})
         where = f" at line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}" if lines else ""
         inp = model.nodes[model.inputs[0]]
-        size = "×".join(str(d) for d in sweep.declared)
+        broken = sum(1 for _, node in model.merges() if not _declared_ok(node))
+        if broken:
+            state = (f"where {broken} merge{'s' if broken > 1 else ''} already fail{'' if broken > 1 else 's'} "
+                     f"(reported above)")
+        else:
+            state = "where it works"
         yield self.finding(
             NodeSite(model, model, inp, path),
-            f"built for {size} {format_shape(inp.output_shapes[0])}, where it works; at other sizes its "
+            f"built for {sweep.declared_text()} {format_shape(inp.output_shapes[0])}, {state}; at other sizes its "
             f"{len(merges)} merge{'s' if len(merges) > 1 else ''}{where} agree{'' if len(merges) > 1 else 's'} "
             f"only at some sizes: {sweep.constraint(failing)} "
-            f"(fails at {sweep.examples(failing)}; {_tried(sweep)})",
+            f"(fails at {sweep.examples(failing)}; {_tried(sweep)}{_not_swept(sweep)})",
         )
+
+
+def _non_square_examples(sweep, merge) -> str:
+    rows = ~sweep.square_rows()
+    return sweep.examples(merge.failing & rows, groups=tuple(set(sweep.groups[rows].tolist())))
+
+
+@register
+class SweepIncomplete(Rule):
+    """What it does: for a model declared with None sizes, reports each layer or op the size
+    sweep could not follow (no shape arithmetic for it, and Keras' own shape inference could
+    not answer for the sizes tried), with the merges behind it. Those merges get the verdict
+    `unchecked sizes` in the table, and the file's JSON status is `partial`.
+
+    Why is this bad? Without this note a model whose merges were never evaluated at other
+    sizes would read "ok": a silent ok is the worst thing a checker can say. The merges
+    behind that layer may still fail at run time for some input sizes.
+
+    Example:
+        x = keras.Input((None, None, 3))
+        y = MyOpaqueLayer()(x)             # neither the algebra nor Keras can say its shape per size
+        out = layers.Concatenate()([x, y])  # unchecked sizes
+
+    Use instead: give the layer a `compute_output_shape` that Keras can answer for concrete
+    sizes, declare the input size, or accept the gap knowingly (`--ignore SC002`):
+        class MyOpaqueLayer(keras.layers.Layer):
+            def compute_output_shape(self, shape):
+                return shape
+    """
+
+    code, name, severity = "SC002", "sweep-incomplete", Severity.INFO
+
+    def check_model(self, model: Graph, path: str, context: Context) -> Iterator[Finding]:
+        sweep = _sweep(model, context)
+        if sweep is None or sweep.fixed or not sweep.unchecked:
+            return
+        behind: dict[int, list] = {}
+        for _, node, stop in sweep.unchecked:
+            behind.setdefault(id(stop), [stop]).append(node)
+        for stop, *merges in behind.values():
+            names = ", ".join(f"'{m.name}'" for m in merges[:5]) + (", ..." if len(merges) > 5 else "")
+            yield self.finding(
+                NodeSite(model, stop.graph, stop.node, path),
+                f"the size sweep cannot follow {stop.node.op} '{stop.node.name}' ({stop.why}): "
+                f"{len(merges)} merge{'s' if len(merges) > 1 else ''} behind it not swept ({names}), "
+                f"reported as `unchecked sizes`",
+            )
