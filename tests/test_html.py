@@ -26,7 +26,7 @@ def checked_run(*graphs, path=PATH, sizes="1:256") -> RunReport:
     return RunReport([FileReport(path, models=list(graphs), findings=findings)])
 
 
-def residual(channels_main=256, name="add", bn_run=1):
+def residual(channels_main=256, name="add", bn_run=1, line=14):
     """The seed-000 shape: a main branch that sets 256 channels beside a 64-channel identity."""
     b = GraphBuilder("resnet")
     x = b.input((N, 56, 56, 3))
@@ -35,7 +35,7 @@ def residual(channels_main=256, name="add", bn_run=1):
     y = b.add("Conv2D", (N, 56, 56, channels_main), [pool], line=12, name="conv3", config={"filters": channels_main})
     for k in range(bn_run):
         y = b.add("BatchNormalization" if k % 2 == 0 else "ReLU", (N, 56, 56, channels_main), [y], line=13, name=f"bn{k}")
-    b.add("Add", (N, 56, 56, channels_main), [y, pool], line=14, name=name, merge=_elementwise())
+    b.add("Add", (N, 56, 56, channels_main), [y, pool], line=line, name=name, merge=_elementwise())
     return b.graph
 
 
@@ -156,15 +156,53 @@ def test_findings_without_a_node_or_a_line_still_render():
 
 
 def test_fixes_and_related_consequences_are_rendered_when_present():
-    run = checked_run(residual(name="first"), residual(name="second"))
+    from shapecheck.rules.base import Related
+
+    first_graph, second_graph = residual(name="first"), residual(name="second", line=24)
+    second_graph.name = "other"
+    run = checked_run(first_graph, second_graph)
     first, second = run.files[0].findings
     first.fixes = ["Use a 1x1 projection: Conv2D(256, 1)(x)", {"description": "project", "replacement": "Conv2D(256, 1)", "line": 14}]
-    first.related = [second, "somewhere/else"]
+    first.related = [Related("consequence", "second", 24, PATH, ((N, 56, 56, 256), (N, 56, 56, 64))),
+                     Related("consequence", "bn0", 13, PATH), "somewhere/else"]
     page = html.render(run)
     card = articles(page)[0]
     assert "Suggested fixes" in card and "Conv2D(256, 1)(x)" in card and "line 14" in card
-    assert "Consequences (2)" in card and 'href="#f0-1-0"' in card and "somewhere/else" in card
+    assert "Consequences (3)" in card and "somewhere/else" in card
+    assert "second (line 24): (None, 56, 56, 256) and (None, 56, 56, 64)" in card
+    assert 'href="#f0-1-0"' not in card  # another model's layer of the same name is not this one
     assert "Suggested fix" not in articles(page)[1]  # absent is fine
+
+
+def test_a_consequence_links_to_its_row_in_the_merge_table():
+    from shapecheck.rules.base import Related
+
+    b = GraphBuilder("m")
+    x = b.input((N, 8, 8, 4))
+    y = b.add("Conv2D", (N, 8, 8, 16), [x], line=2, config={"filters": 16})
+    a = b.add("Add", (N, 8, 8, 16), [y, x], line=3, name="cause", merge=_elementwise())
+    b.add("Add", (N, 8, 8, 16), [a, y], line=4, name="later", merge=_elementwise())
+    run = checked_run(b.graph)
+    cause = next(f for f in run.findings if f.layer == "cause")
+    cause.related = [Related("consequence", "later", 4, PATH)]
+    page = html.render(run)
+    assert re.search(r'<a href="#(r0-0-1)">later \(line 4\)</a>', page)
+    assert '<tr class="' in page and 'id="r0-0-1"' in page
+
+
+def test_repeats_of_one_line_are_one_finding_with_every_merge_drawn():
+    """A block called three times: one finding (grouped by the rules), three drawings."""
+    b = GraphBuilder("blocks")
+    x = b.input((N, 8, 8, 4))
+    for k in range(3):
+        y = b.add("Conv2D", (N, 8, 8, 16), [x], line=2, name=f"conv_{k}", config={"filters": 16})
+        x = b.add("Add", (N, 8, 8, 4), [y, x], line=3, name=f"add_{k}", merge=_elementwise())
+    run = checked_run(b.graph)
+    (card,) = articles(html.render(run))
+    related = getattr(run.findings[0], "related", [])
+    assert [r.layer for r in related if r.kind == "repeat"] == ["add_1", "add_2"]
+    assert card.count('<svg class="drawing"') == 3 and "×3 at this line" in card
+    assert 'id="f0-0-0-0" data-layer="add_1"' in card and 'id="f0-0-0-1" data-layer="add_2"' in card
 
 
 def test_unchanged_runs_fold_and_parallel_groups_repeat():
@@ -256,7 +294,8 @@ def test_provenance_work_is_bounded_per_merge(monkeypatch):
         merges += 1
     run = checked_run(b.graph, sizes="1:64")
     html.render(run, sizes=SizeRange(1, 64))
-    assert len(run.findings) == 20
+    bad = sum(1 + len(getattr(f, "related", ())) for f in run.findings)  # repeats of a line are grouped
+    assert bad == 20
     assert calls["drawing"] == 20 and calls["verdicts"] <= merges
 
 

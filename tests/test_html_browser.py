@@ -95,16 +95,25 @@ def open_report(browser, path: Path, scheme: str):
     return page, messages
 
 
-def check_page(browser, path: Path, findings: int, scheme: str, screenshot: Path | None) -> None:
+def drawings_expected(run) -> int:
+    """One per finding, and one per other merge a grouped finding stands for (its repeats)."""
+    return sum(1 + sum(1 for r in getattr(f, "related", ()) if getattr(r, "kind", "") == "repeat") for f in run.findings)
+
+
+def check_page(browser, path: Path, run, scheme: str, screenshot: Path | None) -> None:
     page, messages = open_report(browser, path, scheme)
     try:
         cards = page.locator("article.finding")
-        assert cards.count() == findings
-        for k in range(findings):
-            figure = cards.nth(k).locator("svg.drawing")
-            assert figure.count() == 1, f"finding {k} has no drawing"
+        assert cards.count() == len(run.findings)
+        for k in range(cards.count()):
+            assert cards.nth(k).locator("svg.drawing").count() >= 1, f"finding {k} has no drawing"
+        page.evaluate("() => document.querySelectorAll('details.repeats').forEach(d => { d.open = true; })")
+        figures = page.locator("article.finding svg.drawing")
+        assert figures.count() == drawings_expected(run)
+        for k in range(figures.count()):
+            figure = figures.nth(k)
             figure.scroll_into_view_if_needed()
-            assert figure.is_visible(), f"finding {k}: drawing not visible"
+            assert figure.is_visible(), f"drawing {k} not visible"
             box = figure.bounding_box()
             assert box and box["width"] > 100 and box["height"] > 40, (k, box)
         readable = page.evaluate(READABILITY)
@@ -129,14 +138,15 @@ def test_fixture_report_in_a_browser(fixture, checked, browser):
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"{fixture.stem}.html"
     path.write_text(text, encoding="utf-8")
-    check_page(browser, path, len(run.findings), "light", OUT / f"{fixture.stem}.png")
-    check_page(browser, path, len(run.findings), "dark", OUT / f"{fixture.stem}-dark.png")
+    check_page(browser, path, run, "light", OUT / f"{fixture.stem}.png")
+    check_page(browser, path, run, "dark", OUT / f"{fixture.stem}-dark.png")
 
 
 @pytest.mark.slow
 def test_the_highlighted_axis_is_found_in_the_seed_000_drawings(checked, browser):
-    """Seed 000: every channel-mismatch drawing highlights channels on both sides and marks
-    the conv that set 256, 512, 1024 and 2048."""
+    """Seed 000: the four channel mismatches (one finding at line 51, the block called from
+    four stacks) are all drawn, each with channels highlighted on both sides and the conv
+    that set 256, 512, 1024 and 2048 tagged."""
     from shapecheck.report import html
 
     run = checked(str(FIXTURES / "resnext50_all_identity.py"))
@@ -145,12 +155,12 @@ def test_the_highlighted_axis_is_found_in_the_seed_000_drawings(checked, browser
     path.write_text(html.render(run), encoding="utf-8")
     page, messages = open_report(browser, path, "light")
     try:
-        cards = page.locator('article.finding[data-code="SC101"]')
-        assert cards.count() == 4
-        tags = [cards.nth(k).locator("g.tag").all_text_contents() for k in range(4)]
-        assert [t for t in tags if any(x.startswith("sets channels: ") for x in t)] == tags, tags
+        figures = page.locator('article.finding[data-code="SC101"] svg.drawing')
+        assert figures.count() == 4
+        tags = sorted(t for k in range(4) for t in figures.nth(k).locator("g.tag").all_text_contents() if t.startswith("sets channels"))
+        assert tags == ["sets channels: 1024", "sets channels: 2048", "sets channels: 256", "sets channels: 512"], tags
         for k in range(4):
-            highlighted = cards.nth(k).locator("svg.drawing text.shape tspan.axis").all_text_contents()
+            highlighted = figures.nth(k).locator("text.shape tspan.axis").all_text_contents()
             assert len(set(highlighted)) >= 2, highlighted  # both sides' values
         assert messages == []
     finally:

@@ -29,8 +29,9 @@ from shapecheck.report.html.drawing import esc
 from shapecheck.rules import Finding, Severity
 
 SEVERITY = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "info"}
-PROBLEM_VERDICTS = {"mismatch": "problem", "sizes": "problem", "broadcast": "warn", "square-only": "warn"}
+PROBLEM_VERDICTS = {"mismatch": "problem", "sizes": "problem", "broadcast": "warn", "square-only": "warn", "follows": "warn"}
 SIZE_CODES = {"SC104", "SC202", "SC301"}
+MAX_REPEAT_DRAWINGS = 64  # per finding; further repeats are listed, not drawn
 
 
 def render(run, sizes=None) -> str:
@@ -46,6 +47,7 @@ class Page:
         self.run = run
         self.sizes = sizes
         self.anchors: dict[tuple, str] = {}  # (file index, model, layer) -> finding anchor
+        self.rows: dict[tuple, str] = {}  # (file index, model, layer) -> its row in the merge table
         self.sources: dict[str, list[str]] = {}
         self.sweeps: dict[int, object] = {}  # id(model) -> its size sweep, run once
 
@@ -112,11 +114,16 @@ class Page:
             (per_model[j] if j is not None else loose).append(f)
         for found in per_model:  # errors first, then warnings, then infos; in source order within each
             found.sort(key=lambda f: -int(f.severity))
+        merges = [list(g.merges()) for g in file.models]
         for j, graph in enumerate(file.models):  # anchors first: a finding may link to a later model's
+            for n, (_, node) in enumerate(merges[j]):
+                self.rows.setdefault((k, graph.name, node.name), f"r{k}-{j}-{n}")
             for n, f in enumerate(per_model[j]):
                 self.anchors.setdefault((k, graph.name, f.layer), f"f{k}-{j}-{n}")
+                for r, rep in enumerate(_repeats(f)):
+                    self.anchors.setdefault((k, graph.name, rep.layer), f"f{k}-{j}-{n}-{r}")
         for j, graph in enumerate(file.models):
-            out.append(self._model(k, j, file, graph, per_model[j], indexes[j]))
+            out.append(self._model(k, j, file, graph, per_model[j], indexes[j], merges[j]))
         if loose:
             out.append("<h3>Other findings</h3>")
             out.extend(self._finding(k, f"{k}-x", n, f, None, file.path) for n, f in enumerate(loose))
@@ -127,10 +134,9 @@ class Page:
         return "".join(out)
 
     # -- one model --------------------------------------------------------------------
-    def _model(self, k: int, j: int, file, graph: Graph, findings: list[Finding], index: dict) -> str:
+    def _model(self, k: int, j: int, file, graph: Graph, findings: list[Finding], index: dict, merges: list) -> str:
         key = f"{k}-{j}"
         inputs = ", ".join(format_shape(s) for s in graph.input_shapes)
-        merges = list(graph.merges())
         counts = " ".join(_pill(sum(1 for f in findings if f.severity == s), SEVERITY[s]) for s in SEVERITY)
         meta = [f"{graph.layer_count()} layers", f"{len(merges)} merge{'s' if len(merges) != 1 else ''}", f"inputs {inputs}"]
         if graph.entry:
@@ -144,7 +150,7 @@ class Page:
         for n, f in enumerate(findings):
             out.append(self._finding(k, key, n, f, (graph, index), file.path))
         out.append(self._sizes(key, graph, findings))
-        out.append(self._merge_table(k, key, graph, merges, file.path, file.findings))
+        out.append(self._merge_table(k, key, graph, merges, file.path, file.findings, getattr(file, "unchecked", None)))
         out.append("</section>")
         return "".join(out)
 
@@ -184,7 +190,7 @@ class Page:
             f'<div class="rule">{esc(m.rule)}</div>{declared}{examples}{legend}{notes}</div>' + "".join(pictures) + "</section>"
         )
 
-    def _merge_table(self, k: int, key: str, graph: Graph, merges, path: str, findings: Sequence[Finding]) -> str:
+    def _merge_table(self, k: int, key: str, graph: Graph, merges, path: str, findings: Sequence[Finding], unchecked=None) -> str:
         if not merges:
             return '<p class="muted">No merges in this model.</p>'
         from shapecheck.report.verdicts import verdict as merge_verdict
@@ -192,7 +198,7 @@ class Page:
         rows = []
         problems = 0
         for owner, node in merges:
-            label, why = merge_verdict(graph, owner, node, path, findings)
+            label, why = merge_verdict(graph, owner, node, path, findings, *((unchecked,) if unchecked else ()))
             if node.recovered:
                 why += f" ({node.recovered})"
             cls = PROBLEM_VERDICTS.get(label, "")
@@ -200,8 +206,9 @@ class Page:
             anchor = self.anchors.get((k, graph.name, node.name))
             name = f'<a href="#{anchor}">{esc(node.name)}</a>' if anchor else esc(node.name)
             shapes = "<br>".join(esc(s) for s in _compact(node.input_shapes))
+            row_id = self.rows.get((k, graph.name, node.name), "")
             rows.append(
-                f'<tr class="{cls}"><td class="mono">{name}</td><td>{esc(node.op)}</td><td class="mono">{esc(node.line or "–")}</td>'
+                f'<tr class="{cls}" id="{row_id}"><td class="mono">{name}</td><td>{esc(node.op)}</td><td class="mono">{esc(node.line or "–")}</td>'
                 f'<td class="mono">{shapes}</td><td><span class="verdict {esc(label.split()[0])}">{esc(label)}</span></td>'
                 f'<td class="why">{esc(why)}</td></tr>'
             )
@@ -228,19 +235,43 @@ class Page:
         head = (
             f'<header><div class="title"><span class="pill {severity}">{severity}</span>'
             f'<span class="code">{esc(f.code)}</span><span class="muted">{esc(f.name)}</span>'
-            f'<span class="mono">{esc(f.layer)}</span><span class="where">{esc(where)}</span></div>'
+            f'<span class="mono">{esc(f.layer)}</span>{_times(f)}<span class="where">{esc(where)}</span></div>'
             f'<p class="message">{esc(f.message)}</p></header>'
         )
         aside = [self._source(f, owner_node[1] if owner_node else None), _chain(f), _shapes(f, focus)]
         aside.append(_fixes(getattr(f, "fixes", None)))
-        aside.append(self._related(k, f, getattr(f, "related", None)))
+        repeats = _repeats(f)
+        aside.append(self._related(k, f, [r for r in getattr(f, "related", None) or () if r not in repeats]))
         aside.append(aside_extra)
         if f.code in SIZE_CODES and model is not None:
             aside.append(f'<p><a href="#sizes-{key}">The map of input sizes that work and that fail ↓</a></p>')
+        more = self._repeat_figures(key, n, f, repeats, model, severity) if repeats else ""
         return (
             f'<article class="finding {severity}" id="f{key}-{n}" data-code="{esc(f.code)}" data-layer="{esc(f.layer)}">{head}'
-            f'<div class="body"><div class="figure">{figure}</div><div class="aside">{"".join(aside)}</div></div></article>'
+            f'<div class="body"><div class="figure">{figure}</div><div class="aside">{"".join(aside)}</div></div>{more}</article>'
         )
+
+    def _repeat_figures(self, key: str, n: int, f: Finding, repeats: list, model: Optional[tuple], severity: str) -> str:
+        """The same problem at the same line, from other calls (a block called many times):
+        each merge drawn too, under one fold (open when there are few)."""
+        parts = []
+        for r, rep in enumerate(repeats):
+            owner_node = model[1].get(rep.layer) if model and r < MAX_REPEAT_DRAWINGS else None
+            figure = ""
+            if owner_node is not None:
+                owner, node = owner_node
+                svg, _, _ = self._figure(model[0], owner, node, f, severity)
+                figure = f'<div class="figure">{svg}</div>'
+            chain = " → ".join(frame.describe() for frame in getattr(rep, "call_chain", ()) or ())
+            shapes = " and ".join(format_shape(s) for s in getattr(rep, "shapes", ()) or ())
+            parts.append(
+                f'<div class="repeat" id="f{key}-{n}-{r}" data-layer="{esc(rep.layer)}"><h4><span class="mono">{esc(rep.layer)}</span> '
+                f'<span class="muted">{esc(shapes)}</span></h4>'
+                + (f'<div class="chain mono">via {esc(chain)}</div>' if chain else "") + figure + "</div>"
+            )
+        count = len(repeats)
+        return (f'<details class="repeats"{" open" if count <= 3 else ""}><summary>The same at this line from '
+                f'{count} other call{"s" if count != 1 else ""}: every one drawn</summary>{"".join(parts)}</details>')
 
     def _figure(self, model: Graph, graph: Graph, node: Node, f: Finding, severity: str) -> tuple[str, str, drawing.Focus]:
         if not node.is_merge or len(node.inputs) < 2:
@@ -307,9 +338,10 @@ class Page:
         for r in related:
             layer = r if isinstance(r, str) else getattr(r, "layer", None) or (r.get("layer") if isinstance(r, dict) else None)
             text = r if isinstance(r, str) else _describe(r)
-            anchor = self.anchors.get((k, f.model, layer)) if layer else None
+            anchor = (self.anchors.get((k, f.model, layer)) or self.rows.get((k, f.model, layer))) if layer else None
             items.append(f'<li><a href="#{anchor}">{esc(text)}</a></li>' if anchor else f"<li>{esc(text)}</li>")
-        return f'<h4>Consequences ({len(items)})</h4><ul class="plain related">{"".join(items)}</ul>'
+        return (f'<h4>Consequences ({len(items)})</h4><p class="muted">mismatches that exist only because of this one: '
+                f'fixing it fixes them</p><ul class="plain related">{"".join(items)}</ul>')
 
 
 # -- small pieces ------------------------------------------------------------------------
@@ -317,7 +349,7 @@ def _index(key: str, findings: list[Finding]) -> str:
     """A model with many findings: one line each, linked to its card."""
     rows = "".join(
         f'<li><a href="#f{key}-{n}"><span class="pill {SEVERITY[f.severity]}">{esc(f.code)}</span> '
-        f'<span class="mono">{esc(f.layer)}</span></a> <span class="muted">line {esc(f.line or "–")}</span> '
+        f'<span class="mono">{esc(f.layer)}</span></a>{_times(f)} <span class="muted">line {esc(f.line or "–")}</span> '
         f'{esc(_headline(f))}</li>'
         for n, f in enumerate(findings)
     )
@@ -337,7 +369,7 @@ def _pill(count: int, severity: str) -> str:
 
 
 def _status_class(status: str) -> str:
-    return {"ok": "ok", "findings": "warning", "error": "error", "partial": "warning"}.get(status, "none")
+    return {"ok": "ok", "findings": "warning", "error": "error", "partial": "warning"}.get(status, "none")  # skipped, no-model
 
 
 def _compact(shapes) -> list[str]:
@@ -381,12 +413,26 @@ def _shapes(f: Finding, focus: drawing.Focus) -> str:
     return f'<h4>Input shapes{word}</h4><table class="shapes">{rows}{more}</table>'
 
 
+def _times(f: Finding) -> str:
+    count = 1 + len(_repeats(f))
+    return f' <span class="pill none">×{count} at this line</span>' if count > 1 else ""
+
+
+def _repeats(f: Finding) -> list:
+    """The other merges a grouped finding stands for (`related` of kind "repeat")."""
+    return [r for r in getattr(f, "related", None) or () if getattr(r, "kind", None) == "repeat"]
+
+
 def _describe(thing) -> str:
     if isinstance(thing, dict):
         get = thing.get
     else:
         def get(name, default=None):
             return getattr(thing, name, default)
+    if get("kind") and get("layer") and not get("message"):  # a Related: a layer, its line and shapes
+        line = f" (line {get('line')})" if get("line") else ""
+        shapes = " and ".join(format_shape(s) for s in get("shapes") or ())
+        return f"{get('layer')}{line}" + (f": {shapes}" if shapes else "")
     head = " ".join(str(x) for x in (get("code"), get("layer")) if x)
     message = get("message") or get("description") or get("title") or get("summary")
     return f"{head}: {message}" if head and message else head or str(message or thing)

@@ -55,7 +55,12 @@ header.top { display: flex; flex-wrap: wrap; gap: 12px 24px; align-items: baseli
 .finding.error { border-left-color: var(--error); }
 .finding.warning { border-left-color: var(--warning); }
 .finding.info { border-left-color: var(--info); }
-.finding:target { box-shadow: 0 0 0 3px var(--info); }
+.finding:target, .repeat:target { box-shadow: 0 0 0 3px var(--info); }
+tr:target td { outline: 2px solid var(--info); }
+details.repeats { margin: 0; padding: 10px 14px 14px; border-top: 1px solid var(--line); }
+.repeat { margin: 14px 0 0; padding-top: 10px; border-top: 1px dashed var(--line); }
+.repeat h4 { margin: 0 0 2px; font-size: 13px; }
+.repeat .chain { font-size: 12px; color: var(--muted); margin-bottom: 6px; }
 .finding > header { padding: 10px 14px 8px; border-bottom: 1px solid var(--line); background: var(--faint); }
 .finding .title { display: flex; flex-wrap: wrap; gap: 6px 12px; align-items: baseline; }
 .finding .code { font-weight: 700; font-family: var(--mono); }
@@ -89,7 +94,7 @@ table.merges tr.problem td { background: color-mix(in srgb, var(--error-bg) 55%,
 table.merges tr.warn td { background: color-mix(in srgb, var(--warning-bg) 55%, transparent); }
 .verdict { font-weight: 700; white-space: nowrap; }
 .verdict.ok { color: var(--ok); } .verdict.mismatch, .verdict.sizes { color: var(--error); }
-.verdict.broadcast, .verdict.square-only { color: var(--warning); } .verdict.unchecked { color: var(--muted); }
+.verdict.broadcast, .verdict.square-only { color: var(--warning); } .verdict.unchecked, .verdict.follows { color: var(--muted); }
 .why { color: var(--fg); max-width: 640px; }
 .filters { display: flex; gap: 8px; align-items: center; margin: 6px 0; font-size: 13px; }
 .filters button { font: inherit; border: 1px solid var(--line); background: var(--faint); color: var(--fg);
