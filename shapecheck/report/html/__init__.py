@@ -170,10 +170,12 @@ class Page:
         pictures = []
         if m.grid is not None:
             high = m.low + m.grid.shape[0] - 1
-            pictures.append(f'<figure class="figure"><figcaption class="muted">every H × W from {m.low} to {high}, a cell per size</figcaption>'
+            pair = " × ".join(m.names)
+            pictures.append(f'<figure class="figure"><figcaption class="muted">every {esc(pair)} from {m.low} to {high}, a cell per size</figcaption>'
                             f"{sizemap.grid_svg(m)}</figure>")
-        if m.square_values is not None and len(m.square_values):
-            word = "square sizes s × s" if len(m.names) > 1 else f"{esc(m.names[0])}"
+        if m.square_values is not None and len(m.square_values) and (len(m.names) == 1 or m.names == ["H", "W"]):
+            word = ("square sizes s × s" if m.names == ["H", "W"] else "every axis at the same size s" if len(m.names) > 1
+                    else esc(m.names[0]))
             pictures.append(f'<figure class="figure"><figcaption class="muted">{word} over {esc(self.sizes)}, '
                             f"{sizemap.ROW} to a row: s = row + column</figcaption>{sizemap.square_svg(m)}</figure>")
         declared = ""
@@ -305,8 +307,10 @@ class Page:
 
         word = " and ".join(axis_name(a, rank, node.layout) for a in axes)
         focus = drawing.Focus(axes, rank, word, at, label)
-        caption = (f'<p class="caption">Drawn at input size <b class="mono">{esc(label)}</b>, a size where it fails '
-                   f'(declared {esc(" × ".join("None" if d is None else str(d) for d in _declared(model)))}).</p>')
+        declared = _declared(model)
+        declared = f" (declared {esc(' × '.join('None' if d is None else str(d) for d in declared))})" if declared else ""
+        caption = (f'<p class="caption">Drawn at input size <b class="mono">{esc(label)}</b>, a size where it fails'
+                   f"{declared}.</p>")
         return focus, caption
 
     def _source(self, f: Finding, node: Optional[Node]) -> str:
@@ -489,7 +493,7 @@ def _verdict_text(node: Node, f: Finding, focus: drawing.Focus) -> str:
         dims = " vs ".join("?" if d is None else str(d) for d in c.dims)
         from shapecheck.layout import axis_name
 
-        at = f" at {focus.at_label}" if focus.at is not None else ""
+        at = f" at {focus.at_label}" if focus.at is not None and len(focus.at_label) <= 11 else ""
         return f"✗ {axis_name(c.axis % rank, rank, node.layout)} {dims}{at}"
     if result.broadcasts:
         return f"! broadcasts {focus.word}"

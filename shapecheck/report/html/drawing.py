@@ -401,7 +401,8 @@ def _svg(graph, node, branches, columns, col_items, origins, focus, severity, ve
         body.append(f'<text class="colhead" x="{x + 2}" y="{first_y - 10}">{esc(label)}</text>')
         start_y = common_y + BOX_H if has_common else first_y - header_h + 4
         if items:
-            edges.append(_elbow(center, start_y, mid, first_y, arrow=True))
+            if has_common:
+                edges.append(_elbow(center, start_y, mid, first_y, arrow=True))
             y = first_y
             for k, item in enumerate(items):
                 body.append(_box(item, x, y, focus))
@@ -410,7 +411,8 @@ def _svg(graph, node, branches, columns, col_items, origins, focus, severity, ve
                 y += BOX_H + GAP_Y
             edges.append(_elbow(mid, y - GAP_Y, center, merge_y, arrow=True, into_merge=True))
         else:
-            edges.append(_elbow(center, start_y, mid, first_y, arrow=False))
+            if has_common:
+                edges.append(_elbow(center, start_y, mid, first_y, arrow=False))
             edges.append(_line(mid, first_y, mid, merge_y - 14, dashed=True))
             edges.append(_elbow(mid, merge_y - 14, center, merge_y, arrow=True, into_merge=True))
             body.append(

@@ -64,7 +64,7 @@ def build(model, sizes, sweep=None) -> Optional[SizeMap]:
     n = len(sweep.candidates)
     failing = sweep.union(sized) if sized else np.zeros(n, dtype=bool)
     if sized and not any(sweep.fails_square(m) for m in sized):
-        rule = "works only when H = W: every size with H ≠ W fails" if len(names) == 2 else sweep.constraint(failing)
+        rule = "works only when H = W: every size with H ≠ W fails" if names == ["H", "W"] else sweep.constraint(failing)
     elif sized:
         rule = sweep.constraint(failing)
     else:
@@ -87,35 +87,28 @@ def build(model, sizes, sweep=None) -> Optional[SizeMap]:
 
 
 def _grid(model, sweep, sized, sizes) -> Optional[np.ndarray]:
-    """Codes for every (H, W) from sizes.low up to GRID_UP_TO, in one evaluation."""
+    """Codes for every pair of sizes of the two swept axes (H and W, or two inputs' lengths)
+    from sizes.low up, in one evaluation."""
     from shapecheck.algebra.evaluate import Evaluator
-    from shapecheck.sweep import image_inputs
 
     high = min(sizes.high, sizes.low + _extent(sweep, sized) - 1)
     values = np.arange(sizes.low, high + 1, dtype=np.int64)
-    h, w = np.meshgrid(values, values, indexing="ij")
-    h, w = h.ravel(), w.ravel()
-    mapping = {}
-    for node, axes in image_inputs(model):
-        if len(axes) != 2:
-            return None
-        shape = list(node.output_shapes[0])
-        shape[axes[0]], shape[axes[1]] = h, w
-        mapping[node.id] = tuple(shape)
-    if not mapping:
+    a, b = np.meshgrid(values, values, indexing="ij")
+    mapping = _inputs_at(model, sweep, [a.ravel(), b.ravel()])
+    if mapping is None:
         return None
     try:
-        evaluator = Evaluator(len(h))
+        evaluator = Evaluator(a.size)
         evaluator.run(model, mapping)
     except Exception:  # noqa: BLE001 - a picture is not worth failing the report for
         return None
     result = evaluator.result
     keys = {(id(m.graph), m.node.id) for m in sized}
-    failing = np.zeros(len(h), dtype=bool)
+    failing = np.zeros(a.size, dtype=bool)
     for key, mask in result.merge_fail.items():
         if key in keys or (result.merge_nodes.get(key) and _sized(result.merge_nodes[key][1])):
             failing |= np.asarray(mask, dtype=bool)
-    accepted = np.asarray(result.accepted, dtype=bool)
+    accepted = np.broadcast_to(np.asarray(result.accepted, dtype=bool), (a.size,))
     codes = np.where(accepted, np.where(failing, FAILS, WORKS), REFUSED)
     return codes.reshape(len(values), len(values))
 
@@ -136,13 +129,14 @@ def example(model, sweep, node) -> Optional[tuple[str, dict]]:
     near = np.abs(sweep.candidates[rows].astype(np.int64) - 224).sum(axis=1)
     row = int(rows[int(np.argmin(near))])  # the failing size nearest a usual image size
     values = [int(v) for v in sweep.candidates[row]]
+    label = sweep.size_text(row) if hasattr(sweep, "size_text") else "×".join(map(str, values))
     mapping = _inputs_at(model, sweep, values)
     if mapping is None:
         return None
     evaluator = Evaluator(1)
     evaluator.run(model, mapping, keep_shapes=True)
     shapes = {key: tuple(_int(d) for d in shape) for key, shape in evaluator.result.shapes.items() if shape is not None}
-    return "×".join(map(str, values)), shapes
+    return label, shapes
 
 
 def _int(d):
@@ -152,8 +146,9 @@ def _int(d):
     return int(arr[0]) if arr.size else None
 
 
-def _inputs_at(model, sweep, values: list[int]) -> Optional[dict]:
-    """Input shapes with the swept axes at `values` (one per column of the sweep's candidates)."""
+def _inputs_at(model, sweep, values: list) -> Optional[dict]:
+    """Input shapes with the swept axes at `values` (one per column of the sweep's candidates:
+    sizes, or arrays of them)."""
     from shapecheck.sweep import image_inputs
 
     axes = getattr(sweep, "axes", None)
@@ -238,15 +233,17 @@ def grid_svg(m: SizeMap) -> str:
         parts.append(f'<path class="tick" d="M{left - 4},{top + pos:.1f} L{left},{top + pos:.1f}"/>')
         parts.append(f'<text class="ticklabel" x="{left - 7}" y="{top + pos + 4:.1f}" text-anchor="end">{t}</text>')
     works = np.argwhere(m.grid == WORKS)
-    if 0 < len(works) <= 400 and len(works) < 0.1 * m.grid.size:  # a sparse lattice: make each point visible
+    if cell < 8 and 0 < len(works) <= 400 and len(works) < 0.1 * m.grid.size:  # a sparse lattice: make each point visible
         radius = max(2.5, cell * 0.9)
         parts.extend(f'<circle class="works" cx="{left + (c + 0.5) * cell:.1f}" cy="{top + (r + 0.5) * cell:.1f}" r="{radius:.1f}"/>'
                      for r, c in works)
     if m.fixed and len(m.declared) == 2 and all(isinstance(d, int) and m.low <= d <= high for d in m.declared):
         y, x = ((d - m.low + 0.5) * cell for d in m.declared)
         parts.append(f'<circle class="declared" cx="{left + x:.1f}" cy="{top + y:.1f}" r="5"/>')
-    parts.append(f'<text class="axislabel" x="{left + size / 2}" y="{height - 8}" text-anchor="middle">W →</text>')
-    parts.append(f'<text class="axislabel" x="12" y="{top + size / 2}" text-anchor="middle" transform="rotate(-90 12 {top + size / 2})">← H</text>')
+    down, across = (m.names + ["", ""])[:2]
+    parts.append(f'<text class="axislabel" x="{left + size / 2}" y="{height - 8}" text-anchor="middle">{escape(across)} →</text>')
+    parts.append(f'<text class="axislabel" x="12" y="{top + size / 2}" text-anchor="middle" '
+                 f'transform="rotate(-90 12 {top + size / 2})">← {escape(down)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
