@@ -44,7 +44,7 @@ def main() -> None:
     print(f"browser: {executable} (headless, {args.repeat} runs each, cpu count {os.cpu_count()})")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        print(f"{'model':<38} {'layers':>6} {'findings':>8} {'size':>9} {'render':>8} {'load event':>11} {'open+paint':>12} {'open+layout':>12}")
+        print(f"{'model':<38} {'layers':>6} {'findings':>8} {'drawn':>5} {'size':>9} {'render':>8} {'load event':>11} {'open+paint':>12} {'open+layout':>12}")
         for model in MODELS:
             run = check_paths([model])
             (graph,) = run.models
@@ -71,7 +71,7 @@ def main() -> None:
                 paints.append(time.perf_counter() - start)
                 page.close()
             size = len(text.encode("utf-8")) / 1024 / 1024
-            print(f"{model:<38} {graph.layer_count():>6} {len(run.findings):>8} {size:>6.2f} MB "
+            print(f"{model:<38} {graph.layer_count():>6} {len(run.findings):>8} {text.count('<svg class=\"drawing\"'):>5} {size:>6.2f} MB "
                   f"{statistics.median(renders):>6.2f} s {statistics.median(loads):>9.3f} s "
                   f"{statistics.median(paints):>10.3f} s {statistics.median(walls):>10.3f} s")
         browser.close()

@@ -10,6 +10,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT, run_cli
 from irgraphs import PATH, GraphBuilder
 from shapecheck.report import html
@@ -19,6 +21,12 @@ from shapecheck.sweep import SizeRange
 
 N = None
 EVIL = '<script>window.__pwned=1</script>'
+
+
+@pytest.fixture(autouse=True)
+def debugging(monkeypatch):
+    """The report hides a failure of its size pictures from users; not from these tests."""
+    monkeypatch.setenv("SHAPECHECK_DEBUG", "1")
 
 
 def checked_run(*graphs, path=PATH, sizes="1:256") -> RunReport:
@@ -252,6 +260,23 @@ def test_the_size_map_states_the_rule_and_draws_both_pictures():
     assert "fails for odd H or W" in section
     assert section.count("<image ") == 2 and section.count("data:image/png;base64,") == 2
     assert "every H × W from 1 to 32" in section  # four periods of the odd/even pattern
+
+
+def test_two_inputs_whose_lengths_must_agree_map_as_a_diagonal():
+    b = GraphBuilder("pair")
+    config = {"filters": 8, "kernel_size": [3], "strides": [1], "padding": "same", "dilation_rate": [1],
+              "data_format": "channels_last"}
+    a = b.add("Conv1D", (N, N, 8), [b.input((N, N, 4), name="enc")], line=3, config=config, name="enc_conv")
+    d = b.add("Conv1D", (N, N, 8), [b.input((N, N, 4), name="dec")], line=4, config=config, name="dec_conv")
+    b.merge("Add", [a, d], (N, N, 8), line=5)
+    b.graph.outputs = [b.graph.nodes[-1].inputs[0]]
+    run = checked_run(b.graph)
+    if not any(f.code == "SC104" for f in run.findings):
+        pytest.skip("this sweep does not relate two inputs' lengths")
+    page = html.render(run, sizes=SizeRange(1, 256))
+    (section,) = re.findall(r'<section class="sizes".*?</section>', page, flags=re.S)
+    assert "must equal" in section and section.count("<image ") == 1  # the pair's grid; no square strip
+    assert "Drawn at input size" in articles(page)[0]
 
 
 def test_size_map_png_is_a_valid_palette_image():

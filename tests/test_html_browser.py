@@ -129,11 +129,13 @@ def check_page(browser, path: Path, run, scheme: str, screenshot: Path | None) -
 
 @pytest.mark.slow
 @pytest.mark.parametrize("fixture", FIXTURE_FILES, ids=lambda p: p.name)
-def test_fixture_report_in_a_browser(fixture, checked, browser):
+def test_fixture_report_in_a_browser(fixture, checked, browser, monkeypatch):
     from shapecheck.report import html
 
     run = checked(str(fixture))
-    text = html.render(run)
+    with monkeypatch.context() as debugging:  # a failing size picture fails the test, not just vanishes
+        debugging.setenv("SHAPECHECK_DEBUG", "1")
+        text = html.render(run)
     assert len(text.encode()) < MAX_BYTES
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"{fixture.stem}.html"

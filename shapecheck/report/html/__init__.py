@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import linecache
+import os
 from typing import Optional, Sequence
 
 from shapecheck import __version__
@@ -56,6 +57,7 @@ class Page:
             try:
                 self.sweeps[id(graph)] = sizemap.sweep_of(graph, self.sizes)
             except Exception:  # noqa: BLE001 - the map is a picture of the sweep; never fail the report for it
+                _reraise_when_debugging()
                 self.sweeps[id(graph)] = None
         return self.sweeps[id(graph)]
 
@@ -161,6 +163,7 @@ class Page:
         try:
             m = sizemap.build(graph, self.sizes, sweep)
         except Exception:  # noqa: BLE001 - the map is a picture of the sweep; never fail the report for it
+            _reraise_when_debugging()
             return ""
         if m is None:
             return ""
@@ -289,7 +292,8 @@ class Page:
         """Shapes at a size where the merge fails: the drawing then shows which branch rounds."""
         try:
             found = sizemap.example(model, self.sweep(model), node)
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - then it is drawn at the declared size
+            _reraise_when_debugging()
             found = None
         if found is None:
             return focus, ""
@@ -349,6 +353,12 @@ class Page:
 
 
 # -- small pieces ------------------------------------------------------------------------
+def _reraise_when_debugging() -> None:
+    """The pictures of the sweep never fail a report, except under --debug (or in tests)."""
+    if os.environ.get("SHAPECHECK_DEBUG"):
+        raise
+
+
 def _index(key: str, findings: list[Finding]) -> str:
     """A model with many findings: one line each, linked to its card."""
     rows = "".join(
