@@ -71,7 +71,8 @@ def main() -> None:
                 paints.append(time.perf_counter() - start)
                 page.close()
             size = len(text.encode("utf-8")) / 1024 / 1024
-            print(f"{model:<38} {graph.layer_count():>6} {len(run.findings):>8} {text.count('<svg class=\"drawing\"'):>5} {size:>6.2f} MB "
+            drawn = text.count('<svg class="drawing"')
+            print(f"{model:<38} {graph.layer_count():>6} {len(run.findings):>8} {drawn:>5} {size:>6.2f} MB "
                   f"{statistics.median(renders):>6.2f} s {statistics.median(loads):>9.3f} s "
                   f"{statistics.median(paints):>10.3f} s {statistics.median(walls):>10.3f} s")
         browser.close()
