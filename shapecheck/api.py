@@ -36,8 +36,16 @@ class Report:
         return self.run.errors
 
     @property
+    def undecided(self) -> list[str]:
+        """Files not checked because nobody can tell whether they reach Keras (an import that
+        is not installed here), each with the reason."""
+        return [f"{f.path}: {f.skip}" for f in self.run.undecided]
+
+    @property
     def ok(self) -> bool:
-        return not self.errors and not self.run.fails_at(self.fail_on)
+        """Nothing at or above fail_on, and everything asked about was checked or rightly
+        skipped: a file nobody could decide is not clean."""
+        return not self.errors and not self.undecided and not self.run.fails_at(self.fail_on)
 
     def table(self, width: int = 160) -> str:
         from shapecheck.report import table

@@ -68,12 +68,12 @@ def _fail(message: str) -> None:
     raise typer.Exit(EXIT_UNCHECKED)
 
 
-def _options(paths, select, ignore, entry, timeout, sizes, config_file, warn_unused_ignores, jobs, input_shape=None):
+def _options(paths, select, ignore, entry, timeout, sizes, config_file, warn_unused_ignores, jobs, input_shape=None, cache=True):
     """CLI options over [tool.shapecheck] over defaults."""
     from shapecheck import config as configuration
     from shapecheck.runner import Options
     from shapecheck.load.errors import CheckError
-    from shapecheck.sweep import SizeRange
+    from shapecheck.size_range import SizeRange
 
     try:
         config = configuration.find(paths, config_file)
@@ -93,6 +93,7 @@ def _options(paths, select, ignore, entry, timeout, sizes, config_file, warn_unu
         warn_unused_ignores=warn_unused_ignores,
         jobs=jobs,
         input_shapes=input_shapes,
+        cache=cache,
     )
     return options, config
 
@@ -126,8 +127,12 @@ def _print_table(run, quiet: bool, explain: list[str], file=None) -> None:
     table.render(run, table.make_console(file=file), quiet=quiet, explain=explain)
 
 
-def _notes_to_stderr(run) -> None:
+def _notes_to_stderr(run, output_format: OutputFormat) -> None:
+    """Notes for a machine format's reader; what could not be decided is in the document too
+    (concise prints it on stdout, so it is not repeated here)."""
     for file in run.files:
+        if file.skip and not (file.undecided and output_format is OutputFormat.concise):
+            typer.echo(f"{file.path}: {'warning' if file.undecided else 'note'}: skipped: {file.skip}", err=True)
         for note in file.notes + [f"skipped: {s}" for s in file.skipped]:
             typer.echo(f"{file.path}: note: {note}", err=True)
 
@@ -152,6 +157,7 @@ def check(
     baseline: Optional[str] = typer.Option(None, "--baseline", help="Report only findings not in this baseline (shapecheck snapshot)."),
     warn_unused_ignores: bool = typer.Option(False, "--warn-unused-ignores", help="Report '# shapecheck: ignore' comments that match nothing (SC001)."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Check files in N worker processes."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Read installed packages afresh; neither read nor write the import cache."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only findings and the summary."),
     explain: Optional[List[str]] = typer.Option(
         None, "--explain", help="Print both branches of the merge with this layer name, layer by layer."
@@ -164,7 +170,9 @@ def check(
         os.environ["SHAPECHECK_DEBUG"] = "1"
     from shapecheck.runner import check_paths
 
-    options, config = _options(paths, select, ignore, entry, timeout, sizes, config_file, warn_unused_ignores, jobs, input_shape)
+    options, config = _options(
+        paths, select, ignore, entry, timeout, sizes, config_file, warn_unused_ignores, jobs, input_shape, not no_cache
+    )
     run = check_paths(paths, options)
     if baseline:
         from shapecheck import baseline as baselines
@@ -190,20 +198,17 @@ def check(
                     handle.write(text + "\n")
         except OSError as exc:
             _fail(f"--output {output}: {exc.strerror}")
-        if run.models or not run.errors:
+        if run.models or run.undecided or not run.errors:
             _print_table(run, quiet, explained)
     elif machine:
         text = _render(run, output_format, options.sizes)
         if text:
             sys.stdout.write(text + "\n")
         if output_format is not OutputFormat.json:
-            _notes_to_stderr(run)
-    elif run.models or not run.errors:
+            _notes_to_stderr(run, output_format)
+    elif run.models or run.undecided or not run.errors:
         _print_table(run, quiet, explained)
     if run.errors:
-        raise typer.Exit(EXIT_UNCHECKED)
-    if not run.models and not run.all_skipped:
-        typer.echo("shapecheck: error: no Keras model was built by " + ", ".join(paths), err=True)
         raise typer.Exit(EXIT_UNCHECKED)
     level = (fail_on.value if fail_on else None) or config.fail_on or "warning"
     raise typer.Exit(EXIT_FINDINGS if run.fails_at(level) and not exit_zero else EXIT_OK)
@@ -224,17 +229,20 @@ def snapshot(
     sizes: Optional[str] = typer.Option(None, "--sizes", help="Size sweep range, LOW:HIGH."),
     config_file: Optional[str] = typer.Option(None, "--config", help="A pyproject.toml to read."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Worker processes."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the import cache."),
 ) -> None:
     """Record today's findings, so that `--baseline FILE` fails only on new ones."""
     from shapecheck import baseline as baselines
     from shapecheck.runner import check_paths
 
-    options, _ = _options(paths, select, ignore, entry, timeout, sizes, config_file, False, jobs)
+    options, _ = _options(paths, select, ignore, entry, timeout, sizes, config_file, False, jobs, cache=not no_cache)
     run = check_paths(paths, options)
     for error in run.errors:
         typer.echo(f"shapecheck: error: {error}", err=True)
     if run.errors:
         _fail("nothing written: fix the files that could not be checked first")
+    for file in run.undecided:
+        typer.echo(f"{file.path}: warning: skipped: {file.skip} (not in the baseline)", err=True)
     try:
         baselines.write(run.findings, baseline)
     except OSError as exc:

@@ -6,17 +6,20 @@ reporter.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
-from shapecheck import recovery, suppress
+from shapecheck import suppress
 from shapecheck.config import Config
 from shapecheck.graph import Graph
 from shapecheck.load.discover import SAVED_SUFFIXES, Target, discover
+from shapecheck.load.imports import Closure
+from shapecheck.load.imports_cache import NO_CACHE, FactsCache, cache_path
 from shapecheck.load.errors import CheckError
 from shapecheck.rules import Context, Finding, Rule, Severity, all_rules, group_repeats
 from shapecheck.rules.sizes import DYNAMIC_SWEEP_CODES
-from shapecheck.sweep import SizeRange, SweepCache
+from shapecheck.size_range import SizeRange
 
 
 FAIL_LEVELS = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
@@ -33,6 +36,7 @@ class Options:
     warn_unused_ignores: bool = False
     jobs: int = 1  # worker processes (-j)
     input_shapes: dict = field(default_factory=dict)  # subclassed models: name -> batch shape (--input-shape)
+    cache: bool = True  # the import-closure cache in the user's cache directory (--no-cache)
 
     def entries_for(self, path: str) -> list:
         if self.entries:
@@ -54,7 +58,10 @@ class FileReport:
     notes: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     error: Optional[str] = None
-    skip: Optional[str] = None  # not checked, and rightly so (a .py that imports no Keras)
+    position: Optional[tuple[int, int]] = None  # line and column of the error, when it has one
+    skip: Optional[str] = None  # why it was not checked (no Keras in its imports, or cannot tell)
+    undecided: bool = False  # skipped because nobody can tell whether it reaches Keras
+    reason: Optional[str] = None  # why it was checked ("imports models.unet, which imports keras")
     unchecked: dict = field(default_factory=dict)  # model -> {merge: why the size sweep did not reach it}
 
     @property
@@ -63,6 +70,8 @@ class FileReport:
             return "error"
         if self.skip:
             return "skipped"
+        if not self.models:
+            return "no-model"
         if self.unchecked:
             return "partial"  # some merges were not swept: never "ok", whatever else was found
         return "findings" if self.findings else "ok"
@@ -93,8 +102,14 @@ class RunReport:
         return threshold is not None and any(f.severity >= threshold for f in self.findings)
 
     @property
-    def all_skipped(self) -> bool:
-        return bool(self.files) and all(f.skip for f in self.files)
+    def undecided(self) -> list[FileReport]:
+        """Files skipped because nobody can tell whether they reach Keras."""
+        return [f for f in self.files if f.undecided]
+
+    @property
+    def no_model(self) -> list[FileReport]:
+        """Files that were run and built no model (a utilities module that imports Keras)."""
+        return [f for f in self.files if f.status == "no-model"]
 
     @property
     def models(self) -> list[Graph]:
@@ -128,6 +143,9 @@ def check_graphs(
 ) -> list[Finding]:
     """Every rule on every model; notes from the size sweep go to `notes`, the merges it
     could not evaluate to `unchecked` (model -> {merge: why})."""
+    from shapecheck import recovery  # numpy: only once there is a model
+    from shapecheck.sweep import SweepCache
+
     findings = []
     context = Context(sweeps=SweepCache(sizes))
     for model in graphs:
@@ -144,14 +162,15 @@ def check_graphs(
 
 
 def check_target(target: Target, options: Options) -> FileReport:
-    report = FileReport(target.path)
+    report = FileReport(target.path, reason=target.reason)
     if target.problem:
-        report.error = target.problem
+        report.error, report.position = target.problem, target.position
         return report
     if target.skip:
-        report.skip = target.skip
-        report.notes.append(f"skipped: {target.skip}")
+        report.skip, report.undecided = target.skip, target.undecided
         return report
+    if target.reason and os.environ.get("SHAPECHECK_DEBUG"):
+        report.notes.append(f"checked: {target.reason}")
     try:
         _load_into(report, target, options)
     except CheckError as exc:
@@ -175,19 +194,33 @@ def _load_into(report: FileReport, target: Target, options: Options) -> None:
     from shapecheck.load.builder import load_builder_module
 
     loaded = load_builder_module(target.path, options.entries_for(target.path), options.timeout, options.input_shapes_for())
-    report.models, report.notes, report.skipped = loaded.graphs, loaded.notes, loaded.skipped
-    if not loaded.graphs and target.explicit:
-        hint = f" ({'; '.join(loaded.skipped)})" if loaded.skipped else ""
-        raise CheckError(f"{target.path}: no Keras model was built{hint}")
+    report.models, report.skipped = loaded.graphs, loaded.skipped
+    report.notes.extend(loaded.notes)
+    if not loaded.graphs and target.explicit and loaded.skipped:
+        raise CheckError(f"{target.path}: no Keras model was built ({'; '.join(loaded.skipped)})")
     if not loaded.graphs:
         report.notes.append("no Keras model was built")
 
 
 def check_paths(paths: Sequence[str], options: Optional[Options] = None) -> RunReport:
     options = options or Options()
-    targets = discover(list(paths))
+    cache = FactsCache(cache_path()) if options.cache else NO_CACHE
+    targets = discover(list(paths), Closure(cache))
     if options.jobs > 1 and len(targets) > 1:
         from shapecheck.parallel import check_in_workers
 
-        return RunReport(check_in_workers(targets, options))
-    return RunReport([check_target(t, options) for t in targets])
+        files = check_in_workers(targets, options)
+    else:
+        files = [check_target(t, options) for t in targets]
+    return RunReport(files + _folders_without_models(paths, files))
+
+
+def _folders_without_models(paths: Sequence[str], files: list[FileReport]) -> list[FileReport]:
+    """A folder whose files were all run and none built a model could not be checked (exit 2)."""
+    out = []
+    for folder in (p for p in paths if os.path.isdir(p)):
+        prefix = os.path.join(os.path.abspath(folder), "")
+        inside = [f for f in files if os.path.abspath(f.path).startswith(prefix)]
+        if inside and not any(f.models or f.error for f in inside) and any(f.status == "no-model" for f in inside):
+            out.append(FileReport(folder, error=f"{folder}: no Keras model was built by any file here"))
+    return out

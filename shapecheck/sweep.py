@@ -32,35 +32,12 @@ from shapecheck.algebra.layers import KNOWN_LAYERS, MIXING, knows
 from shapecheck.algebra.ops import MIXING as MIXING_OPS
 from shapecheck.graph import Graph, Node
 from shapecheck.layout import spatial_axes
+from shapecheck.size_range import SizeRange  # noqa: F401 - where callers have always found it
 
 AXIS_NAMES = {1: [("L", "length")], 2: [("H", "height"), ("W", "width")],
               3: [("D", "depth"), ("H", "height"), ("W", "width")]}
 GRID_DENSE_UP_TO = 40  # every size up to this on a grid, then a geometric sample
 GRID_SAMPLES = 40
-
-
-@dataclass(frozen=True)
-class SizeRange:
-    low: int = 1
-    high: int = 1024
-
-    @classmethod
-    def parse(cls, text: str) -> "SizeRange":
-        """'32:2048' (inclusive); a lone '512' means 1..512."""
-        try:
-            low, _, high = text.partition(":") if ":" in text else ("1", "", text)
-            result = cls(int(low), int(high))
-        except ValueError:
-            raise ValueError(f"--sizes expects LOW:HIGH (e.g. 32:2048), got {text!r}") from None
-        if not 1 <= result.low <= result.high or result.high > 1 << 20:
-            raise ValueError(f"--sizes {text}: need 1 <= LOW <= HIGH <= {1 << 20}")
-        return result
-
-    def __str__(self) -> str:
-        return f"{self.low}..{self.high}"
-
-    def values(self) -> np.ndarray:
-        return np.arange(self.low, self.high + 1, dtype=np.int64)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ FIXTURES = ROOT / "fixtures"
 DATA = Path(__file__).resolve().parent / "data"
 
 os.environ.setdefault("COLUMNS", "160")
+# the import cache of every run in the tests (subprocesses inherit it): never the user's own
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="shapecheck-tests-cache-")
 
 
 @pytest.fixture(scope="session")

@@ -74,7 +74,9 @@ class TestOnSeed001:
         assert document["summary"] == {
             "files": 1, "models": 1, "merges": 3, "errors": 1, "warnings": 1, "infos": 0, "unchecked": 0,
             "not_swept": 0,
+            "undecided": 0, "no_model": 0,
         }
+        assert (file["reason"], file["undecided"]) == ("imports keras", False)
 
     @pytest.mark.parametrize(
         "options, code",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from conftest import DATA
+from conftest import DATA, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +40,73 @@ def test_missing_path_and_unknown_type(checked, tmp_path):
 def test_folder_without_models(checked, tmp_path):
     (tmp_path / "plain.py").write_text("print('no keras here')\n")
     (file,) = checked(str(tmp_path)).files
-    assert file.error == f"{tmp_path}: no model files here (*.py importing keras, *.keras, *.h5)"
+    assert file.error == f"{tmp_path}: no model files here (*.py that reach keras or tensorflow through their imports, *.keras, *.h5)"
+
+
+UTILS = "import keras\n\n\ndef conv_bn(x, filters):\n    return keras.layers.BatchNormalization()(keras.layers.Conv2D(filters, 3)(x))\n"
+
+
+def test_a_utilities_module_that_builds_no_model_is_no_model_and_does_not_fail(checked, tmp_path):
+    (tmp_path / "blocks.py").write_text(UTILS)
+    (file,) = checked(str(tmp_path / "blocks.py")).files
+    assert (file.status, file.error, file.models) == ("no-model", None, [])
+    result = run_cli(str(tmp_path / "blocks.py"), "--format", "json")
+    document = json.loads(result.stdout)
+    assert result.returncode == 0 and document["files"][0]["status"] == "no-model", result.stderr
+    assert document["summary"]["no_model"] == 1
+
+
+def test_a_folder_where_no_file_builds_a_model_is_exit_2(checked, tmp_path):
+    (tmp_path / "blocks.py").write_text(UTILS)
+    run = checked(str(tmp_path))
+    assert [f.status for f in run.files] == ["no-model", "error"]
+    assert run.errors == [f"{tmp_path}: no Keras model was built by any file here"]
+
+
+MODELS_UNET = """
+import keras
+from keras import layers
+
+
+def build_unet(input_shape):
+    inputs = keras.Input(input_shape)
+    wide = layers.Conv2D(16, 3, padding="same")(inputs)
+    narrow = layers.Conv2D(8, 3, padding="same")(inputs)
+    return keras.Model(inputs, layers.Add()([wide, narrow]))
+"""
+
+TRAIN = """
+from models.unet import build_unet
+
+
+def build():
+    return build_unet(input_shape=(300, 300, 3))
+"""
+
+
+def test_a_model_built_through_the_projects_own_package_is_checked(tmp_path):
+    """The issue's hole: train.py names no keras, models/unet.py does; it was skipped with exit 0."""
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "__init__.py").write_text("")
+    (tmp_path / "models" / "unet.py").write_text(MODELS_UNET)
+    (tmp_path / "train.py").write_text(TRAIN)
+    result = run_cli("train.py", "--format", "json", "--debug", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr[-2000:]
+    document = json.loads(result.stdout)
+    (finding,) = document["findings"]
+    assert (finding["code"], finding["path"], finding["line"]) == ("SC101", "models/unet.py", 10)
+    assert "checked: imports models.unet, which imports keras" in document["files"][0]["notes"]
+
+
+def test_a_module_inside_a_package_runs_with_its_relative_imports(checked, tmp_path):
+    package = tmp_path / "proj" / "nets"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "blocks.py").write_text(MODELS_UNET)
+    (package / "resnet.py").write_text("from .blocks import build_unet\n\n\ndef build():\n    return build_unet((32, 32, 3))\n")
+    run = checked(str(package / "resnet.py"))
+    assert not run.errors, run.errors
+    assert [f.code for f in run.findings] == ["SC101"]
 
 
 def test_hanging_module_is_stopped_by_the_timeout(checked):

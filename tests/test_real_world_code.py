@@ -66,7 +66,7 @@ def test_a_custom_layer_that_cannot_be_followed_is_said_in_every_format():
 
 def test_subclassed_models_are_checked_or_listed_with_the_hint(checked):
     run = checked(str(FIXTURES / "subclassed_models.py"))
-    assert {g.name for g in run.models} == {"net", "encoder_net", "classifier"}
+    assert {g.name for g in run.models} == {"net", "encoder_net", "classifier", "gated"}
     (file,) = run.files
     assert any("unbuilt" in s and "--input-shape Unbuilt=" in s for s in file.skipped), file.skipped
 

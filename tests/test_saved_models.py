@@ -85,7 +85,9 @@ def saved_fixtures(tmp_path_factory):
 def _has_layer_graph(model) -> bool:
     import keras
 
-    return isinstance(model, (keras.Sequential, keras.src.models.functional.Functional))
+    from shapecheck.capture.blocks import is_subclassed_model
+
+    return isinstance(model, (keras.Sequential, keras.src.models.functional.Functional)) and not is_subclassed_model(model)
 
 
 @pytest.mark.slow

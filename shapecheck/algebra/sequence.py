@@ -39,7 +39,7 @@ def output_shape(op: str, config: dict, inputs: Sequence[SymShape], captured_in,
         return _recurrent(x, built, out_built)
     if op == "TimeDistributed":
         return _time_distributed(x, built, out_built)
-    return _attention(op, inputs, captured_in, out_built)
+    return _attention(op, _by_name(config, inputs), _by_name(config, captured_in), out_built)
 
 
 def _recurrent(x: SymShape, built, out_built):
@@ -56,6 +56,17 @@ def _time_distributed(x: SymShape, built, out_built):
     if built is None or any(is_varying(d) for d in x[2:]) or tuple(x[2:]) != tuple(built[2:]):
         raise Unknown("TimeDistributed over a size-dependent step")
     return (x[0], x[1]) + tuple(out_built[2:]), None
+
+
+def _by_name(config: dict, shapes) -> list:
+    """query, value, key (and the rest) in that order, for a call given them by keyword."""
+    names = config.get("input_names")
+    if not names or len(names) != len(shapes):
+        return list(shapes)
+    by_name = dict(zip(names, shapes))
+    ordered = [by_name.get(n, by_name.get(f"arg{i}")) for i, n in enumerate(("query", "value", "key"))]
+    ordered = [s for s in ordered if s is not None]
+    return ordered + [s for n, s in zip(names, shapes) if n not in ("query", "value", "key", "arg0", "arg1", "arg2")]
 
 
 def _attention(op: str, inputs, captured_in, out_built):

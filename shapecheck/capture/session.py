@@ -63,7 +63,8 @@ def trace_subclassed(recorder: Recorder, candidates: list[tuple[str, object]], i
     on a symbolic input: trace each on the shape it was built with, or the one given by
     --input-shape (by variable or class name). Call inside capture(). Returns (skipped
     with the hint, notes)."""
-    done = {id(r.owner) for r in recorder.models}
+    # a Sequential subclass with its own call() builds a functional model that call() ignores
+    done = {id(r.owner) for r in recorder.models if r.subclassed or not is_subclassed_model(r.owner)}
     skipped, notes = [], []
     for name, model in candidates:
         if not is_subclassed_model(model) or id(model) in done:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+import keras
 from keras.src.backend.common.keras_tensor import KerasTensor
 from keras.src.layers.core.input_layer import InputLayer
 from keras.src.layers.layer import Layer
@@ -75,6 +76,23 @@ def _kind(op) -> str:
     return "layer" if isinstance(op, Layer) else "op"
 
 
+def _input_names(knode) -> dict:
+    """For a call given tensors by keyword (`attention(query=q, value=v)`): the argument
+    each input came from, in the order of the node's inputs (Keras flattens the
+    positional arguments, then the keyword arguments sorted by name)."""
+    args, kwargs = knode.arguments.args, knode.arguments.kwargs
+    if not any(flatten_tensors(v) for v in kwargs.values()):
+        return {}
+    names = [f"arg{i}" for i, a in enumerate(args) for _ in flatten_tensors_ordered(a)]
+    names += [k for k in sorted(kwargs) for _ in flatten_tensors_ordered(kwargs[k])]
+    return {"input_names": names} if len(names) == len(knode.input_tensors) else {}
+
+
+def flatten_tensors_ordered(structure: Any) -> list[KerasTensor]:
+    """The KerasTensors of a structure in Keras' own flattening order (dict keys sorted)."""
+    return [t for t in keras.tree.flatten(structure) if isinstance(t, KerasTensor)]
+
+
 def _config(op) -> dict:
     config = {}
     for attr in SHAPE_CONFIG_KEYS:  # layer attributes carry the same names as the config keys
@@ -114,7 +132,8 @@ def graph_from_tensors(
             inputs=[Edge(ids[id(_producer(t))], t._keras_history.tensor_index) for t in knode.input_tensors],
             input_shapes=[tuple(t.shape) for t in knode.input_tensors],
             output_shapes=[tuple(t.shape) for t in knode.outputs],
-            config={**_config(op), **call_config(type(op).__name__, knode.arguments.args, knode.arguments.kwargs)},
+            config={**_config(op), **call_config(type(op).__name__, knode.arguments.args, knode.arguments.kwargs),
+                    **_input_names(knode)},
             location=site.location if site else None,
             chain=site.chain if site else (),
             merge=merge_spec(op) if len(knode.input_tensors) >= 2 else None,

@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 from shapecheck.graph import Graph
+from shapecheck.load import source
 from shapecheck.load.errors import CheckError, message_line
+from shapecheck.load.module_paths import package_root
 
 BUILDER_NAME = re.compile(r"^(build|create|get|make)|model|net", re.IGNORECASE)
 
@@ -45,8 +47,7 @@ def load_builder_module(
     path: str, entries: Sequence[str] = (), timeout: float = 120.0, input_shapes: Optional[dict] = None
 ) -> LoadedModule:
     """`input_shapes`: batch shapes for subclassed models, by variable or class name."""
-    source = _read_source(path)
-    code = _compile(source, path)
+    code = _compile(source.read_text(path), path)
     from shapecheck.capture import session  # imports Keras: only once a module is worth running
 
     module = _new_module(path)
@@ -93,21 +94,9 @@ def load_builder_module(
     return result
 
 
-def _read_source(path: str) -> str:
+def _compile(text: str, path: str):
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except OSError as exc:
-        raise CheckError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CheckError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-
-
-def _compile(source: str, path: str):
-    try:
-        return compile(source, os.path.abspath(path), "exec", dont_inherit=True)
+        return compile(text, os.path.abspath(path), "exec", dont_inherit=True)
     except SyntaxError as exc:
         col = f":{exc.offset}" if exc.offset else ""
         raise CheckError(f"{path}:{exc.lineno}{col}: SyntaxError: {exc.msg}") from None
@@ -116,27 +105,35 @@ def _compile(source: str, path: str):
 
 
 def _new_module(path: str) -> types.ModuleType:
+    """A module named as pytest would import it: `pkg.sub.mod` inside a package (so relative
+    imports work), its file's stem outside one."""
     stem = os.path.splitext(os.path.basename(path))[0]
-    name = stem if stem.isidentifier() and stem not in sys.modules else f"shapecheck_builder_{abs(hash(path))}"
+    package = package_root(path)[1]
+    name = (package if stem == "__init__" else f"{package}.{stem}") if package else stem
+    if not all(part.isidentifier() for part in name.split(".")) or name in sys.modules:
+        name = f"shapecheck_builder_{abs(hash(path))}"
     module = types.ModuleType(name)
     module.__file__ = os.path.abspath(path)
+    module.__package__ = package  # relative imports resolve from it, whatever the name
     return module
 
 
 @contextlib.contextmanager
 def _module_context(path: str, module: types.ModuleType):
-    """sys.modules entry, the module's folder on sys.path, and captured stdout/stderr."""
-    folder = os.path.dirname(os.path.abspath(path))
+    """sys.modules entry, the module's folder (and its package root, for a file inside a
+    package) on sys.path, and captured stdout/stderr."""
+    folders = list(dict.fromkeys([os.path.dirname(os.path.abspath(path)), package_root(path)[0]]))
     sys.modules[module.__name__] = module
-    sys.path.insert(0, folder)
+    sys.path[:0] = folders
     printed = io.StringIO()
     try:
         with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
             yield printed
     finally:
         sys.modules.pop(module.__name__, None)
-        with contextlib.suppress(ValueError):
-            sys.path.remove(folder)
+        for folder in folders:
+            with contextlib.suppress(ValueError):
+                sys.path.remove(folder)
 
 
 @contextlib.contextmanager

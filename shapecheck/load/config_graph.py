@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-from shapecheck.algebra.layers import SHAPE_CONFIG_KEYS, output_shape
-from shapecheck.algebra.merge import best_guess, merged_shape
+from shapecheck.algebra.layers import SHAPE_CONFIG_KEYS, knows, output_shape
+from shapecheck.algebra.merge import best_guess, merged_shape, outcome
 from shapecheck.algebra.ops import saved_call_config
 from shapecheck.graph import Edge, Graph, MergeSpec, Node
 from shapecheck.layout import finish_graph
@@ -30,9 +30,13 @@ class ConfigGraph:
     notes: list[str] = field(default_factory=list)
 
 
-def graphs_from_config(config: dict, path: str, fallback: Optional[Callable] = None) -> ConfigGraph:
-    """`fallback(layer_entry)` may give a shape function for built-in layers the algebra lacks."""
+def graphs_from_config(
+    config: dict, path: str, fallback: Optional[Callable] = None, keras_class: Optional[Callable[[str], bool]] = None
+) -> ConfigGraph:
+    """`fallback(layer_entry)` may give a shape function for built-in layers the algebra lacks;
+    `keras_class(name)` says whether a class a legacy file names without its module is Keras' own."""
     reader = _Reader(path, fallback)
+    reader.keras_class = keras_class
     try:
         graph = reader.model(config, prefix="")
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
@@ -55,12 +59,6 @@ def merge_spec(class_name: str, config: dict) -> Optional[MergeSpec]:
 
 def _shape_config(config: dict) -> dict:
     return {k: config[k] for k in SHAPE_CONFIG_KEYS if k in config}
-
-
-def _is_builtin(layer: dict) -> bool:
-    """A Keras layer (its class is known without the user's code)."""
-    module = layer.get("module") or "keras"  # Keras 2 files record no module
-    return module.split(".")[0] == "keras" and layer.get("registered_name") in (None, layer.get("class_name"))
 
 
 def _is_model(class_name: str) -> bool:
@@ -95,6 +93,7 @@ class _Reader:
         self.fallback = fallback
         self.notes: list[str] = []
         self.legacy = False  # a Keras 2 config (inbound nodes as lists, no recorded shapes)
+        self.keras_class: Optional[Callable[[str], bool]] = None
 
     def model(self, entry: dict, prefix: str) -> Graph:
         class_name = entry.get("class_name")
@@ -204,13 +203,26 @@ class _Reader:
         elif class_name == "Lambda":
             recorded = "its shape is unknown (a Keras 2 file records none)" if self.legacy else "its shape is what the file recorded"
             self.notes.append(f"Lambda '{prefix + name}' is not run (code inside a saved file is never executed): {recorded}")
-        elif not _is_builtin(layer):
+        elif not self._is_builtin(layer):
             node.opaque = (f"a custom layer ({layer.get('registered_name') or class_name}): its code is not in the "
                            "saved file and is never run from it (check the module that builds the model)")
         elif self.fallback is not None:
             node.shape_function = self.fallback(layer)
         node.output_shapes = [self._output_shape(node, name, node_index, seen)]
+        if node.merge is not None and not outcome(node.merge, node.input_shapes).ok:
+            node.recovered = "the build went on past this mismatch with the shape the file records"
         return node
+
+    def _is_builtin(self, layer: dict) -> bool:
+        """A Keras layer (its class is known without the user's code). A legacy .h5 names
+        no module: there a class the algebra does not know is asked of Keras, if allowed."""
+        class_name = layer.get("class_name")
+        module = layer.get("module")
+        if module is None:
+            if self.legacy or knows(class_name, layer.get("config") or {}) or merge_spec(class_name, {}) is not None:
+                return True  # Keras 2 files: custom objects there are rare, and Keras 2 is not importable
+            return self.keras_class is None or self.keras_class(class_name)
+        return module.split(".")[0] == "keras" and layer.get("registered_name") in (None, class_name)
 
     def _output_shape(self, node: Node, name: str, node_index: int, seen: dict) -> tuple:
         recorded = seen.get((name, node_index, 0))

@@ -1,15 +1,24 @@
-"""Which files a run checks: paths given on the command line, folders searched."""
+"""Which files a run checks: paths given on the command line, folders searched.
+
+A `.py` is checked when it, or anything it imports, imports keras or tensorflow (imports.py
+decides, reading and never importing). One it cannot decide (it imports something not
+installed here) is a target too, skipped with the reason, found in a folder or not; one that
+cannot be read as Python is an error. Neither is ever passed over in silence.
+"""
 
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
+from typing import Optional
+
+from shapecheck.load import source
+from shapecheck.load.imports import Closure
 
 SAVED_SUFFIXES = (".keras", ".h5", ".hdf5")
 MODEL_SUFFIXES = (".py",) + SAVED_SUFFIXES
 SKIPPED_DIRS = {"__pycache__", "node_modules", "site-packages", "build", "dist"}
-KERAS_IMPORT = re.compile(r"^\s*(?:from|import)\s+(?:keras|tensorflow|tf_keras)\b", re.MULTILINE)
+NO_MODEL_FILES = "no model files here (*.py that reach keras or tensorflow through their imports, *.keras, *.h5)"
 
 
 @dataclass(frozen=True)
@@ -17,24 +26,33 @@ class Target:
     path: str
     explicit: bool  # named on the command line (not found in a folder)
     problem: str | None = None  # why it cannot be checked at all
-    skip: str | None = None  # why it is not worth checking (a .py that imports no Keras)
+    skip: str | None = None  # why it is not checked: no Keras in its imports, or nobody can tell
+    undecided: bool = False  # skipped because its imports could not be followed ("cannot tell")
+    reason: str | None = None  # why it is checked ("imports models.unet, which imports keras")
+    position: Optional[tuple[int, int]] = None  # line and column of the problem, when it has one
+
+    @property
+    def checkable(self) -> bool:
+        return not (self.problem or self.skip)
 
 
-def discover(paths: list[str]) -> list[Target]:
+def discover(paths: list[str], closure: Optional[Closure] = None) -> list[Target]:
+    closure = closure or Closure()
     targets: list[Target] = []
     for path in paths:
         if os.path.isdir(path):
-            found = list(_search(path))
-            if not found:
-                targets.append(Target(path, True, f"{path}: no model files here (*.py importing keras, *.keras, *.h5)"))
-            targets.extend(Target(p, False) for p in found)
+            found = [t for t in (_classify(p, closure, False) for p in _search(path)) if t is not None]
+            if not any(t.checkable for t in found):
+                undecided = sum(t.undecided for t in found)
+                extra = f" ({undecided} undecided)" if undecided else ""
+                targets.append(Target(path, True, f"{path}: {NO_MODEL_FILES}{extra}"))
+            targets.extend(found)
         elif os.path.exists(path):
-            skip = None
-            if path.endswith(".py") and not imports_keras(path):
-                skip = "imports neither keras nor tensorflow (read, not run)"
-            targets.append(Target(path, True, _unsupported(path), skip))
+            problem = _unsupported(path)
+            targets.append(Target(path, True, problem) if problem else _classify(path, closure, True))
         else:
             targets.append(Target(path, True, f"{path}: no such file or directory"))
+    closure.save()
     return _unique(targets)
 
 
@@ -42,18 +60,25 @@ def _search(folder: str):
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS)
         for name in sorted(files):
-            path = os.path.join(root, name)
-            if name.endswith(SAVED_SUFFIXES) or (name.endswith(".py") and imports_keras(path)):
-                yield path
+            if name.endswith(MODEL_SUFFIXES):
+                yield os.path.join(root, name)
 
 
-def imports_keras(path: str) -> bool:
-    """Read the source (never import it): does the file import keras or tensorflow?"""
+def _classify(path: str, closure: Closure, explicit: bool) -> Optional[Target]:
+    """A Target for `path`, or None for a folder's .py that certainly builds no Keras model."""
+    if not path.endswith(".py"):
+        return Target(path, explicit)
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return KERAS_IMPORT.search(handle.read()) is not None
-    except OSError:
-        return False
+        reach = closure.reach(path)
+    except source.Unreadable as exc:
+        return Target(path, explicit, str(exc), position=(exc.line, exc.column))
+    except source.CheckError as exc:
+        return Target(path, explicit, str(exc))
+    if reach.verdict == "keras":
+        return Target(path, explicit, reason=reach.describe())
+    if reach.verdict == "unknown":
+        return Target(path, explicit, skip=reach.describe(), undecided=True)
+    return Target(path, explicit, skip=reach.describe()) if explicit else None
 
 
 def _unsupported(path: str) -> str | None:

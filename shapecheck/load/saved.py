@@ -75,7 +75,18 @@ def _from_json(path: str) -> str:
 
 
 def load_saved(path: str) -> ConfigGraph:
-    return graphs_from_config(read_config(path), path, fallback=keras_fallback)
+    return graphs_from_config(read_config(path), path, fallback=keras_fallback, keras_class=is_keras_class)
+
+
+def is_keras_class(class_name: str) -> bool:
+    """Is a class that a legacy .h5 names without a module one of Keras' own layers? (Keras
+    is imported for this only for a class the shape algebra does not know.)"""
+    import importlib
+
+    from shapecheck.capture import session  # noqa: F401  (quiet TensorFlow import)
+
+    homes = ["keras.layers"] + [f"keras.src.ops.{m}" for m in ("numpy", "nn", "image", "math", "core", "linalg")]
+    return any(isinstance(getattr(importlib.import_module(home), class_name, None), type) for home in homes)
 
 
 def keras_fallback(entry: dict) -> Callable[[list], tuple]:

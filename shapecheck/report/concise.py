@@ -1,4 +1,5 @@
-"""One line per finding, `path:line:col: CODE message`, for logs and editors (ruff's concise)."""
+"""One line per finding, `path:line:col: CODE message`, for logs and editors (ruff's concise),
+and one per file that could not be checked or decided."""
 
 from __future__ import annotations
 
@@ -13,4 +14,13 @@ def finding_line(f: Finding) -> str:
 
 
 def render(run: RunReport) -> str:
-    return "\n".join(finding_line(f) for f in run.findings)
+    """Per file: what could not be checked (`path:line:col: SyntaxError: ...`), what could not
+    be decided, then the findings."""
+    lines = []
+    for file in run.files:
+        if file.error:
+            lines.append(file.error)
+        if file.undecided:
+            lines.append(f"{file.path}: skipped: {file.skip}")
+        lines.extend(finding_line(f) for f in file.findings)
+    return "\n".join(lines)

@@ -5,7 +5,7 @@ https://docs.github.com/actions/reference/workflow-commands-for-github-actions
 
 from __future__ import annotations
 
-from shapecheck.runner import RunReport
+from shapecheck.runner import FileReport, RunReport
 from shapecheck.rules import Finding, Severity
 
 LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -27,7 +27,18 @@ def annotation(f: Finding) -> str:
     return f"::{LEVEL[f.severity]} {','.join(props)}::{_data(f.message)}"
 
 
+def _file_properties(file: FileReport) -> str:
+    props = [f"file={_property(file.path)}"]
+    if file.position:
+        props += [f"line={file.position[0]}", f"col={file.position[1]}"]
+    return ",".join(props)
+
+
 def render(run: RunReport) -> str:
     lines = [annotation(f) for f in run.findings]
-    lines += [f"::error title=shapecheck::{_data(error)}" for error in run.errors]
+    for file in run.files:
+        if file.error:
+            lines.append(f"::error {_file_properties(file)},title=shapecheck::{_data(file.error)}")
+        elif file.undecided:
+            lines.append(f"::warning {_file_properties(file)},title=shapecheck%3A not checked::{_data(file.skip)}")
     return "\n".join(lines)

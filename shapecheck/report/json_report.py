@@ -63,6 +63,8 @@ def file_dict(file: FileReport) -> dict:
         "path": file.path,
         "status": file.status,
         "error": file.error,
+        "reason": file.skip or file.reason,
+        "undecided": file.undecided,
         "notes": file.notes,
         "skipped": file.skipped,
         "not_swept": file.not_swept,
@@ -80,6 +82,8 @@ def summary_dict(run: RunReport) -> dict:
         "infos": run.count(Severity.INFO),
         "unchecked": len(run.errors),
         "not_swept": run.not_swept,
+        "undecided": len(run.undecided),
+        "no_model": len(run.no_model),
     }
 
 

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from shapecheck import __version__
-from shapecheck.runner import RunReport
+from shapecheck.runner import FileReport, RunReport
 from shapecheck.rules import Finding, Severity, all_rules
 from shapecheck.rules.docs import render_rule, rule_doc
 
@@ -36,10 +36,25 @@ def _uri(path: str) -> str:
     return Path(relative).as_posix() if not relative.startswith("..") else Path(os.path.abspath(path)).as_uri()
 
 
+def _artifact(path: str) -> dict:
+    location: dict = {"uri": _uri(path), "uriBaseId": "%SRCROOT%"}
+    if location["uri"].startswith("file:"):
+        del location["uriBaseId"]
+    return location
+
+
+def _notification(file: FileReport) -> dict:
+    """What could not be checked (error) or decided (warning), at the file (and line)."""
+    physical: dict = {"artifactLocation": _artifact(file.path)}
+    if file.position:
+        physical["region"] = {"startLine": file.position[0], "startColumn": file.position[1]}
+    text = file.error or f"{file.path}: skipped: {file.skip}"
+    return {"level": "error" if file.error else "warning", "message": {"text": text},
+            "locations": [{"physicalLocation": physical}]}
+
+
 def _result(f: Finding, index: dict[str, int]) -> dict:
-    location: dict = {"artifactLocation": {"uri": _uri(f.path), "uriBaseId": "%SRCROOT%"}}
-    if location["artifactLocation"]["uri"].startswith("file:"):
-        del location["artifactLocation"]["uriBaseId"]
+    location: dict = {"artifactLocation": _artifact(f.path)}
     if f.line:
         location["region"] = {"startLine": f.line, "startColumn": f.column or 1}
     result = {
@@ -74,7 +89,7 @@ def _related_location(r, number: int) -> dict:
 def document(run: RunReport) -> dict:
     rules = all_rules()
     index = {rule.code: i for i, rule in enumerate(rules)}
-    notifications = [{"level": "error", "message": {"text": error}} for error in run.errors]
+    notifications = [_notification(file) for file in run.files if file.error or file.undecided]
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",

@@ -56,6 +56,10 @@ def summary_line(run: RunReport) -> str:
         head = "Found " + (" and ".join(nonzero) if len(nonzero) < 3 else ", ".join(nonzero)) + f" in {scope}"
     else:
         head = f"No problems found in {scope}"
+    if run.no_model:
+        head += f"; {plural(len(run.no_model), 'file')} built no model"
+    if run.undecided:
+        head += f"; {plural(len(run.undecided), 'file')} undecided (cannot tell whether it builds a model)"
     if run.errors:
         head += f"; {plural(len(run.errors), 'file')} could not be checked"
     return head
@@ -108,6 +112,8 @@ def finding_text(f: Finding) -> Text:
 def print_file(console: Console, file: FileReport, quiet: bool) -> None:
     if file.error:
         return  # the CLI prints errors on stderr
+    if file.undecided or (file.skip and not quiet):
+        console.print(Text(f"{file.path}: skipped: {file.skip}", style="yellow" if file.undecided else "dim"))
     if not quiet:
         for graph in file.models:
             if graph.partial:

@@ -1,0 +1,60 @@
+"""Reading a Python file as Python (never running it): its text and its syntax tree.
+
+A file that cannot be read as Python (a syntax error, a null byte, bytes that are not in its
+encoding) is never "clean": it is one `path:line:col: SyntaxError: ...` line.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+
+from shapecheck.load.errors import CheckError
+
+
+class Unreadable(CheckError):
+    """A .py file that Python itself could not read; carries where."""
+
+    def __init__(self, path: str, line: int, column: int, message: str):
+        super().__init__(f"{path}:{line}:{column}: SyntaxError: {message}")
+        self.path, self.line, self.column, self.message = path, line, column, message
+
+
+def _position(raw: bytes, index: int) -> tuple[int, int]:
+    """1-based line and column of byte `index`."""
+    line_start = raw.rfind(b"\n", 0, index) + 1
+    return raw.count(b"\n", 0, index) + 1, index - line_start + 1
+
+
+def decode(raw: bytes, path: str) -> str:
+    """The text of a source file, in its declared encoding (PEP 263; UTF-8 by default)."""
+    if b"\0" in raw:
+        raise Unreadable(path, *_position(raw, raw.index(b"\0")), "source code cannot contain null bytes")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+    except SyntaxError as exc:  # an unknown coding cookie, or a BOM that contradicts it
+        raise Unreadable(path, exc.lineno or 1, 1, str(exc.msg if hasattr(exc, "msg") else exc)) from None
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        byte = raw[exc.start:exc.start + 1].hex()
+        raise Unreadable(path, *_position(raw, exc.start), f"not valid {encoding} (byte 0x{byte}: {exc.reason})") from None
+
+
+def read_text(path: str) -> str:
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        raise CheckError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    return decode(raw, path)
+
+
+def parse(path: str) -> ast.Module:
+    """The syntax tree of a .py file, or Unreadable saying where it went wrong."""
+    text = read_text(path)
+    try:
+        return ast.parse(text, path)
+    except SyntaxError as exc:
+        raise Unreadable(path, exc.lineno or 1, exc.offset or 1, exc.msg) from None
