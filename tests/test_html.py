@@ -17,7 +17,7 @@ from irgraphs import PATH, GraphBuilder
 from shapecheck.report import html
 from shapecheck.report.html import drawing, sizemap
 from shapecheck.runner import FileReport, RunReport, check_graphs, selected_rules
-from shapecheck.sweep import SizeRange
+from shapecheck.size_range import SizeRange
 
 N = None
 EVIL = '<script>window.__pwned=1</script>'

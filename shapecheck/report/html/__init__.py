@@ -37,7 +37,7 @@ MAX_REPEAT_DRAWINGS = 64  # per finding; further repeats are listed, not drawn
 
 def render(run, sizes=None) -> str:
     """The whole page for a RunReport. `sizes` is the size sweep's range (default 1..1024)."""
-    from shapecheck.sweep import SizeRange
+    from shapecheck.size_range import SizeRange
 
     page = Page(run, sizes or SizeRange())
     return page.html()
@@ -105,8 +105,17 @@ class Page:
     def _file(self, k: int, file) -> str:
         out = [f'<section class="file" id="file-{k}"><h2><span class="mono">{esc(file.path)}</span> '
                f'<span class="pill {_status_class(file.status)}">{esc(file.status)}</span></h2>']
+        reason = getattr(file, "reason", None)
+        if reason:
+            out.append(f'<p class="meta">checked because it {esc(reason)}</p>' if not reason.startswith(("it ", "checked"))
+                       else f'<p class="meta">{esc(reason)}</p>')
         if file.error:
-            out.append(f'<div class="banner error">could not be checked: {esc(file.error)}</div>')
+            position = getattr(file, "position", None)
+            where = f" (line {position[0]}, column {position[1]})" if position else ""
+            out.append(f'<div class="banner error">could not be checked{esc(where)}: {esc(file.error)}</div>')
+        if getattr(file, "skip", None):
+            kind = "banner" if getattr(file, "undecided", False) else "banner note"
+            out.append(f'<div class="{kind}">skipped: {esc(file.skip)}</div>')
         indexes = [{node.name: (owner, node) for owner, node in g.walk()} for g in file.models]
         per_model: list[list[Finding]] = [[] for _ in file.models]
         loose = []
@@ -129,7 +138,8 @@ class Page:
         if loose:
             out.append("<h3>Other findings</h3>")
             out.extend(self._finding(k, f"{k}-x", n, f, None, file.path) for n, f in enumerate(loose))
-        notes = [f"note: {n}" for n in file.notes] + [f"skipped: {s}" for s in file.skipped]
+        notes = [f"note: {n}" for n in file.notes if not (file.skip and n == f"skipped: {file.skip}")]
+        notes += [f"skipped: {s}" for s in file.skipped]
         if notes:
             out.append('<ul class="notes">' + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>")
         out.append("</section>")

@@ -50,6 +50,7 @@ header.top { display: flex; flex-wrap: wrap; gap: 12px 24px; align-items: baseli
 .banner { border-left: 4px solid var(--warning); background: var(--warning-bg); padding: 8px 12px; margin: 10px 0;
   border-radius: 4px; }
 .banner.error { border-color: var(--error); background: var(--error-bg); }
+.banner.note { border-color: var(--line); background: var(--faint); color: var(--muted); }
 .finding { border: 1px solid var(--line); border-left: 5px solid var(--box-line); border-radius: 8px;
   background: var(--card); margin: 16px 0; overflow: hidden; }
 .finding.error { border-left-color: var(--error); }
