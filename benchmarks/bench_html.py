@@ -43,7 +43,7 @@ def main() -> None:
     out = Path(tempfile.mkdtemp(prefix="shapecheck-html-"))
     print(f"browser: {executable} (headless, {args.repeat} runs each, cpu count {os.cpu_count()})")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox", "--disable-dev-shm-usage"])
         print(f"{'model':<38} {'layers':>6} {'findings':>8} {'drawn':>5} {'size':>9} {'render':>8} {'load event':>11} {'open+paint':>12} {'open+layout':>12}")
         for model in MODELS:
             run = check_paths([model])

@@ -34,7 +34,7 @@ def main() -> None:
     page_path.write_text(html.render(run), encoding="utf-8")
     target = ROOT / "docs" / f"html-report-seed000{'-dark' if args.dark else ''}.png"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_executable(), args=["--no-sandbox"])
+        browser = playwright.chromium.launch(executable_path=chromium_executable(), args=["--no-sandbox", "--disable-dev-shm-usage"])
         page = browser.new_page(viewport={"width": 1200, "height": args.height}, color_scheme="dark" if args.dark else "light")
         page.goto(page_path.as_uri(), wait_until="load")
         page.screenshot(path=str(target), clip={"x": 0, "y": 0, "width": 1200, "height": args.height})

@@ -47,8 +47,8 @@ def browser():
             pytest.fail(f"CI=true: the browser tests must run, but {problem}")
         pytest.skip(problem)
     with sync_playwright() as playwright:
-        # --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start
-        launched = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        # --no-sandbox: CI runs as root, where Chromium refuses its sandbox; /dev/shm is small in containers
+        launched = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox", "--disable-dev-shm-usage"])
         yield launched
         launched.close()
 
