@@ -68,9 +68,13 @@ def _fail(message: str) -> None:
     raise typer.Exit(EXIT_UNCHECKED)
 
 
-def _options(paths, select, ignore, entry, timeout, sizes, config_file, warn_unused_ignores, jobs, input_shape=None, cache=True):
+def _options(
+    paths, select, ignore, entry, timeout, sizes, config_file, warn_unused_ignores, jobs, input_shape=None, cache=True,
+    max_memory=None,
+):
     """CLI options over [tool.shapecheck] over defaults."""
     from shapecheck import config as configuration
+    from shapecheck.isolation.warden import DEFAULT_MAX_MEMORY, parse_bytes
     from shapecheck.runner import Options
     from shapecheck.load.errors import CheckError
     from shapecheck.size_range import SizeRange
@@ -79,6 +83,7 @@ def _options(paths, select, ignore, entry, timeout, sizes, config_file, warn_unu
         config = configuration.find(paths, config_file)
         size_range = SizeRange.parse(sizes or config.sizes or "1:1024")
         input_shapes = configuration.parse_input_shapes(input_shape or [])
+        memory = parse_bytes(max_memory) if max_memory is not None else DEFAULT_MAX_MEMORY
     except (CheckError, ValueError) as exc:
         _fail(str(exc))
     if jobs < 1:
@@ -94,6 +99,7 @@ def _options(paths, select, ignore, entry, timeout, sizes, config_file, warn_unu
         jobs=jobs,
         input_shapes=input_shapes,
         cache=cache,
+        max_memory=memory,
     )
     return options, config
 
@@ -157,6 +163,9 @@ def check(
     baseline: Optional[str] = typer.Option(None, "--baseline", help="Report only findings not in this baseline (shapecheck snapshot)."),
     warn_unused_ignores: bool = typer.Option(False, "--warn-unused-ignores", help="Report '# shapecheck: ignore' comments that match nothing (SC001)."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Check files in N worker processes."),
+    max_memory: Optional[str] = typer.Option(
+        None, "--max-memory", help="Memory a builder module's process may use before it is stopped, e.g. 4G [default: 8G; 0: no bound]."
+    ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Read installed packages afresh; neither read nor write the import cache."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only findings and the summary."),
     explain: Optional[List[str]] = typer.Option(
@@ -171,7 +180,8 @@ def check(
     from shapecheck.runner import check_paths
 
     options, config = _options(
-        paths, select, ignore, entry, timeout, sizes, config_file, warn_unused_ignores, jobs, input_shape, not no_cache
+        paths, select, ignore, entry, timeout, sizes, config_file, warn_unused_ignores, jobs, input_shape, not no_cache,
+        max_memory,
     )
     run = check_paths(paths, options)
     if baseline:

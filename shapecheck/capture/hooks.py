@@ -157,6 +157,7 @@ class Instrumentation:
         self._patch_input_init()
         for method in SKIPPED_METHODS:
             self._patch_skipped(keras.Model, method)
+        self._patch_model_writers()
         return self
 
     def __exit__(self, *exc) -> None:
@@ -329,6 +330,25 @@ class Instrumentation:
             return keras.callbacks.History() if method == "fit" else None
 
         self._patch(owner, method, skipped)
+
+
+    def _patch_model_writers(self) -> None:
+        """Functions that write a model to disk: not run (nothing is written while checking)."""
+        writers = [(keras.saving, "save_model"), (keras.models, "save_model"), (keras.saving, "save_weights")]
+        tf = sys.modules.get("tensorflow")
+        if tf is not None:
+            writers += [(tf.saved_model, "save"), (tf.keras.models, "save_model")]
+        rec = self.rec
+        for owner, name in writers:
+            if getattr(owner, name, None) is None:
+                continue
+
+            def skipped(*args, _name=name, **kwargs):
+                location, _ = rec.callsites.current()
+                where = f" at line {location.line}" if location else ""
+                rec.skipped_calls.append(f"{_name}(){where}")
+
+            self._patch(owner, name, skipped)
 
 
 def closure_values(function) -> dict[str, str]:
