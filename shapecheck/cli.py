@@ -29,6 +29,7 @@ class OutputFormat(str, Enum):
     concise = "concise"
     sarif = "sarif"
     github = "github"
+    html = "html"
 
 
 class FailOn(str, Enum):
@@ -70,9 +71,13 @@ def _fail(message: str) -> None:
     raise typer.Exit(EXIT_UNCHECKED)
 
 
-def _options(paths, select, ignore, entry, timeout, sizes, config_file, warn_unused_ignores, jobs, input_shape=None, cache=True):
+def _options(
+    paths, select, ignore, entry, timeout, sizes, config_file, warn_unused_ignores, jobs, input_shape=None, cache=True,
+    max_memory=None,
+):
     """CLI options over [tool.shapecheck] over defaults."""
     from shapecheck import config as configuration
+    from shapecheck.isolation.warden import DEFAULT_MAX_MEMORY, parse_bytes
     from shapecheck.runner import Options
     from shapecheck.load.errors import CheckError
     from shapecheck.size_range import SizeRange
@@ -81,6 +86,7 @@ def _options(paths, select, ignore, entry, timeout, sizes, config_file, warn_unu
         config = configuration.find(paths, config_file)
         size_range = SizeRange.parse(sizes or config.sizes or "1:1024")
         input_shapes = configuration.parse_input_shapes(input_shape or [])
+        memory = parse_bytes(max_memory) if max_memory is not None else DEFAULT_MAX_MEMORY
     except (CheckError, ValueError) as exc:
         _fail(str(exc))
     if jobs < 1:
@@ -98,6 +104,7 @@ def _options(paths, select, ignore, entry, timeout, sizes, config_file, warn_unu
         jobs=jobs,
         input_shapes=input_shapes,
         cache=cache,
+        max_memory=memory,
     )
     return options, config
 
@@ -116,8 +123,12 @@ def _refuse_overwriting_inputs(option: str, target: str, paths: List[str]) -> No
                   "not overwritten (write the report somewhere else)")
 
 
-def _render(run, output_format: OutputFormat) -> str:
+def _render(run, output_format: OutputFormat, sizes=None) -> str:
     """A machine format as text; the table is printed, not returned."""
+    if output_format is OutputFormat.html:
+        from shapecheck.report import html
+
+        return html.render(run, sizes=sizes)
     if output_format is OutputFormat.json:
         from shapecheck.report import json_report
 
@@ -171,6 +182,9 @@ def check(
     baseline: Optional[str] = typer.Option(None, "--baseline", help="Report only findings not in this baseline (shapecheck snapshot)."),
     warn_unused_ignores: bool = typer.Option(False, "--warn-unused-ignores", help="Report '# shapecheck: ignore' comments that match nothing (SC001)."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Check files in N worker processes."),
+    max_memory: Optional[str] = typer.Option(
+        None, "--max-memory", help="Memory a builder module's process may use before it is stopped, e.g. 4G [default: 8G; 0: no bound]."
+    ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Read installed packages afresh; neither read nor write the import cache."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only findings and the summary."),
     explain: Optional[List[str]] = typer.Option(
@@ -188,7 +202,8 @@ def check(
         _refuse_overwriting_inputs("--output", output, paths)
 
     options, config = _options(
-        paths, select, ignore, entry, timeout, sizes, config_file, warn_unused_ignores, jobs, input_shape, not no_cache
+        paths, select, ignore, entry, timeout, sizes, config_file, warn_unused_ignores, jobs, input_shape, not no_cache,
+        max_memory,
     )
     run = check_paths(paths, options)
     if baseline:
@@ -206,7 +221,7 @@ def check(
     explained = _codes(explain)
     machine = output_format is not OutputFormat.table
     if output:
-        text = _render(run, output_format) if machine else None
+        text = _render(run, output_format, options.sizes) if machine else None
         try:
             with open(output, "w", encoding="utf-8") as handle:
                 if text is None:
@@ -218,7 +233,7 @@ def check(
         if run.models or run.undecided or not run.errors:
             _print_table(run, quiet, explained)
     elif machine:
-        text = _render(run, output_format)
+        text = _render(run, output_format, options.sizes)
         if text:
             sys.stdout.write(text + "\n")
         if output_format is not OutputFormat.json:

@@ -41,6 +41,8 @@ class Options:
     jobs: int = 1  # worker processes (-j)
     input_shapes: dict = field(default_factory=dict)  # subclassed models: name -> batch shape (--input-shape)
     cache: bool = True  # the import-closure cache in the user's cache directory (--no-cache)
+    max_memory: int = 8 << 30  # bytes a builder module's process may hold (--max-memory; 0: no bound)
+    isolate: bool = True  # builder modules in a supervised child process (isolation/); False: in this process
 
     def entries_for(self, path: str) -> list:
         if self.entries:
@@ -229,10 +231,10 @@ def check_paths(paths: Sequence[str], options: Optional[Options] = None) -> RunR
     options = options or Options()
     cache = FactsCache(cache_path()) if options.cache else NO_CACHE
     targets = discover(list(paths), Closure(cache))
-    if options.jobs > 1 and len(targets) > 1:
-        from shapecheck.parallel import check_in_workers
+    if options.isolate:
+        from shapecheck.isolation.warden import check_isolated
 
-        files = check_in_workers(targets, options)
+        files = check_isolated(targets, options, check_target)
     else:
         files = [check_target(t, options) for t in targets]
     return RunReport(files + _folders_without_models(paths, files))

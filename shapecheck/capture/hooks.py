@@ -9,126 +9,35 @@
   tensors so the graph can still be walked;
 * training, saving and printing calls are skipped.
 
-This module (with to_ir.py) is the only place that touches Keras internals.
+What is recorded is in records.py, how merges are recognised and recovered in merges.py,
+how user-defined layers are looked into in blocks.py.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sys
-from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Optional
 
 import keras
 from keras.src.backend.common.keras_tensor import KerasTensor
 from keras.src.layers.core.input_layer import InputLayer
 from keras.src.layers.core.lambda_layer import Lambda
 from keras.src.layers.layer import Layer
-from keras.src.layers.merging.base_merge import Merge
-from keras.src.layers.merging.concatenate import Concatenate
-from keras.src.layers.merging.dot import Dot
 from keras.src.models.functional import Functional
 from keras.src.models.sequential import Sequential
-from keras.src.ops import numpy as knp
 from keras.src.ops.operation import Operation
 
 from shapecheck.algebra.merge import best_guess, outcome
 from shapecheck.capture.blocks import (
     BlockTrace, input_like, is_subclassed_model, is_user_block, skip_state_trace, tensors_in, trace_call, zeros_like_spec,
 )
-from shapecheck.capture.callsite import CallSites
-from shapecheck.graph import ChainFrame, Location, MergeSpec
-
-ELEMENTWISE_OPS = (knp.Add, knp.Subtract, knp.Multiply, knp.Maximum, knp.Minimum)
+from shapecheck.capture.merges import depth, forced_output, merge_inputs, merge_spec
+from shapecheck.capture.records import ModelRecord, Recorder, Site, closure_values
 SKIPPED_METHODS = (
     "fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch",
     "save", "save_weights", "load_weights", "export", "summary",
 )
-
-
-@dataclass
-class Site:
-    location: Optional[Location]
-    chain: tuple[ChainFrame, ...]
-
-
-@dataclass
-class ModelRecord:
-    """A Model(...) call: the finished model, or the tensors a failed one was given."""
-
-    site: Site
-    owner: Any  # the model the user holds (a Sequential owns an inner functional model)
-    model: Any = None  # the functional model, once built
-    inputs: Any = None
-    outputs: Any = None
-    error: Optional[BaseException] = None
-    subclassed: bool = False  # a subclassed model called on its own: `outputs` came from tracing its call()
-    entry: Optional[str] = None  # how it was found, when not from the call chain (a variable, a builder's result)
-
-
-@dataclass
-class Recorder:
-    sites: dict[int, Site] = field(default_factory=dict)  # id(Keras Node) -> where it was called
-    recovered: dict[int, str] = field(default_factory=dict)  # id(Node) -> note on the guessed shape
-    keep_alive: list = field(default_factory=list)  # nodes whose ids key the dicts above
-    models: list[ModelRecord] = field(default_factory=list)
-    skipped_calls: list[str] = field(default_factory=list)
-    closures: dict[int, tuple] = field(default_factory=dict)  # id(Node) -> (Lambda function, free vars then)
-    blocks: dict[int, BlockTrace] = field(default_factory=dict)  # id(Node) of a user block's call -> its trace
-    data_format: str = "channels_last"  # keras.config.image_data_format() as the module left it
-    callsites: CallSites = field(default_factory=CallSites)
-
-
-def merge_spec(op: Any) -> Optional[MergeSpec]:
-    """The MergeSpec of a Keras layer or op, or None when it is not a merge."""
-    if isinstance(op, Concatenate):
-        return MergeSpec("concat", op.axis)
-    if isinstance(op, Dot):
-        return MergeSpec("dot", tuple(op.axes) if isinstance(op.axes, (list, tuple)) else op.axes)
-    if isinstance(op, Merge):
-        return MergeSpec("elementwise")
-    if isinstance(op, ELEMENTWISE_OPS):
-        return MergeSpec("elementwise")
-    if isinstance(op, knp.Concatenate):
-        return MergeSpec("concat", op.axis)
-    return None
-
-
-def _merge_inputs(op: Any, args: tuple) -> Optional[list]:
-    """The symbolic tensors a merge call combines, or None if this call is not a merge."""
-    if isinstance(op, Layer):
-        tensors = args[0] if args and isinstance(args[0], (list, tuple)) else None
-    elif isinstance(op, knp.Concatenate):
-        tensors = args[0] if args else None
-    else:
-        tensors = list(args[:2])
-    if not tensors or not all(isinstance(t, KerasTensor) for t in tensors) or len(tensors) < 2:
-        return None
-    return list(tensors)
-
-
-def _depth(tensor: KerasTensor, memo: dict) -> int:
-    """Longest path from an Input to this tensor (iterative: graphs can be deep)."""
-    start = id(tensor)
-    stack = [tensor]
-    while stack:
-        t = stack[-1]
-        if id(t) in memo:
-            stack.pop()
-            continue
-        history = getattr(t, "_keras_history", None)
-        if history is None:
-            memo[id(t)] = 0
-            stack.pop()
-            continue
-        node = history.operation._inbound_nodes[history.node_index]
-        pending = [p for p in node.input_tensors if id(p) not in memo]
-        if pending:
-            stack.extend(pending)
-            continue
-        memo[id(t)] = 1 + max((memo[id(p)] for p in node.input_tensors), default=0)
-        stack.pop()
-    return memo[start]
 
 
 class Instrumentation:
@@ -157,6 +66,7 @@ class Instrumentation:
         self._patch_input_init()
         for method in SKIPPED_METHODS:
             self._patch_skipped(keras.Model, method)
+        self._patch_model_writers()
         return self
 
     def __exit__(self, *exc) -> None:
@@ -247,7 +157,7 @@ class Instrumentation:
             return original(op, *args, **kwargs)
         location, chain = self.rec.callsites.current()
         spec = merge_spec(op)
-        tensors = _merge_inputs(op, args) if spec is not None else None
+        tensors = merge_inputs(op, args) if spec is not None else None
         if tensors is None:
             outputs = original(op, *args, **kwargs)
             self._remember(outputs, Site(location, chain), None)
@@ -257,11 +167,11 @@ class Instrumentation:
             outputs = original(op, *args, **kwargs)
             self._remember(outputs, Site(location, chain), None)
             return outputs
-        depths = [_depth(t, self._depths) for t in tensors]
+        depths = [depth(t, self._depths) for t in tensors]
         preferred = depths.index(max(depths))
         guess = best_guess(spec, shapes, preferred)
         note = f"build went on with {guess}, from input {preferred + 1}, the deepest branch"
-        with _forced_output(op, guess, tensors[preferred].dtype):
+        with forced_output(op, guess, tensors[preferred].dtype):
             outputs = original(op, *args, **kwargs)
         self._remember(outputs, Site(location, chain), note)
         return outputs
@@ -331,19 +241,23 @@ class Instrumentation:
         self._patch(owner, method, skipped)
 
 
-def closure_values(function) -> dict[str, str]:
-    """repr of the simple values a function closes over, by variable name."""
-    cells = getattr(function, "__closure__", None) or ()
-    names = getattr(getattr(function, "__code__", None), "co_freevars", ())
-    values = {}
-    for name, cell in zip(names, cells):
-        try:
-            value = cell.cell_contents
-        except ValueError:  # an empty cell
-            continue
-        if isinstance(value, (bool, int, float, str, tuple, type(None))):
-            values[name] = repr(value)
-    return values
+    def _patch_model_writers(self) -> None:
+        """Functions that write a model to disk: not run (nothing is written while checking)."""
+        writers = [(keras.saving, "save_model"), (keras.models, "save_model"), (keras.saving, "save_weights")]
+        tf = sys.modules.get("tensorflow")
+        if tf is not None:
+            writers += [(tf.saved_model, "save"), (tf.keras.models, "save_model")]
+        rec = self.rec
+        for owner, name in writers:
+            if getattr(owner, name, None) is None:
+                continue
+
+            def skipped(*args, _name=name, **kwargs):
+                location, _ = rec.callsites.current()
+                where = f" at line {location.line}" if location else ""
+                rec.skipped_calls.append(f"{_name}(){where}")
+
+            self._patch(owner, name, skipped)
 
 
 def _any_symbolic(args: tuple, kwargs: dict) -> bool:
@@ -373,21 +287,3 @@ def _first_tensor(outputs) -> Optional[KerasTensor]:
     return None
 
 
-@contextlib.contextmanager
-def _forced_output(op, shape, dtype):
-    """Make one call of `op` skip its shape checks and return a tensor of `shape`."""
-    was_built = getattr(op, "built", None)
-
-    def compute_output_spec(*args, **kwargs):
-        return KerasTensor(shape, dtype=dtype)
-
-    object.__setattr__(op, "compute_output_spec", compute_output_spec)
-    if isinstance(op, Layer) and not op.built:
-        op.built = True
-        op._reshape_required = True
-    try:
-        yield
-    finally:
-        object.__delattr__(op, "compute_output_spec")
-        if isinstance(op, Layer) and was_built is False:
-            op.built = True  # merge layers hold no weights; leave it usable

@@ -39,7 +39,8 @@ with _silenced_stderr_fd():
 from shapecheck.capture.blocks import (  # noqa: E402
     build_shape, is_subclassed_model, is_user_block, placeholders_for, trace_call,
 )
-from shapecheck.capture.hooks import Instrumentation, ModelRecord, Recorder, Site  # noqa: E402
+from shapecheck.capture.hooks import Instrumentation  # noqa: E402
+from shapecheck.capture.records import ModelRecord, Recorder, Site  # noqa: E402
 from shapecheck.capture.to_ir import duplicate_layer_names, graph_from_tensors, layer_name, producer_node  # noqa: E402
 from shapecheck.graph import Graph  # noqa: E402
 from shapecheck.load.errors import message_line  # noqa: E402

@@ -18,7 +18,8 @@ from keras.src.models.sequential import Sequential
 
 from shapecheck.algebra.layers import SHAPE_CONFIG_KEYS
 from shapecheck.algebra.ops import call_config
-from shapecheck.capture.hooks import Recorder, closure_values, merge_spec
+from shapecheck.capture.merges import merge_spec
+from shapecheck.capture.records import Recorder, closure_values
 from shapecheck.capture.shape_functions import shape_function
 from shapecheck.graph import Edge, Graph, Node
 from shapecheck.layout import finish_graph
@@ -98,7 +99,7 @@ def _config(op) -> dict:
     for attr in SHAPE_CONFIG_KEYS:  # layer attributes carry the same names as the config keys
         value = getattr(op, attr, None)
         if isinstance(value, (int, str, tuple, list)):  # bool is an int: keepdims
-            config[attr] = list(value) if isinstance(value, tuple) else value
+            config[attr] = list(value) if isinstance(value, (tuple, list)) else value  # a plain list, not Keras' tracked one
     return config
 
 

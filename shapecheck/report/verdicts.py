@@ -31,11 +31,12 @@ def model_verdicts(model: Graph, path: str, findings: Sequence[Finding],
 
 
 def _sweep_findings(findings: Sequence[Finding]) -> dict[tuple[str, str], Finding]:
-    """The first size-sweep finding per (model, layer)."""
+    """The first size-sweep finding per (model, merge), grouped ones under each of their merges."""
     index: dict[tuple[str, str], Finding] = {}
     for f in findings:
         if f.code in SWEEP_VERDICTS:
-            index.setdefault((f.model, f.layer), f)
+            for layer, _ in f.members():  # a grouped finding stands for every merge it groups
+                index.setdefault((f.model, layer), f)
     return index
 
 
