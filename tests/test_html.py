@@ -302,9 +302,9 @@ def test_provenance_work_is_bounded_per_merge(monkeypatch):
     calls = {"drawing": 0, "verdicts": 0}
 
     def counted(key):
-        def split(graph, node):
+        def split(graph, node, *limit):
             calls[key] += 1
-            return split_branches(graph, node)
+            return split_branches(graph, node, *limit)
         return split
 
     monkeypatch.setattr(drawing, "split_branches", counted("drawing"))
