@@ -16,9 +16,10 @@ from shapecheck.load import source
 from shapecheck.load.imports import Closure
 
 SAVED_SUFFIXES = (".keras", ".h5", ".hdf5")
-MODEL_SUFFIXES = (".py",) + SAVED_SUFFIXES
+SOURCE_SUFFIXES = (".py", ".ipynb")  # run (a notebook cell by cell) when their imports reach Keras
+MODEL_SUFFIXES = SOURCE_SUFFIXES + SAVED_SUFFIXES
 SKIPPED_DIRS = {"__pycache__", "node_modules", "site-packages", "build", "dist"}
-NO_MODEL_FILES = "no model files here (*.py that reach keras or tensorflow through their imports, *.keras, *.h5)"
+NO_MODEL_FILES = "no model files here (*.py and *.ipynb that reach keras or tensorflow through their imports, *.keras, *.h5)"
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def _search(folder: str):
 
 def _classify(path: str, closure: Closure, explicit: bool) -> Optional[Target]:
     """A Target for `path`, or None for a folder's .py that certainly builds no Keras model."""
-    if not path.endswith(".py"):
+    if not path.endswith(SOURCE_SUFFIXES):
         return Target(path, explicit)
     try:
         reach = closure.reach(path)
@@ -84,7 +85,7 @@ def _classify(path: str, closure: Closure, explicit: bool) -> Optional[Target]:
 def _unsupported(path: str) -> str | None:
     if path.endswith(MODEL_SUFFIXES) or path.endswith(".json"):
         return None
-    return f"{path}: not a model file (expected .py, .keras, .h5 or .json)"
+    return f"{path}: not a model file (expected .py, .ipynb, .keras, .h5 or .json)"
 
 
 def _unique(targets: list[Target]) -> list[Target]:

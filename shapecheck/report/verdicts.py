@@ -19,7 +19,7 @@ def verdict(model: Graph, owner: Graph, node: Node, path: str, findings: Sequenc
     """`unchecked`: model name -> {merge name: why the size sweep did not reach it}."""
     cause = node.consequence_of
     if cause is not None:
-        where = f" (line {cause.line})" if cause.line else ""
+        where = f" ({cause.location.label()})" if cause.line else ""
         return "follows", f"mismatches only because the build went on with a guess at {cause.name}{where}; fixing that fixes this"
     label, why = merge_verdict(owner, node, path)
     for f in findings:
