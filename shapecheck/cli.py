@@ -26,6 +26,7 @@ class OutputFormat(str, Enum):
     concise = "concise"
     sarif = "sarif"
     github = "github"
+    html = "html"
 
 
 class FailOn(str, Enum):
@@ -103,8 +104,12 @@ def _options(
     return options, config
 
 
-def _render(run, output_format: OutputFormat) -> str:
+def _render(run, output_format: OutputFormat, sizes=None) -> str:
     """A machine format as text; the table is printed, not returned."""
+    if output_format is OutputFormat.html:
+        from shapecheck.report import html
+
+        return html.render(run, sizes=sizes)
     if output_format is OutputFormat.json:
         from shapecheck.report import json_report
 
@@ -194,7 +199,7 @@ def check(
     explained = _codes(explain)
     machine = output_format is not OutputFormat.table
     if output:
-        text = _render(run, output_format) if machine else None
+        text = _render(run, output_format, options.sizes) if machine else None
         try:
             with open(output, "w", encoding="utf-8") as handle:
                 if text is None:
@@ -206,7 +211,7 @@ def check(
         if run.models or run.undecided or not run.errors:
             _print_table(run, quiet, explained)
     elif machine:
-        text = _render(run, output_format)
+        text = _render(run, output_format, options.sizes)
         if text:
             sys.stdout.write(text + "\n")
         if output_format is not OutputFormat.json:

@@ -175,12 +175,15 @@ def test_sweep_fixtures_shapes_match_keras(filename, function):
 
 
 def test_every_fixture_matches_keras_at_its_declared_size(checked):
-    """The algebra at the declared size reproduces every shape Keras recorded while building."""
-    run = checked(str(FIXTURES))
+    """The algebra at the declared size reproduces every shape Keras recorded while building.
+    (In this process: the graphs keep Keras' shape functions for the layers only Keras knows.)"""
+    run = checked(str(FIXTURES), isolate=False)
     assert run.models
     for model in run.models:
         if model.partial or any(n.recovered for _, n in model.walk()):
             continue  # capture substituted best guesses after a mismatch: not Keras' own shapes
+        if any(n.opaque for _, n in model.walk()):
+            continue  # Keras inferred a layer shapecheck could not look into (SC003): nothing to compare
         evaluator = Evaluator(1)
         inputs = {i: tuple(d if d is None else np.array([d]) for d in model.nodes[i].output_shapes[0]) for i in model.inputs}
         evaluator.run(model, inputs, keep_shapes=True)

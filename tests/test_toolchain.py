@@ -344,6 +344,9 @@ def test_the_documented_github_workflow_gates_a_pull_request(tmp_path, sarif_sch
     document = json.loads((repo / "shapecheck.sarif").read_text())
     jsonschema.validate(document, sarif_schema)
     assert [r["ruleId"] for r in document["runs"][0]["results"]] == ["SC101", "SC201"]
+    page = (repo / "shapecheck.html").read_text()  # the artifact beside the SARIF
+    assert page.count('<article class="finding') == 2 and "✗ channels 256 vs 64" in page
+    assert steps["Upload HTML report"]["with"]["path"] == "shapecheck.html"
 
 
 # -- Python API ---------------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import sys
 
 def test_rules_and_reports_do_not_import_keras():
     code = (
-        "import sys, shapecheck.rules, shapecheck.report.json_report, shapecheck.report.table, "
+        "import sys, shapecheck.rules, shapecheck.report.json_report, shapecheck.report.table, shapecheck.report.html, "
         "shapecheck.runner, shapecheck.explain, shapecheck.graph, shapecheck.cli, shapecheck.sweep, "
         "shapecheck.algebra.layers, shapecheck.algebra.evaluate, shapecheck.algebra.constraints, "
         "shapecheck.load.saved, shapecheck.load.config_graph, shapecheck.load.discover, shapecheck.load.imports\n"

@@ -99,7 +99,7 @@ def _config(op) -> dict:
     for attr in SHAPE_CONFIG_KEYS:  # layer attributes carry the same names as the config keys
         value = getattr(op, attr, None)
         if isinstance(value, (int, str, tuple, list)):  # bool is an int: keepdims
-            config[attr] = list(value) if isinstance(value, tuple) else value
+            config[attr] = list(value) if isinstance(value, (tuple, list)) else value  # a plain list, not Keras' tracked one
     return config
 
 

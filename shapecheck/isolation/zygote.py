@@ -63,15 +63,23 @@ def _child(target, options, result_path: str, output_path: str) -> None:
         me = os.getpid()
         forked = _watch_forks()
         from shapecheck.isolation.portable import portable
-        from shapecheck.runner import check_target
+        from shapecheck.runner import FileReport, check_target
 
-        report = check_target(target, options)
+        try:
+            report = check_target(target, options)
+        except Exception as exc:  # noqa: BLE001 - shapecheck's own failure on this file
+            report = FileReport(target.path, error=f"{target.path}: internal error: {type(exc).__name__}: {exc}")
         if os.getpid() != me:
             os._exit(0)  # a copy the module forked: it reports nothing
         if forked:
             report.models, report.findings = [], []
             report.error = f"{target.path}: the module forked a process (os.fork); its results are not trusted"
-        payload = pickle.dumps((me, portable(report)), protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            payload = pickle.dumps((me, portable(report)), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # shapecheck's own failure: say so, not "the module crashed"
+            failed = FileReport(target.path, error=f"{target.path}: internal error: the report could not be sent back "
+                                                   f"({type(exc).__name__}: {exc})")
+            payload = pickle.dumps((me, failed), protocol=pickle.HIGHEST_PROTOCOL)
         with open(result_path + ".part", "wb") as handle:
             handle.write(payload)
         os.replace(result_path + ".part", result_path)

@@ -23,7 +23,7 @@ def verdict(model: Graph, owner: Graph, node: Node, path: str, findings: Sequenc
         return "follows", f"mismatches only because the build went on with a guess at {cause.name}{where}; fixing that fixes this"
     label, why = merge_verdict(owner, node, path)
     for f in findings:
-        if f.code in SWEEP_VERDICTS and f.model == model.name and f.layer == node.name:
+        if f.code in SWEEP_VERDICTS and f.model == model.name and node.name in (layer for layer, _ in f.members()):
             detail = f.message.split(": ", 1)[-1]
             return SWEEP_VERDICTS[f.code], f"{why}; but {detail}" if label == "ok" else why
     stopped = (unchecked or {}).get(model.name, {}).get(node.name)
