@@ -30,6 +30,12 @@ class CellFailure:
     exc: BaseException
     what: str  # "FileNotFoundError: [Errno 2] No such file or directory: 'data' (line 3)"
     needs: Optional["CellFailure"] = None  # the failed cell that would have set a missing name
+    stopped: bool = False  # the run ended here (the timeout)
+
+    @property
+    def story(self) -> str:
+        """'raised FileNotFoundError: ... (line 3)', or 'timed out after 2 s (--timeout) (line 4)'."""
+        return self.what if self.stopped else f"raised {self.what}"
 
 
 class _NoShell:
@@ -68,11 +74,20 @@ class NotebookRun:
             raise CheckError(f"{self.path}:cell {cell.number}: cannot compile: {exc}") from None
 
     def execute(self, namespace: dict, run: Callable, is_user_file, belongs_to_model: Callable, stop: tuple = ()) -> None:
-        """Run every cell in `namespace` with `run(function) -> (value, exception)`.
+        """Run every cell in `namespace` with `run(function) -> (value, exception)`, in the
+        notebook's folder (where Jupyter runs it, so relative data paths mean the same).
         `belongs_to_model(exc)`: the exception is a model's own failure (reported with it).
         An exception of a type in `stop` (the timeout) ends the run."""
         namespace.setdefault("get_ipython", _NoShell)
         namespace.setdefault("display", _no_display)
+        here = os.getcwd()
+        os.chdir(os.path.dirname(os.path.abspath(self.path)))
+        try:
+            self._execute(namespace, run, is_user_file, belongs_to_model, stop)
+        finally:
+            os.chdir(here)
+
+    def _execute(self, namespace: dict, run: Callable, is_user_file, belongs_to_model: Callable, stop: tuple) -> None:
         for index, (cell, code) in enumerate(self.cells):
             if cell.not_run:
                 self.notes.append(f"cell {cell.number}: {cell.not_run} cell not run (not Python)")
@@ -81,17 +96,17 @@ class NotebookRun:
             _, exc = run(lambda: _exec(code, namespace))
             if exc is None or belongs_to_model(exc):
                 continue
-            failure = CellFailure(cell.number, exc, self._describe(exc, cell.number, is_user_file))
+            failure = CellFailure(cell.number, exc, self._describe(exc, cell.number, is_user_file, stop), stopped=isinstance(exc, stop))
             failure.needs = self._needed(exc)
             self.failures.append(failure)
             later = index + 1 < len(self.cells)
-            if isinstance(exc, stop):
-                self.notes.append(f"cell {cell.number}: {failure.what}; later cells were not run")
+            if failure.stopped:
+                self.notes.append(f"cell {cell.number} {failure.story}" + ("; later cells were not run" if later else ""))
                 return
             self.notes.append(self._note(failure, later))
 
     def _note(self, failure: CellFailure, later: bool) -> str:
-        text = f"cell {failure.cell} raised {failure.what}"
+        text = f"cell {failure.cell} {failure.story}"
         if failure.needs is not None:
             text += f": it needs cell {failure.needs.cell}, which raised {type(failure.needs.exc).__name__}"
         return text + ("; later cells ran without it" if later else "")
@@ -107,7 +122,7 @@ class NotebookRun:
                 return failure
         return None
 
-    def _describe(self, exc: BaseException, number: int, is_user_file) -> str:
+    def _describe(self, exc: BaseException, number: int, is_user_file, stop: tuple = ()) -> str:
         """'FileNotFoundError: ... (line 3)', at the innermost line of the user's code:
         in this cell, another cell ('cell 2, line 5') or another file ('helpers.py:12')."""
         where = ""
@@ -119,23 +134,26 @@ class NotebookRun:
             if is_user_file(frame.filename):
                 where = f"{os.path.relpath(frame.filename)}:{frame.lineno}"
                 break
-        message = exc.args[0] if exc.__class__.__name__ == "BuilderTimeout" and exc.args else message_line(exc)
-        text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+        if isinstance(exc, stop):
+            text = str(exc)
+        else:
+            message = message_line(exc)
+            text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
         return f"{text} ({where})" if where else text
 
     def no_model_reason(self) -> str:
         """Why nothing was built, when cells raised: never a silent 'no model'."""
         if self.failures and len(self.failures) == self.ran:
             first = self.failures[0]
-            return f"{self.path}: no Keras model was built: every code cell raised (the first, cell {first.cell}: {first.what})"
+            return f"{self.path}: no Keras model was built: every code cell raised or stopped (the first, cell {first.cell}: {first.what})"
         needing = [f for f in self.failures if f.needs is not None]
         if needing:
             f = needing[-1]
             return (f"{self.path}: no Keras model was built: cell {f.cell} could only run after cell {f.needs.cell}, "
-                    f"which raised {f.needs.what} (cell {f.cell}: {f.what})")
+                    f"which {f.needs.story} (cell {f.cell}: {f.what})")
         first = self.failures[0]
         more = f", and {len(self.failures) - 1} more cell{'s' if len(self.failures) > 2 else ''} raised" if len(self.failures) > 1 else ""
-        return f"{self.path}: no Keras model was built; cell {first.cell} raised {first.what}{more}"
+        return f"{self.path}: no Keras model was built; cell {first.cell} {first.story}{more}"
 
 
 def _exec(code, namespace: dict) -> None:
