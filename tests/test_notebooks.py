@@ -267,3 +267,36 @@ def test_the_magic_checks_a_model_and_the_session(shell):
     (finding,) = session.findings
     assert (finding.code, finding.path, finding.cell, finding.line) == ("SC101", "this session", 4, 2)
     assert "this session:cell 4:2:" in session.table()
+
+
+# -- the pre-commit hook -----------------------------------------------------------------
+@pytest.mark.slow
+def test_the_pre_commit_hook_checks_a_staged_notebook(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from test_toolchain import git
+
+    pre_commit = Path(sys.executable).with_name("pre-commit")
+    if not pre_commit.exists():
+        pytest.skip("pre-commit is not installed (pip install -e '.[test]')")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git("init", "-q", cwd=repo)
+    (repo / "tutorial.ipynb").write_bytes(TUTORIAL.read_bytes())
+    (repo / "clean.ipynb").write_bytes((NOTEBOOKS / "clean_cnn.ipynb").read_bytes())
+    git("add", ".", cwd=repo)
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(tmp_path),
+           "PRE_COMMIT_HOME": str(tmp_path / "cache"), "NO_COLOR": "1", "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
+
+    def hook(*files):
+        return subprocess.run([str(pre_commit), "try-repo", str(ROOT), "shapecheck-system", "--files", *files],
+                              cwd=repo, capture_output=True, text=True, env=env, timeout=600)
+
+    failing = hook("tutorial.ipynb")
+    assert failing.returncode == 1, failing.stdout + failing.stderr
+    assert "tutorial.ipynb:cell 6:9:5: SC101" in failing.stdout
+    passing = hook("clean.ipynb")
+    assert passing.returncode == 0, passing.stdout + passing.stderr
+    assert (repo / "tutorial.ipynb").read_bytes() == TUTORIAL.read_bytes()
