@@ -16,6 +16,7 @@ import io
 import json
 import os
 import shlex
+import shutil
 import tempfile
 from typing import Optional
 
@@ -28,8 +29,9 @@ SESSION = "this session"  # the path shown for `%shapecheck` with no target: cel
 HTML_WIDTH = 140
 
 
-def report_text(report, width: int = HTML_WIDTH) -> str:
-    return report.table(width=width)
+def report_text(report, width: Optional[int] = None) -> str:
+    """The table as text, as wide as the terminal (IPython in a terminal shows this one)."""
+    return report.table(width=width or min(shutil.get_terminal_size((HTML_WIDTH, 24)).columns, 160))
 
 
 def report_html(report, width: int = HTML_WIDTH) -> str:
