@@ -182,6 +182,19 @@ def test_json_sarif_and_github_locate_the_cell(tmp_path, checked):
     assert result["message"]["text"].startswith("cell 6:9: ")
     annotation = github.render(run).splitlines()[0]
     assert f"line={region['startLine']},col={region['startColumn']}," in annotation and "(cell 6%3A9)" in annotation
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.validate(sarif.document(run), schema)
+
+
+@pytest.mark.slow
+def test_the_html_report_shows_the_cell_and_its_source(checked):
+    from shapecheck.report import html
+
+    page = html.render(checked(str(TUTORIAL)))
+    assert "tutorial_flowers.ipynb:cell 6:9" in page
+    assert "x = layers.Add()([x, shortcut])  # expect: SC101" in page  # the cell's line, not the JSON text
+    assert '"source": [' not in page and "&quot;source&quot;" not in page
 
 
 @pytest.mark.slow

@@ -172,12 +172,9 @@ def _exec(code, namespace: dict) -> None:
 def names_set(python: str) -> set[str]:
     """Names a cell's code may set: assignments, loop and with targets, imports, defs."""
     try:
-        tree = ast.parse(python)
-    except SyntaxError:
-        try:
-            tree = compile(python, "<cell>", "exec", flags=ast.PyCF_ONLY_AST | compile_flags(), dont_inherit=True)
-        except SyntaxError:
-            return set()
+        tree = compile(python, "<cell>", "exec", flags=ast.PyCF_ONLY_AST | compile_flags(), dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return set()
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):

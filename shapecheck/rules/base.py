@@ -42,10 +42,6 @@ class Related:
     call_chain: tuple[ChainFrame, ...] = ()
     cell: Optional[int] = None  # in a notebook: the cell, `line` being the line within it
 
-    @property
-    def label(self) -> str:
-        return f"cell {self.cell}:{self.line}" if self.cell is not None else f"line {self.line}"
-
 
 @dataclass
 class Finding:
