@@ -51,7 +51,7 @@ def load_builder_module(
     """`input_shapes`: batch shapes for subclassed models, by variable or class name. A
     notebook (.ipynb) runs cell by cell (notebook_run.py); a cell that raises is noted."""
     cells = NotebookRun(path) if is_notebook(path) else None
-    code = None if cells else _compile(source.read_text(path), path)
+    code = None if cells is not None else _compile(source.read_text(path), path)
     from shapecheck.capture import session  # imports Keras: only once a module is worth running
 
     module = _new_module(path)

@@ -35,7 +35,7 @@ _MAGIC_LINE = re.compile(r"^(?P<indent>[ \t]*)(?:!|%|\?|/(?=\w))")
 _ASSIGNED_MAGIC = re.compile(r"^(?P<indent>[ \t]*)(?P<target>[A-Za-z_]\w*)\s*=\s*[!%](?!=)")
 _HELP_SUFFIX = re.compile(r"^(?P<indent>[ \t]*)[A-Za-z_][\w.]*(?:\(\))?\?{1,2}[ \t]*$")
 _CELL_MAGIC = re.compile(r"^%%(?P<name>\w+)")
-_CELL_FILENAME = re.compile(r"^(?P<path>.+\.ipynb):cell (?P<cell>\d+)$")
+_CELL_FILENAME = re.compile(r"^(?P<path>.+\.ipynb):cell (?P<cell>\d+)$", re.IGNORECASE)
 
 
 def is_notebook(path: str) -> bool:
@@ -53,10 +53,6 @@ class Cell:
     neutralised: list[tuple[int, str]] = field(default_factory=list)  # (line, the IPython line)
     not_run: Optional[str] = None  # a cell magic whose body is not Python ("%%bash")
 
-    @property
-    def where(self) -> str:
-        return f"cell {self.number}"
-
 
 def cell_filename(path: str, number: int) -> str:
     """The pseudo-filename a cell is compiled under: 'ABSPATH:cell N'. Not under any library
@@ -71,7 +67,7 @@ def split_cell_filename(filename: str) -> Optional[tuple[str, int]]:
 
 
 # -- reading ------------------------------------------------------------------------
-def _load_json(path: str) -> tuple[dict, str]:
+def _load_json(path: str) -> dict:
     try:
         with open(path, "rb") as handle:
             raw = handle.read()
@@ -95,7 +91,7 @@ def _load_json(path: str) -> tuple[dict, str]:
         raise CheckError(f"{path}: not a Jupyter notebook: no list of cells (nbformat 4 expected)")
     if document.get("nbformat") != 4:
         raise CheckError(f"{path}: nbformat {document.get('nbformat')!r} notebook; shapecheck reads nbformat 4")
-    return document, text
+    return document
 
 
 def _source_text(source, path: str, number: int) -> str:
@@ -109,7 +105,7 @@ def _source_text(source, path: str, number: int) -> str:
 def read_cells(path: str) -> list[Cell]:
     """The code cells of a notebook, IPython syntax neutralised. CheckError (one line) for a
     file that is not an nbformat 4 notebook."""
-    document, _ = _load_json(path)
+    document = _load_json(path)
     cells = []
     for number, cell in enumerate(document["cells"], start=1):
         if not isinstance(cell, dict):
@@ -234,21 +230,24 @@ def file_position(path: str, cell: int, line: int, column: int = 1) -> tuple[int
         stamp = os.path.getmtime(path)
     except OSError:
         return 1, 1
-    positions = _source_positions(os.path.abspath(path), stamp)
-    starts = positions.get(cell)
-    if not starts:
+    strings = _source_positions(os.path.abspath(path), stamp).get(cell)
+    if not strings:
         return 1, 1
-    index = min(max(line, 1), len(starts)) - 1
-    raw_line, raw_column, single = starts[index]
-    if single:  # the whole source in one JSON string: point at its start
-        return raw_line, raw_column
-    return raw_line, raw_column + 1 + max(column, 1) - 1
+    first = 1  # the cell line each JSON string starts
+    for raw_line, raw_column, text in strings:
+        lines = max(1, len(text.splitlines()))
+        if line < first + lines or (raw_line, raw_column, text) == strings[-1]:
+            if lines == 1 and line == first:
+                return raw_line, raw_column + max(column, 1)  # past the opening quote
+            return raw_line, raw_column  # several lines in one JSON string: its start
+        first += lines
+    return 1, 1
 
 
 @lru_cache(maxsize=64)
-def _source_positions(path: str, stamp: float) -> dict[int, list[tuple[int, int, bool]]]:
-    """cell number -> [(file line, file column of the opening quote, one-string source)]
-    for each source line."""
+def _source_positions(path: str, stamp: float) -> dict[int, list[tuple[int, int, str]]]:
+    """cell number -> [(file line, file column of the opening quote, the string)] for each
+    JSON string of the cell's source."""
     try:
         with open(path, encoding="utf-8-sig") as handle:
             text = handle.read()
@@ -265,9 +264,9 @@ class _PositionScanner:
 
     def __init__(self, text: str):
         self.text = text
-        self.found: dict[int, list[tuple[int, int, bool]]] = {}
+        self.found: dict[int, list[tuple[int, int, str]]] = {}
 
-    def cells(self) -> dict[int, list[tuple[int, int, bool]]]:
+    def cells(self) -> dict[int, list[tuple[int, int, str]]]:
         self._value(self._skip(0), ())
         return self.found
 
@@ -285,18 +284,17 @@ class _PositionScanner:
         if char == "[":
             return self._array(i + 1, key)
         if char == '"':
-            self._record(i, key)
-            return json.decoder.scanstring(self.text, i + 1)[1]
+            value, end = json.decoder.scanstring(self.text, i + 1)
+            self._record(i, key, value)
+            return end
         match = self._SCALAR.match(self.text, i)
         if not match:
             raise ValueError(f"unexpected {char!r}")
         return match.end()
 
-    def _record(self, i: int, key: tuple) -> None:
+    def _record(self, i: int, key: tuple, value: str) -> None:
         if len(key) in (3, 4) and key[0] == "cells" and key[2] == "source":
-            cell = key[1] + 1
-            single = len(key) == 3
-            self.found.setdefault(cell, []).append((*self._where(i), single))
+            self.found.setdefault(key[1] + 1, []).append((*self._where(i), value))
 
     def _object(self, i: int, key: tuple) -> int:
         i = self._skip(i)
