@@ -114,12 +114,14 @@ def check_session(shell, **options):
 
 
 def write_notebook(path: str, sources: list[str]) -> None:
+    """The session's cells as a notebook that runs in the kernel's working folder."""
     cells = [
         {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
          "source": source.splitlines(True)}
         for source in sources
     ]
-    document = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    metadata = {"shapecheck": {"working_folder": os.getcwd()}}
+    document = {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
     with open(path, "w", encoding="utf-8") as handle:
         json.dump(document, handle, indent=1)
 

@@ -313,3 +313,16 @@ def test_the_pre_commit_hook_checks_a_staged_notebook(tmp_path):
     passing = hook("clean.ipynb")
     assert passing.returncode == 0, passing.stdout + passing.stderr
     assert (repo / "tutorial.ipynb").read_bytes() == TUTORIAL.read_bytes()
+
+
+def test_cells_run_in_the_notebook_folder_unless_the_session_names_another(tmp_path):
+    from shapecheck.jupyter import write_notebook as write_session
+    from shapecheck.load.notebook import read_notebook
+
+    path = tmp_path / "sub" / "n.ipynb"
+    path.parent.mkdir()
+    write_session(str(path), ["import keras\n", "x = 1\n"])
+    cells, folder = read_notebook(str(path))
+    assert [c.number for c in cells] == [1, 2] and folder == str(Path.cwd())
+    other = write_notebook(tmp_path / "m.ipynb", code("x = 1"))
+    assert read_notebook(str(other))[1] == str(tmp_path)

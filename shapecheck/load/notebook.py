@@ -105,7 +105,18 @@ def _source_text(source, path: str, number: int) -> str:
 def read_cells(path: str) -> list[Cell]:
     """The code cells of a notebook, IPython syntax neutralised. CheckError (one line) for a
     file that is not an nbformat 4 notebook."""
+    return read_notebook(path)[0]
+
+
+def read_notebook(path: str) -> tuple[list[Cell], str]:
+    """The code cells, and the folder the cells run in: the notebook's own, as in Jupyter,
+    unless its metadata names another (`shapecheck.working_folder`, which `%shapecheck`
+    writes for a session's cells: they ran in the kernel's working folder)."""
     document = _load_json(path)
+    metadata = document.get("metadata")
+    folder = metadata.get("shapecheck", {}).get("working_folder") if isinstance(metadata, dict) else None
+    if not (isinstance(folder, str) and os.path.isdir(folder)):
+        folder = os.path.dirname(os.path.abspath(path))
     cells = []
     for number, cell in enumerate(document["cells"], start=1):
         if not isinstance(cell, dict):
@@ -115,7 +126,7 @@ def read_cells(path: str) -> list[Cell]:
         found = Cell(number, _source_text(cell.get("source", ""), path, number))
         neutralise(found)
         cells.append(found)
-    return cells
+    return cells, folder
 
 
 # -- neutralising IPython syntax ----------------------------------------------------

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from shapecheck.load.errors import CheckError, message_line
-from shapecheck.load.notebook import Cell, cell_filename, compile_flags, read_cells, split_cell_filename
+from shapecheck.load.notebook import Cell, cell_filename, compile_flags, read_notebook, split_cell_filename
 
 
 @dataclass
@@ -57,7 +57,8 @@ class NotebookRun:
 
     def __init__(self, path: str):
         self.path = path
-        self.cells: list[tuple[Cell, object]] = [(cell, self._compile(cell)) for cell in read_cells(path)]
+        cells, self.folder = read_notebook(path)
+        self.cells: list[tuple[Cell, object]] = [(cell, self._compile(cell)) for cell in cells]
         self.failures: list[CellFailure] = []
         self.notes: list[str] = []
         self.ran = 0  # cells that were run (cell magics that are not Python excluded)
@@ -75,13 +76,14 @@ class NotebookRun:
 
     def execute(self, namespace: dict, run: Callable, is_user_file, belongs_to_model: Callable, stop: tuple = ()) -> None:
         """Run every cell in `namespace` with `run(function) -> (value, exception)`, in the
-        notebook's folder (where Jupyter runs it, so relative data paths mean the same).
+        notebook's folder (where Jupyter runs it, so relative data paths mean the same; see
+        read_notebook).
         `belongs_to_model(exc)`: the exception is a model's own failure (reported with it).
         An exception of a type in `stop` (the timeout) ends the run."""
         namespace.setdefault("get_ipython", _NoShell)
         namespace.setdefault("display", _no_display)
         here = os.getcwd()
-        os.chdir(os.path.dirname(os.path.abspath(self.path)))
+        os.chdir(self.folder)
         try:
             self._execute(namespace, run, is_user_file, belongs_to_model, stop)
         finally:
