@@ -44,7 +44,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--path", default="fixtures")
     args = parser.parse_args()
-    modules = [p for p in Path(ROOT, args.path).glob("*.py")]
+    modules = [p for p in Path(ROOT, args.path).rglob("*.py")]
     timed(False, args.path)  # warm the file cache once, outside the measurement
     inproc, isolated, outputs = [], [], set()
     for _ in range(args.repeat):
