@@ -67,21 +67,31 @@ def _codes(values: list[str]) -> list[str]:
     return [c.strip() for v in values for c in v.split(",") if c.strip()]
 
 
+USAGE = "%shapecheck [TARGET] [--select CODES] [--ignore CODES] [--sizes LOW:HIGH] [--fail-on LEVEL]"
+
+
 def shapecheck_magic(shell, line: str):
     """`%shapecheck [TARGET] [--select CODES] [--ignore CODES] [--sizes LOW:HIGH] [--fail-on LEVEL]`.
-    Returns the Report: the cell's output, shown as HTML in a notebook, as text elsewhere."""
+    TARGET: a model of the session (or an expression, or a path); none: the cells run so far.
+    Returns the Report: the cell's output, shown as HTML in a notebook, as text elsewhere.
+    A bad argument or an unknown name is one line, not a traceback."""
     from shapecheck.api import check
 
     try:
         args = _parser().parse_args(shlex.split(line))
-    except (argparse.ArgumentError, ValueError, SystemExit) as exc:
-        print(f"%shapecheck: {exc if not isinstance(exc, SystemExit) else 'bad arguments'}; usage: {shapecheck_magic.__doc__.split(chr(10))[0]}")
+    except (argparse.ArgumentError, ValueError, SystemExit):
+        print(f"%shapecheck: cannot read the arguments {line!r}; usage: {USAGE}")
         return None
     options = dict(select=_codes(args.select), ignore=_codes(args.ignore), sizes=args.sizes, fail_on=args.fail_on)
-    if not args.target:
-        return check_session(shell, **options)
-    target = _resolve(shell, args.target)
-    return check(target, **options)
+    try:
+        if not args.target:
+            return check_session(shell, **options)
+        return check(_resolve(shell, args.target), **options)
+    except ValueError as exc:  # --sizes, --fail-on
+        print(f"%shapecheck: {exc}")
+    except (NameError, SyntaxError, AttributeError) as exc:
+        print(f"%shapecheck: {args.target!r} is neither a model of this session nor a path ({type(exc).__name__}: {exc})")
+    return None
 
 
 def _resolve(shell, text: str):

@@ -326,3 +326,22 @@ def test_cells_run_in_the_notebook_folder_unless_the_session_names_another(tmp_p
     assert [c.number for c in cells] == [1, 2] and folder == str(Path.cwd())
     other = write_notebook(tmp_path / "m.ipynb", code("x = 1"))
     assert read_notebook(str(other))[1] == str(tmp_path)
+
+
+def test_the_magic_says_what_it_cannot_check_in_one_line(capsys):
+    from shapecheck.jupyter import shapecheck_magic
+
+    class Shell:
+        user_ns: dict = {}
+
+        def ev(self, text):
+            return eval(text, {}, {})
+
+    assert shapecheck_magic(Shell(), "no_such_model") is None
+    assert capsys.readouterr().out == ("%shapecheck: 'no_such_model' is neither a model of this session nor a path "
+                                       "(NameError: name 'no_such_model' is not defined)\n")
+    assert shapecheck_magic(Shell(), ". --sizes 9:1") is None  # the size range is read before anything runs
+    said = capsys.readouterr().out
+    assert said.startswith("%shapecheck: ") and "9:1" in said and said.count("\n") == 1
+    assert shapecheck_magic(Shell(), "--bogus") is None
+    assert capsys.readouterr().out.startswith("%shapecheck: cannot read the arguments '--bogus'; usage: %shapecheck [TARGET]")
