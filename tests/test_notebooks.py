@@ -44,6 +44,14 @@ def test_magics_shell_lines_and_help_become_pass_with_the_same_line_count():
     assert python_of(source) == ["pass", "pass", "files = None", "pass", "pass", "if True:", "    pass", "x = 1"]
 
 
+def test_a_timed_statement_runs_once_at_its_own_columns():
+    source = "%time model = build()\n%timeit -n 10 -r 3 y = f(x)\n%time\n"
+    python = python_of(source)
+    assert python == ["if 1: model = build()", "if 1:              y = f(x)", "pass"]
+    assert [line.index(tail) for line, tail in zip(python, ("build()", "f(x)"))] == [
+        line.index(tail) for line, tail in zip(source.splitlines(), ("build()", "f(x)"))]
+
+
 def test_a_continued_magic_is_neutralised_on_every_line():
     assert python_of("%pip install \\\n    numpy\nx = 1\n") == ["pass", "pass", "x = 1"]
 
@@ -345,3 +353,17 @@ def test_the_magic_says_what_it_cannot_check_in_one_line(capsys):
     assert said.startswith("%shapecheck: ") and "9:1" in said and said.count("\n") == 1
     assert shapecheck_magic(Shell(), "--bogus") is None
     assert capsys.readouterr().out.startswith("%shapecheck: cannot read the arguments '--bogus'; usage: %shapecheck [TARGET]")
+
+
+@pytest.mark.slow
+def test_a_timed_model_cell_is_built_and_located_at_its_own_column(tmp_path):
+    path = write_notebook(
+        tmp_path / "n.ipynb",
+        code("import keras\ninp = keras.Input((8, 8, 4))\nb = keras.layers.Conv2D(3, 1)(inp)"),
+        code("%time out = keras.layers.Add()([inp, b])\nmodel = keras.Model(inp, out)"),
+    )
+    result = run_cli(str(path), "--format", "concise")
+    assert result.returncode == 1, result.stderr
+    (line,) = result.stdout.splitlines()
+    column = "%time out = keras.layers.Add()([inp, b])".index("keras.layers.Add()([") + 1
+    assert line.startswith(f"{path}:cell 2:1:{column}: SC101 ")

@@ -8,6 +8,7 @@ every line of a cell keeps its number:
 
 - `!shell`, `%line_magic`, `x = !cmd`, `x = %magic`, `obj?`, `??obj` lines become `pass`
   (`x = None` for an assignment), continuation lines (a trailing backslash) too;
+- `%time STATEMENT`, `%timeit STATEMENT` and `%prun STATEMENT` run the statement once;
 - a `%%capture`, `%%time`, `%%timeit` or `%%prun` cell runs its body (its first line becomes
   blank); any other cell magic (`%%bash`, `%%writefile`, `%%html`, ...) is not Python and
   its whole cell is blank (and reported);
@@ -33,6 +34,11 @@ SUFFIX = ".ipynb"
 RUN_BODY_MAGICS = {"capture", "time", "timeit", "prun"}
 _MAGIC_LINE = re.compile(r"^(?P<indent>[ \t]*)(?:!|%|\?|/(?=\w))")
 _ASSIGNED_MAGIC = re.compile(r"^(?P<indent>[ \t]*)(?P<target>[A-Za-z_]\w*)\s*=\s*[!%](?!=)")
+# `%time model = build()` builds the model in Jupyter: the statement runs (once), the magic
+# and its options become `if 1:` padded to the same width, so columns stay
+_TIMED_STATEMENT = re.compile(
+    r"^(?P<indent>[ \t]*)(?P<prefix>%(?:time|timeit|prun)(?:[ \t]+-[A-Za-z](?:[ \t]*\d+)?)*[ \t]+)(?P<statement>\S.*)$"
+)
 _HELP_SUFFIX = re.compile(r"^(?P<indent>[ \t]*)[A-Za-z_][\w.]*(?:\(\))?\?{1,2}[ \t]*$")
 _CELL_MAGIC = re.compile(r"^%%(?P<name>\w+)")
 _CELL_FILENAME = re.compile(r"^(?P<path>.+\.ipynb):cell (?P<cell>\d+)$", re.IGNORECASE)
@@ -159,6 +165,8 @@ def _candidates(lines: list[str]) -> dict[int, str]:
     for number, line in enumerate(lines, start=1):
         if carry is not None:
             out[number] = f"{carry}pass"
+        elif (m := _TIMED_STATEMENT.match(line)) is not None and not line.rstrip().endswith("\\"):
+            out[number] = f"{m.group('indent')}{'if 1:'.ljust(len(m.group('prefix')))}{m.group('statement')}"
         elif (m := _ASSIGNED_MAGIC.match(line)) is not None:
             out[number] = f"{m.group('indent')}{m.group('target')} = None"
         elif (m := _MAGIC_LINE.match(line) or _HELP_SUFFIX.match(line)) is not None:

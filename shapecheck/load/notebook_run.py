@@ -91,6 +91,9 @@ class NotebookRun:
 
     def _execute(self, namespace: dict, run: Callable, is_user_file, belongs_to_model: Callable, stop: tuple) -> None:
         for index, (cell, code) in enumerate(self.cells):
+            if cell.neutralised and os.environ.get("SHAPECHECK_DEBUG"):
+                lines = ", ".join(f"line {n} `{text}`" for n, text in cell.neutralised)
+                self.notes.append(f"cell {cell.number}: IPython syntax neutralised, not run: {lines}")
             if cell.not_run:
                 self.notes.append(f"cell {cell.number}: {cell.not_run} cell not run (not Python)")
                 continue
