@@ -151,7 +151,8 @@ def neutralise(cell: Cell) -> Cell:
     final = list(lines)
     for number in confirmed:
         final[number - 1] = candidates[number]
-        cell.neutralised.append((number, lines[number - 1].strip()))
+        runs = " (its statement runs)" if candidates[number].lstrip().startswith("if 1:") else ""
+        cell.neutralised.append((number, lines[number - 1].strip() + runs))
     cell.neutralised.sort()
     cell.python = "\n".join(final) + "\n"
     return cell

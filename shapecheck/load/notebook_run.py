@@ -92,8 +92,8 @@ class NotebookRun:
     def _execute(self, namespace: dict, run: Callable, is_user_file, belongs_to_model: Callable, stop: tuple) -> None:
         for index, (cell, code) in enumerate(self.cells):
             if cell.neutralised and os.environ.get("SHAPECHECK_DEBUG"):
-                lines = ", ".join(f"line {n} `{text}`" for n, text in cell.neutralised)
-                self.notes.append(f"cell {cell.number}: IPython syntax neutralised, not run: {lines}")
+                lines = ", ".join(_quoted(n, text) for n, text in cell.neutralised)
+                self.notes.append(f"cell {cell.number}: IPython syntax neutralised: {lines}")
             if cell.not_run:
                 self.notes.append(f"cell {cell.number}: {cell.not_run} cell not run (not Python)")
                 continue
@@ -159,6 +159,14 @@ class NotebookRun:
         first = self.failures[0]
         more = f", and {len(self.failures) - 1} more cell{'s' if len(self.failures) > 2 else ''} raised" if len(self.failures) > 1 else ""
         return f"{self.path}: no Keras model was built; cell {first.cell} {first.story}{more}"
+
+
+def _quoted(line: int, text: str) -> str:
+    """'line 1 `!pip install keras`', 'line 3 `%time m = f()` (its statement runs)'."""
+    marker = " (its statement runs)"
+    if text.endswith(marker):
+        return f"line {line} `{text[: -len(marker)]}`{marker}"
+    return f"line {line} `{text}`"
 
 
 def _exec(code, namespace: dict) -> None:
