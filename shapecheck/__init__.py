@@ -3,6 +3,7 @@
     import shapecheck
     shapecheck.check("model.py").ok          # or a keras.Model, a .keras file, a folder
     shapecheck.assert_clean(model)           # in a test suite
+    %load_ext shapecheck                     # in Jupyter/IPython: the %shapecheck magic
 """
 
 __version__ = "0.1.0"
@@ -16,3 +17,10 @@ def __getattr__(name: str):
 
         return getattr(api, name)
     raise AttributeError(f"module 'shapecheck' has no attribute {name!r}")
+
+
+def load_ipython_extension(ipython) -> None:
+    """`%load_ext shapecheck` in IPython or Jupyter (shapecheck/jupyter.py)."""
+    from shapecheck.jupyter import load_ipython_extension as load
+
+    load(ipython)

@@ -57,6 +57,17 @@ class Report:
     def __str__(self) -> str:
         return self.table()
 
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        """In Jupyter: the table as rich HTML (text elsewhere); see jupyter.py."""
+        from shapecheck.jupyter import mimebundle
+
+        return mimebundle(self)
+
+    def _repr_html_(self) -> str:
+        from shapecheck.jupyter import report_html
+
+        return report_html(self)
+
 
 def check(
     target: Any,

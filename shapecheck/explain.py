@@ -88,10 +88,17 @@ def _earlier_call(origin: Node, merge: Node) -> str:
     return f" in an earlier {here.function}() call" + (f" ({', '.join(differing)})" if differing else "")
 
 
+def _where(node: Node) -> str:
+    """'line 48   ', or 'cell 5:48' in a notebook."""
+    if node.location is not None and node.location.cell is not None:
+        return f"{node.location.label():<12}"
+    return f"line {node.line or '?':<5}"
+
+
 def explain_merge(graph: Graph, node: Node, path: Optional[str] = None) -> list[str]:
     """Both branches of a merge from their common ancestor, layer by layer with shapes."""
     verdict, why = merge_verdict(graph, node, path)
-    lines = [f"{node.op} '{node.name}' (line {node.line or '?'}): {verdict}: {why}"]
+    lines = [f"{node.op} '{node.name}' ({node.location.label() if node.location else 'line ?'}): {verdict}: {why}"]
     branches = split_branches(graph, node)
     if branches.common is not None:
         common = graph.nodes[branches.common]
@@ -105,7 +112,7 @@ def explain_merge(graph: Graph, node: Node, path: Optional[str] = None) -> list[
             before = format_shape(member.input_shapes[0]) if member.input_shapes else "-"
             mark = "*" if changes_shape(member) else " "
             lines.append(
-                f"   {mark} {member.name:<28} {member.op:<22} line {member.line or '?':<5} "
+                f"   {mark} {member.name:<28} {member.op:<22} {_where(member)} "
                 f"{before} -> {format_shape(member.output_shapes[0])}"
             )
     lines.append("  (* changes the shape)")

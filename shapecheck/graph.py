@@ -16,11 +16,17 @@ Shape = Tuple[Dim, ...]
 
 @dataclass(frozen=True)
 class Location:
-    """Where a layer was called in the user's source (1-based line and column)."""
+    """Where a layer was called in the user's source (1-based line and column). In a
+    notebook, `cell` is the cell's number and `line` the line within that cell."""
 
     path: str
     line: int
     column: int = 1
+    cell: Optional[int] = None
+
+    def label(self) -> str:
+        """'line 48', or 'cell 5:48' in a notebook."""
+        return f"cell {self.cell}:{self.line}" if self.cell is not None else f"line {self.line}"
 
 
 @dataclass(frozen=True)
@@ -31,8 +37,12 @@ class ChainFrame:
     line: int
     args: Tuple[Tuple[str, str], ...] = ()  # (name, repr) of simple-valued arguments
     call: int = field(default=0, compare=False)  # which activation of the function (0: unknown)
+    cell: Optional[int] = None  # the notebook cell the frame's code is in
 
     def short(self) -> str:
+        """'stack:58'; in a notebook 'stack:cell 5:58', and a cell's own code 'cell 6:2'."""
+        if self.cell is not None and self.line:
+            return f"cell {self.cell}:{self.line}" if self.function == "<module>" else f"{self.function}:cell {self.cell}:{self.line}"
         return f"{self.function}:{self.line}" if self.line else self.function
 
     def describe(self) -> str:

@@ -96,7 +96,7 @@ def describe_origin(node: Node, checked_path: str | None = None) -> str:
         return where
     if checked_path is not None and not same_file(node.location.path, checked_path):
         return f"{where} ({node.location.path}:{node.location.line})"
-    return f"{where} (line {node.location.line})"
+    return f"{where} ({node.location.label()})"
 
 
 def same_file(a: str, b: str) -> bool:

@@ -1,6 +1,6 @@
 """Inline suppressions: `# shapecheck: ignore[SC201]` (or bare `# shapecheck: ignore`) on the
-line a finding points at. Comments are read from the source with the tokenizer, so a
-string that merely contains the text does not count."""
+line a finding points at (in a notebook, on that line of that cell). Comments are read from
+the source with the tokenizer, so a string that merely contains the text does not count."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ class Suppression:
     column: int
     codes: Optional[tuple[str, ...]]  # None: every code
     used: set = field(default_factory=set)
+    cell: Optional[int] = None  # in a notebook
 
     def covers(self, code: str) -> bool:
         return self.codes is None or any(code.startswith(c) for c in self.codes)
@@ -37,6 +38,22 @@ def _comments(path: str, mtime: float) -> tuple[tuple[int, int, Optional[tuple[s
             source = handle.read().decode("utf-8", errors="replace")
     except OSError:
         return ()
+    return _comments_in(source)
+
+
+@lru_cache(maxsize=64)
+def _cell_comments(path: str, mtime: float) -> tuple[tuple[int, tuple], ...]:
+    """(cell, its comments) for each code cell of a notebook."""
+    from shapecheck.load.errors import CheckError
+    from shapecheck.load.notebook import read_cells
+
+    try:
+        return tuple((cell.number, _comments_in(cell.python)) for cell in read_cells(path))
+    except CheckError:
+        return ()
+
+
+def _comments_in(source: str) -> tuple[tuple[int, int, Optional[tuple[str, ...]]], ...]:
     found = []
     try:
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
@@ -53,21 +70,27 @@ def _comments(path: str, mtime: float) -> tuple[tuple[int, int, Optional[tuple[s
 
 
 def suppressions(path: str) -> list[Suppression]:
-    if not path.endswith(".py") or not os.path.isfile(path):
+    if not path.endswith((".py", ".ipynb")) or not os.path.isfile(path):
         return []
+    if path.endswith(".ipynb"):
+        return [
+            Suppression(path, line, col, codes, cell=cell)
+            for cell, comments in _cell_comments(path, os.path.getmtime(path))
+            for line, col, codes in comments
+        ]
     return [Suppression(path, line, col, codes) for line, col, codes in _comments(path, os.path.getmtime(path))]
 
 
 def apply(findings: list[Finding], paths: set[str], warn_unused: bool = False) -> list[Finding]:
     """The findings no comment suppresses; with warn_unused, plus one SC001 per comment
     (or per listed code) that suppressed nothing."""
-    table: dict[tuple[str, int], Suppression] = {}
+    table: dict[tuple[str, Optional[int], int], Suppression] = {}
     for path in paths | {f.path for f in findings}:
         for s in suppressions(path):
-            table[(os.path.abspath(s.path), s.line)] = s
+            table[(os.path.abspath(s.path), s.cell, s.line)] = s
     kept = []
     for f in findings:
-        s = table.get((os.path.abspath(f.path), f.line)) if f.line else None
+        s = table.get((os.path.abspath(f.path), f.cell, f.line)) if f.line else None
         if s is not None and s.covers(f.code):
             s.used.add(f.code)
             continue
@@ -90,5 +113,5 @@ def _unused(s: Suppression) -> Finding:
     return Finding(
         code=UNUSED_CODE, name=UNUSED_NAME, severity=Severity.WARNING,
         message=f"unused suppression: '# shapecheck: {what}' matches no finding on this line",
-        path=s.path, line=s.line, column=s.column, model="", layer="",
+        path=s.path, line=s.line, column=s.column, model="", layer="", cell=s.cell,
     )

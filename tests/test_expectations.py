@@ -18,3 +18,16 @@ def test_rejects_a_malformed_expectation(tmp_path):
     source.write_text("x = 1  # expect: SC1O1\n")
     with pytest.raises(ValueError):
         expected_findings(source)
+
+
+def test_notebook_expectations_are_at_cell_and_line(tmp_path):
+    import json
+
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# expect: SC999 is not read in markdown"]},
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": ["a = 1\n", "b = 2  # expect: SC101*2"]},
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": "x = 1  # expect: SC203\n"},
+    ]
+    notebook = tmp_path / "m.ipynb"
+    notebook.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    assert expected_findings(notebook) == Counter({(2, 2, "SC101"): 2, (3, 1, "SC203"): 1})

@@ -1,4 +1,5 @@
-"""Every fixture reports exactly what its `# expect:` lines say: nothing missing, nothing extra."""
+"""Every fixture reports exactly what its `# expect:` lines say: nothing missing, nothing extra.
+A notebook's expectations are at (cell, line)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from conftest import FIXTURES
 from expectations import expected_findings
 
-FIXTURE_FILES = sorted(FIXTURES.rglob("*.py"))  # fixtures/real/: ports of public models
+FIXTURE_FILES = sorted(FIXTURES.rglob("*.py")) + sorted(FIXTURES.rglob("*.ipynb"))  # real/: public models; notebooks/
 
 
 @pytest.mark.slow
@@ -20,7 +21,8 @@ def test_fixture_reports_exactly_its_expectations(fixture, checked):
     assert run.models, "the fixture must build at least one model"
     reported = Counter()
     for f in run.findings:  # a finding grouped over repeated calls of its line counts each call
-        reported[(f.line, f.code)] += f.count
+        where = (f.cell, f.line) if fixture.suffix == ".ipynb" else (f.line,)
+        reported[where + (f.code,)] += f.count
     expected = expected_findings(fixture)
     missing = expected - reported
     extra = reported - expected

@@ -315,7 +315,7 @@ def test_a_folder_with_only_undecided_files_could_not_be_checked(tmp_path):
     result = run_cli(str(tmp_path), "--format", "concise")
     assert result.returncode == 2
     assert result.stdout.splitlines() == [
-        f"{tmp_path}: no model files here (*.py that reach keras or tensorflow through their imports, *.keras, *.h5) (1 undecided)",
+        f"{tmp_path}: no model files here (*.py and *.ipynb that reach keras or tensorflow through their imports, *.keras, *.h5) (1 undecided)",
         f"{tmp_path / 'viz.py'}: skipped: cannot tell: imports `not_installed_xyz`, which is not installed here",
     ]
 

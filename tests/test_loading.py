@@ -40,7 +40,7 @@ def test_missing_path_and_unknown_type(checked, tmp_path):
 def test_folder_without_models(checked, tmp_path):
     (tmp_path / "plain.py").write_text("print('no keras here')\n")
     (file,) = checked(str(tmp_path)).files
-    assert file.error == f"{tmp_path}: no model files here (*.py that reach keras or tensorflow through their imports, *.keras, *.h5)"
+    assert file.error == f"{tmp_path}: no model files here (*.py and *.ipynb that reach keras or tensorflow through their imports, *.keras, *.h5)"
 
 
 UTILS = "import keras\n\n\ndef conv_bn(x, filters):\n    return keras.layers.BatchNormalization()(keras.layers.Conv2D(filters, 3)(x))\n"

@@ -15,6 +15,7 @@ from types import CodeType, FrameType
 from typing import Optional
 
 from shapecheck.graph import ChainFrame, Location
+from shapecheck.load.notebook import split_cell_filename
 
 _SIMPLE = (bool, int, float, str, type(None))
 MAX_ARG_REPR = 40
@@ -65,7 +66,7 @@ class CallSites:
         self.seen_codes.update(f.f_code for f in user_frames)
         inner = user_frames[0]
         line, column = _position(inner.f_code, inner.f_lasti)
-        location = Location(os.path.abspath(inner.f_code.co_filename), line or inner.f_lineno, column)
+        location = _location(inner.f_code.co_filename, line or inner.f_lineno, column)
         chain = tuple(c for f in reversed(user_frames) for c in _chain_frames(f, self._serial(f)))
         return location, chain
 
@@ -77,11 +78,25 @@ class CallSites:
         return known[1]
 
 
+@lru_cache(maxsize=1024)
+def _notebook_cell(filename: str) -> Optional[tuple[str, int]]:
+    """(notebook path, cell) for code compiled from a notebook cell (load/notebook_run.py)."""
+    return split_cell_filename(filename)
+
+
+def _location(filename: str, line: int, column: int) -> Location:
+    cell = _notebook_cell(filename)
+    if cell is not None:
+        return Location(cell[0], line, column, cell[1])
+    return Location(os.path.abspath(filename), line, column)
+
+
 def _chain_frames(frame: FrameType, call: int) -> tuple[ChainFrame, ...]:
     """One chain frame; the `call()` of a layer is preceded by the layer it belongs to,
     with its constructor's simple arguments: ResidualBlock 'residual_block_1' (filters=32)."""
     code = frame.f_code
-    here = ChainFrame(code.co_name, frame.f_lineno, _simple_args(frame), call)
+    cell = _notebook_cell(code.co_filename)
+    here = ChainFrame(code.co_name, frame.f_lineno, _simple_args(frame), call, cell[1] if cell else None)
     if code.co_name != "call":
         return (here,)
     owner = frame.f_locals.get("self")

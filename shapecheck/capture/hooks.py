@@ -139,7 +139,7 @@ class Instrumentation:
         new_args = keras.tree.map_structure(lambda v: next(swap) if v is not None else v, args)
         outputs = layer(*new_args, **kwargs)
         location, _ = self.rec.callsites.current()
-        where = f" at line {location.line}" if location else ""
+        where = f" at {location.label()}" if location else ""
         self.rec.skipped_calls.append(f"{type(layer).__name__}(data){where} (traced on its shape instead)")
         return zeros_like_spec(outputs, batch)
 
@@ -234,7 +234,7 @@ class Instrumentation:
 
         def skipped(model, *args, **kwargs):
             location, _ = rec.callsites.current()
-            where = f" at line {location.line}" if location else ""
+            where = f" at {location.label()}" if location else ""
             rec.skipped_calls.append(f"{method}(){where}")
             return keras.callbacks.History() if method == "fit" else None
 
@@ -254,7 +254,7 @@ class Instrumentation:
 
             def skipped(*args, _name=name, **kwargs):
                 location, _ = rec.callsites.current()
-                where = f" at line {location.line}" if location else ""
+                where = f" at {location.label()}" if location else ""
                 rec.skipped_calls.append(f"{_name}(){where}")
 
             self._patch(owner, name, skipped)

@@ -147,14 +147,14 @@ def collect_graphs(recorder: Recorder) -> tuple[list[Graph], list[str]]:
 def structure(graph: Graph) -> tuple:
     """What makes two models the same for a check: every node's op, source line and shapes."""
     return tuple(
-        (node.op, node.location.path if node.location else None, node.line, tuple(node.input_shapes), tuple(node.output_shapes))
+        (node.op, node.location, tuple(node.input_shapes), tuple(node.output_shapes))
         for _, node in graph.walk()
     )
 
 
 def _graph_of(record: ModelRecord, recorder: Recorder, nested: set, notes: list[str]) -> Graph | None:
     site = record.site
-    line = f" at line {site.location.line}" if site.location else ""
+    line = f" at {site.location.label()}" if site.location else ""
     if record.subclassed:
         graph = _subclassed_graph(record, recorder, nested)
     elif record.error is None:
@@ -167,13 +167,15 @@ def _graph_of(record: ModelRecord, recorder: Recorder, nested: set, notes: list[
             notes.append(f"Model(...){line} failed and its tensors could not be walked: {message_line(record.error)}")
             return None
         graph.partial = f"Model(...){line} failed: {type(record.error).__name__}: {message_line(record.error)}"
-        graph.name = f"model{line.replace(' at line ', '@')}"
+        graph.name = f"model{line.replace(' at line ', '@').replace(' at cell ', '@cell')}"
         notes.append(graph.partial + "; checked the graph from its output tensors")
         for name, where in duplicate_layer_names(record.outputs, recorder):
-            lines = " and ".join(f"line {loc.line}" if loc else "an unknown line" for loc in where)
+            lines = " and ".join(loc.label() if loc else "an unknown line" for loc in where)
             notes.append(f"layer name '{name}' is used by {len(where)} layers, created at {lines}")
     graph.location = site.location
     graph.entry = record.entry or next((f.function for f in site.chain if f.function != "<module>"), "<module>")
+    if graph.entry == "<module>" and site.location is not None and site.location.cell is not None:
+        graph.entry = f"cell {site.location.cell}"  # a notebook's model built by a cell's own code
     return graph
 
 

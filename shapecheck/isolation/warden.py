@@ -244,7 +244,7 @@ def _close_all() -> None:
 def check_isolated(targets: list, options, check_in_process) -> list:
     """Every target checked, in order: builder modules in supervised children (N at a time
     with -j N), everything else by `check_in_process`."""
-    isolated = [i for i, t in enumerate(targets) if t.path.lower().endswith(".py") and not t.problem and not t.skip]
+    isolated = [i for i, t in enumerate(targets) if t.path.lower().endswith((".py", ".ipynb")) and not t.problem and not t.skip]
     results: list = [None] * len(targets)
     for i, target in enumerate(targets):
         if i not in isolated:

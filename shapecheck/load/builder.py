@@ -26,6 +26,8 @@ from shapecheck.graph import Graph
 from shapecheck.load import source
 from shapecheck.load.errors import CheckError, message_line
 from shapecheck.load.module_paths import package_root
+from shapecheck.load.notebook import is_notebook
+from shapecheck.load.notebook_run import NotebookRun
 
 BUILDER_NAME = re.compile(r"^(build|create|get|make)|model|net", re.IGNORECASE)
 
@@ -46,8 +48,10 @@ class LoadedModule:
 def load_builder_module(
     path: str, entries: Sequence[str] = (), timeout: float = 120.0, input_shapes: Optional[dict] = None
 ) -> LoadedModule:
-    """`input_shapes`: batch shapes for subclassed models, by variable or class name."""
-    code = _compile(source.read_text(path), path)
+    """`input_shapes`: batch shapes for subclassed models, by variable or class name. A
+    notebook (.ipynb) runs cell by cell (notebook_run.py); a cell that raises is noted."""
+    cells = NotebookRun(path) if is_notebook(path) else None
+    code = None if cells is not None else _compile(source.read_text(path), path)
     from shapecheck.capture import session  # imports Keras: only once a module is worth running
 
     module = _new_module(path)
@@ -56,11 +60,15 @@ def load_builder_module(
     with session.capture() as recorder, _module_context(path, module) as printed, _deadline(timeout):
         recorder.callsites.boundary = sys._getframe()
         user = recorder.callsites.is_user_file
-        _, exc = _run(lambda: exec(code, module.__dict__))
-        if exc is not None and not recorder.models and not recorder.sites:
-            raise CheckError(describe_exception(exc, path, user))
-        if exc is not None and not any(record.error is exc for record in recorder.models):
-            result.notes.append(f"the module raised after building: {describe_exception(exc, path, user)}")
+        if cells is not None:
+            cells.execute(module.__dict__, _run, user, lambda e: any(r.error is e for r in recorder.models), (BuilderTimeout,))
+            result.notes.extend(cells.notes)
+        else:
+            _, exc = _run(lambda: exec(code, module.__dict__))
+            if exc is not None and not recorder.models and not recorder.sites:
+                raise CheckError(describe_exception(exc, path, user))
+            if exc is not None and not any(record.error is exc for record in recorder.models):
+                result.notes.append(f"the module raised after building: {describe_exception(exc, path, user)}")
         builders, result.skipped = _builder_functions(module, entries, recorder.callsites.seen_codes)
         needs_arguments = list(result.skipped)
         made = list(vars(module).items())
@@ -82,6 +90,8 @@ def load_builder_module(
     result.output = printed.getvalue()
     result.graphs, notes = session.collect_graphs(recorder)
     result.notes.extend(notes)
+    if not result.graphs and cells is not None and cells.failures:
+        raise CheckError(cells.no_model_reason())
     if not result.graphs and raised:
         raise CheckError(raised[0])
     if result.graphs:  # builders that need arguments matter only when nothing was built

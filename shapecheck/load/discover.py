@@ -20,9 +20,10 @@ from shapecheck.load import bounded, source
 from shapecheck.load.imports import Closure
 
 SAVED_SUFFIXES = (".keras", ".h5", ".hdf5")
-MODEL_SUFFIXES = (".py",) + SAVED_SUFFIXES
+SOURCE_SUFFIXES = (".py", ".ipynb")  # run (a notebook cell by cell) when their imports reach Keras
+MODEL_SUFFIXES = SOURCE_SUFFIXES + SAVED_SUFFIXES
 SKIPPED_DIRS = {"__pycache__", "node_modules", "site-packages", "build", "dist"}
-NO_MODEL_FILES = "no model files here (*.py that reach keras or tensorflow through their imports, *.keras, *.h5)"
+NO_MODEL_FILES = "no model files here (*.py and *.ipynb that reach keras or tensorflow through their imports, *.keras, *.h5)"
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def _classify(path: str, closure: Closure, explicit: bool) -> Optional[Target]:
     irregular = bounded.irregular(path)
     if irregular:
         return Target(path, explicit, skip=f"not a regular file ({irregular}); not read")
-    if not has_suffix(path, (".py",)):
+    if not has_suffix(path, SOURCE_SUFFIXES):
         return Target(path, explicit)
     try:
         reach = closure.reach(path)
@@ -105,7 +106,7 @@ def _irregular(path: str) -> str | None:
 def _unsupported(path: str) -> str | None:
     if has_suffix(path, MODEL_SUFFIXES + (".json",)):
         return None
-    return f"{path}: not a model file (expected .py, .keras, .h5 or .json)"
+    return f"{path}: not a model file (expected .py, .ipynb, .keras, .h5 or .json)"
 
 
 def _unique(targets: list[Target]) -> list[Target]:

@@ -49,8 +49,23 @@ def read_text(path: str) -> str:
     return decode(bounded.read_file(path, bounded.MAX_SOURCE_BYTES, "a Python module"), path)
 
 
+def _cell_unreadable(path: str, cell: int, line: int, column: int, message: str) -> Unreadable:
+    """'nb.ipynb:cell 3:2:5: SyntaxError: ...'; its position is the line in the file's JSON."""
+    from shapecheck.load.notebook import file_position
+
+    exc = Unreadable(f"{path}:cell {cell}", line, column, message)
+    exc.path = path
+    exc.line, exc.column = file_position(path, cell, line, column)
+    return exc
+
+
 def parse(path: str) -> ast.Module:
-    """The syntax tree of a .py file, or Unreadable saying where it went wrong."""
+    """The syntax tree of a .py file (of every code cell of a notebook), or Unreadable
+    saying where it went wrong."""
+    from shapecheck.load import notebook
+
+    if notebook.is_notebook(path):
+        return notebook.parse(path, _cell_unreadable)
     text = read_text(path)
     try:
         return ast.parse(text, path)

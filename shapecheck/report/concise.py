@@ -8,7 +8,7 @@ from shapecheck.rules import Finding
 
 
 def finding_line(f: Finding) -> str:
-    where = f"{f.path}:{f.line}:{f.column or 1}" if f.line else f.path
+    where = f.where
     layer = "" if f.line else f" [{f.model}/{f.layer}]"  # a saved file: the layer path is the location
     return f"{where}: {f.code} {f.message}{layer}"
 

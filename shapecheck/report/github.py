@@ -5,6 +5,7 @@ https://docs.github.com/actions/reference/workflow-commands-for-github-actions
 
 from __future__ import annotations
 
+from shapecheck.report.positions import file_region
 from shapecheck.runner import FileReport, RunReport
 from shapecheck.rules import Finding, Severity
 
@@ -20,10 +21,14 @@ def _property(text: str) -> str:
 
 
 def annotation(f: Finding) -> str:
+    """In a notebook: at the line of the .ipynb file's text that holds the cell's source line
+    (see positions.py), with 'cell N:L' in the title."""
     props = [f"file={_property(f.path)}"]
     if f.line:
-        props += [f"line={f.line}", f"col={f.column or 1}"]
-    props.append(f"title={_property(f'{f.code} {f.name}')}")
+        line, column = file_region(f.path, f.line, f.column, f.cell)
+        props += [f"line={line}", f"col={column}"]
+    cell = f" (cell {f.cell}:{f.line})" if f.cell is not None else ""
+    props.append(f"title={_property(f'{f.code} {f.name}{cell}')}")
     return f"::{LEVEL[f.severity]} {','.join(props)}::{_data(f.message)}"
 
 

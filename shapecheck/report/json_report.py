@@ -19,6 +19,7 @@ def finding_dict(f: Finding) -> dict:
         "severity": f.severity.label,
         "message": f.message,
         "path": f.path,
+        "cell": f.cell,
         "line": f.line,
         "column": f.column,
         "model": f.model,
@@ -28,7 +29,7 @@ def finding_dict(f: Finding) -> dict:
         "shapes": [list(s) for s in f.shapes],
         "count": f.count,
         "related": [
-            {"kind": r.kind, "layer": r.layer, "path": r.path, "line": r.line, "shapes": [list(s) for s in r.shapes],
+            {"kind": r.kind, "layer": r.layer, "path": r.path, "cell": r.cell, "line": r.line, "shapes": [list(s) for s in r.shapes],
              "call_chain": [frame.short() for frame in r.call_chain]}
             for r in f.related
         ],
@@ -41,6 +42,7 @@ def model_dict(graph: Graph, path: str, findings: Sequence[Finding] = (), unchec
         merges.append({
             "layer": node.name,
             "op": node.op,
+            "cell": node.location.cell if node.location else None,
             "line": node.line,
             "shapes": [list(s) for s in node.input_shapes],
             "verdict": verdict,

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from shapecheck import __version__
+from shapecheck.report.positions import file_region
 from shapecheck.runner import FileReport, RunReport
 from shapecheck.rules import Finding, Severity, all_rules
 from shapecheck.rules.docs import render_rule, rule_doc
@@ -54,13 +55,17 @@ def _notification(file: FileReport) -> dict:
 
 
 def _result(f: Finding, index: dict[str, int]) -> dict:
+    """In a notebook the region is the line of the .ipynb file's JSON text that holds the
+    cell's source line (positions.py); the cell and its line are in `properties` and the message."""
     location: dict = {"artifactLocation": _artifact(f.path)}
     if f.line:
-        location["region"] = {"startLine": f.line, "startColumn": f.column or 1}
+        line, column = file_region(f.path, f.line, f.column, f.cell)
+        location["region"] = {"startLine": line, "startColumn": column}
+    message = f"cell {f.cell}:{f.line}: {f.message}" if f.cell is not None else f.message
     result = {
         "ruleId": f.code,
         "level": LEVEL[f.severity],
-        "message": {"text": f.message},
+        "message": {"text": message},
         "locations": [{
             "physicalLocation": location,
             "logicalLocations": [{"fullyQualifiedName": f"{f.model}/{f.layer}", "kind": "member"}],
@@ -72,6 +77,8 @@ def _result(f: Finding, index: dict[str, int]) -> dict:
     related = [_related_location(r, i) for i, r in enumerate(f.related, start=1)]
     if related:
         result["relatedLocations"] = related
+    if f.cell is not None:
+        result["properties"] = {"cell": f.cell, "cellLine": f.line, "cellColumn": f.column or 1}
     return result
 
 
@@ -81,9 +88,10 @@ def _related_location(r, number: int) -> dict:
     if physical["artifactLocation"]["uri"].startswith("file:"):
         del physical["artifactLocation"]["uriBaseId"]
     if r.line:
-        physical["region"] = {"startLine": r.line}
+        physical["region"] = {"startLine": file_region(r.path, r.line, 1, r.cell)[0]}
     what = "follows from this finding" if r.kind == "consequence" else "the same finding, another call"
-    return {"id": number, "physicalLocation": physical, "message": {"text": f"{r.layer}: {what}"}}
+    cell = f" (cell {r.cell}:{r.line})" if r.cell is not None else ""
+    return {"id": number, "physicalLocation": physical, "message": {"text": f"{r.layer}{cell}: {what}"}}
 
 
 def document(run: RunReport) -> dict:

@@ -97,15 +97,22 @@ def merge_table(graph: Graph, path: str, findings: Sequence[Finding] = (), unche
             why += f" ({node.recovered})"
         shapes = "\n".join(compact_shapes(node.input_shapes))
         table.add_row(
-            escape(node.name), node.op, str(node.line or "-"), shapes,
+            escape(node.name), node.op, _line(node), shapes,
             Text(verdict, style=VERDICT_STYLE.get(verdict, "")), escape(why),
         )
     return table
 
 
+def _line(node) -> str:
+    """The merge's line; 'cell 5:48' in a notebook."""
+    if node.location is not None and node.location.cell is not None:
+        return node.location.label()
+    return str(node.line or "-")
+
+
 def finding_text(f: Finding) -> Text:
     text = Text()
-    where = f"{f.path}:{f.line}:{f.column or 1}" if f.line else f"{f.path} [{f.model}/{f.layer}]"
+    where = f.where if f.line else f"{f.path} [{f.model}/{f.layer}]"
     text.append(f"{where}: ", style="bold")
     text.append(f.code, style=SEVERITY_STYLE[f.severity])
     text.append(f" [{f.name}] {f.message}")

@@ -44,7 +44,7 @@ def _verdict(model: Graph, owner: Graph, node: Node, path: str, swept: Mapping, 
              memo: Optional[dict]) -> tuple[str, str]:
     cause = node.consequence_of
     if cause is not None:
-        where = f" (line {cause.line})" if cause.line else ""
+        where = f" ({cause.location.label()})" if cause.line else ""
         return "follows", f"mismatches only because the build went on with a guess at {cause.name}{where}; fixing that fixes this"
     label, why = merge_verdict(owner, node, path, memo)
     f = swept.get((model.name, node.name))

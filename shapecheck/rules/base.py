@@ -40,6 +40,7 @@ class Related:
     path: str
     shapes: tuple = ()
     call_chain: tuple[ChainFrame, ...] = ()
+    cell: Optional[int] = None  # in a notebook: the cell, `line` being the line within it
 
 
 @dataclass
@@ -57,6 +58,15 @@ class Finding:
     shapes: list[Shape] = field(default_factory=list)
     order: int = 0  # the node's place in its graph: findings on one line sort in build order
     related: list[Related] = field(default_factory=list)
+    cell: Optional[int] = None  # in a notebook: the cell, `line` being the line within it
+
+    @property
+    def where(self) -> str:
+        """'path:line:col', 'nb.ipynb:cell 5:line:col' in a notebook (ruff's form), or the path."""
+        if not self.line:
+            return self.path
+        cell = f"cell {self.cell}:" if self.cell is not None else ""
+        return f"{self.path}:{cell}{self.line}:{self.column or 1}"
 
     @property
     def count(self) -> int:
@@ -74,7 +84,7 @@ class Finding:
 
     @property
     def sort_key(self):
-        return (self.path, self.line or 0, self.column or 0, self.code, self.model, self.order)
+        return (self.path, self.cell or 0, self.line or 0, self.column or 0, self.code, self.model, self.order)
 
 
 @dataclass
@@ -105,8 +115,11 @@ class Rule:
         loc = node.location
         related = [_related("consequence", other, site.path) for other in node.consequences]
         if related:
-            lines = sorted({r.line for r in related if r.line})
-            where = f"at line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}" if lines else "later"
+            lines = sorted({(r.cell or 0, r.line) for r in related if r.line})
+            if any(r.cell is not None for r in related):
+                where = "at " + ", ".join(f"cell {cell}:{line}" for cell, line in lines) if lines else "later"
+            else:
+                where = f"at line{'s' if len(lines) > 1 else ''} {', '.join(str(line) for _, line in lines)}" if lines else "later"
             verb = "it follows" if len(related) == 1 else "they follow"
             message += f"; then also {where} ({', '.join(r.layer for r in related)}): {verb} from this"
         return Finding(
@@ -123,13 +136,15 @@ class Rule:
             shapes=list(node.input_shapes),
             order=node.id,
             related=related,
+            cell=loc.cell if loc else None,
         )
 
 
 def _related(kind: str, node: Node, checked_path: str) -> Related:
     loc = node.location
     path = display_path(loc.path, checked_path) if loc else checked_path
-    return Related(kind, node.name, loc.line if loc else None, path, tuple(tuple(s) for s in node.input_shapes), node.chain)
+    return Related(kind, node.name, loc.line if loc else None, path, tuple(tuple(s) for s in node.input_shapes), node.chain,
+                   loc.cell if loc else None)
 
 
 def group_repeats(findings: list[Finding]) -> list[Finding]:
@@ -141,13 +156,13 @@ def group_repeats(findings: list[Finding]) -> list[Finding]:
         if f.line is None:
             out.append(f)
             continue
-        key = (f.path, f.line, f.column, f.code, f.model)
+        key = (f.path, f.cell, f.line, f.column, f.code, f.model)
         first = groups.get(key)
         if first is None:
             groups[key] = f
             out.append(f)
             continue
-        first.related.append(Related("repeat", f.layer, f.line, f.path, tuple(tuple(s) for s in f.shapes), f.call_chain))
+        first.related.append(Related("repeat", f.layer, f.line, f.path, tuple(tuple(s) for s in f.shapes), f.call_chain, f.cell))
         first.related.extend(r for r in f.related if r.kind == "consequence")
     for f in out:
         if f.count > 1:

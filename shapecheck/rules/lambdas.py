@@ -35,7 +35,7 @@ class LambdaLateBinding(Rule):
         for graph, node in model.walk():
             if node.op != "Lambda":
                 continue
-            key = (node.location.path, node.location.line) if node.location else node.name
+            key = (node.location.path, node.location.cell, node.location.line) if node.location else node.name
             total[key] = total.get(key, 0) + 1
             if node.config.get("late_bound"):
                 by_line.setdefault(key, []).append((graph, node))

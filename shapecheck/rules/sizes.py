@@ -147,8 +147,11 @@ class SizeConstraint(Rule):
             return
         merges = sweep.merges  # every merge that fails somewhere: the constraint is their intersection
         failing = sweep.union(merges)
-        lines = sorted({m.node.line for m in merges if m.node.line})
-        where = f" at line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}" if lines else ""
+        lines = sorted({(m.node.location.cell or 0, m.node.line) for m in merges if m.node.line})
+        if any(m.node.location.cell is not None for m in merges if m.node.location):
+            where = " at " + ", ".join(f"cell {cell}:{line}" for cell, line in lines) if lines else ""
+        else:
+            where = f" at line{'s' if len(lines) > 1 else ''} {', '.join(str(line) for _, line in lines)}" if lines else ""
         inp = model.nodes[model.inputs[0]]
         broken = sum(1 for _, node in model.merges() if not _declared_ok(node))
         if broken:

@@ -222,7 +222,7 @@ class Page:
             shapes = "<br>".join(esc(s) for s in _compact(node.input_shapes))
             row_id = self.rows.get((k, graph.name, node.name), "")
             rows.append(
-                f'<tr class="{cls}" id="{row_id}"><td class="mono">{name}</td><td>{esc(node.op)}</td><td class="mono">{esc(node.line or "–")}</td>'
+                f'<tr class="{cls}" id="{row_id}"><td class="mono">{name}</td><td>{esc(node.op)}</td><td class="mono">{esc(_line(node))}</td>'
                 f'<td class="mono">{shapes}</td><td><span class="verdict {esc(label.split()[0])}">{esc(label)}</span></td>'
                 f'<td class="why">{esc(why)}</td></tr>'
             )
@@ -240,7 +240,7 @@ class Page:
     # -- one finding ------------------------------------------------------------------
     def _finding(self, k: int, key: str, n: int, f: Finding, model: Optional[tuple], path: str) -> str:
         severity = SEVERITY[f.severity]
-        where = f"{f.path}:{f.line}:{f.column or 1}" if f.line else f"{f.path} [{f.model}/{f.layer}]"
+        where = f.where if f.line else f"{f.path} [{f.model}/{f.layer}]"
         owner_node = model[1].get(f.layer) if model else None
         figure, aside_extra, focus = "", "", drawing.Focus()
         if owner_node is not None:
@@ -330,16 +330,31 @@ class Page:
         if not f.line:
             return f"<h4>Layer</h4><div class=\"mono\">{esc(f.model)}/{esc(f.layer)}</div>"
         file = node.location.path if node is not None and node.location else f.path
-        lines = self._lines(file)
+        lines = self._cell_lines(file, f.cell) if f.cell is not None else self._lines(file)
+        at = f"{esc(f.path)}:cell {f.cell}:{f.line}" if f.cell is not None else f"{esc(f.path)}:{f.line}"
         if not lines or f.line > len(lines):
-            return f'<h4>Source</h4><div class="mono">{esc(f.path)}:{f.line}</div>'
+            return f'<h4>Source</h4><div class="mono">{at}</div>'
         rows = []
         for number in range(max(1, f.line - 2), min(len(lines), f.line + 1) + 1):
             text = lines[number - 1].rstrip("\n")
             cls = ' class="here"' if number == f.line else ""
             rows.append(f'<span{cls}><span class="ln">{number}</span>{esc(text)}</span>')
         body = "".join(rows)
-        return f'<h4>Source <span class="mono">{esc(f.path)}:{f.line}</span></h4><pre class="source">{body}</pre>'
+        return f'<h4>Source <span class="mono">{at}</span></h4><pre class="source">{body}</pre>'
+
+    def _cell_lines(self, path: str, cell: int) -> list[str]:
+        """A notebook cell's lines as written (IPython syntax included)."""
+        key = f"{path}:cell {cell}"
+        if key not in self.sources:
+            from shapecheck.load.errors import CheckError
+            from shapecheck.load.notebook import read_cells
+
+            try:
+                found = [c.source for c in read_cells(path) if c.number == cell]
+            except CheckError:
+                found = []
+            self.sources[key] = found[0].splitlines(True) if found else []
+        return self.sources[key]
 
     def _lines(self, path: str) -> list[str]:
         if path not in self.sources:
@@ -368,11 +383,22 @@ def _reraise_when_debugging() -> None:
         raise
 
 
+def _line(node: Node) -> str:
+    """A merge's line; 'cell 5:48' in a notebook."""
+    if node.location is not None and node.location.cell is not None:
+        return node.location.label()
+    return str(node.line or "–")
+
+
+def _finding_line(f: Finding) -> str:
+    return f"cell {f.cell}:{f.line}" if f.cell is not None else f"line {f.line or '–'}"
+
+
 def _index(key: str, findings: list[Finding]) -> str:
     """A model with many findings: one line each, linked to its card."""
     rows = "".join(
         f'<li><a href="#f{key}-{n}"><span class="pill {SEVERITY[f.severity]}">{esc(f.code)}</span> '
-        f'<span class="mono">{esc(f.layer)}</span></a>{_times(f)} <span class="muted">line {esc(f.line or "–")}</span> '
+        f'<span class="mono">{esc(f.layer)}</span></a>{_times(f)} <span class="muted">{esc(_finding_line(f))}</span> '
         f'{esc(_headline(f))}</li>'
         for n, f in enumerate(findings)
     )
@@ -454,6 +480,8 @@ def _describe(thing) -> str:
             return getattr(thing, name, default)
     if get("kind") and get("layer") and not get("message"):  # a Related: a layer, its line and shapes
         line = f" (line {get('line')})" if get("line") else ""
+        if get("line") and get("cell") is not None:
+            line = f" (cell {get('cell')}:{get('line')})"
         shapes = " and ".join(format_shape(s) for s in get("shapes") or ())
         return f"{get('layer')}{line}" + (f": {shapes}" if shapes else "")
     head = " ".join(str(x) for x in (get("code"), get("layer")) if x)
