@@ -262,6 +262,8 @@ CASES: dict[str, tuple[str, Callable[[Path], Path]]] = {
     "FIFO named .h5": ("pipe.h5", fifo),
     "FIFO named .json": ("pipe.json", fifo),
     "FIFO named .py": ("pipe.py", fifo),
+    "FIFO named .ipynb": ("pipe.ipynb", fifo),
+    "symlink to /dev/zero named .ipynb": ("zero.ipynb", dev_zero),
     "symlink to /dev/zero named .keras": ("zero.keras", dev_zero),
     "symlink to /dev/zero named .py": ("zero.py", dev_zero),
     "symlink to /dev/zero named .json": ("zero.json", dev_zero),
