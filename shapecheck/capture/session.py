@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
+import shutil
+import sys
+import tempfile
 from typing import Iterator
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+
+def _private_keras_home() -> None:
+    """Keras writes keras.json into KERAS_HOME (~/.keras) when it is imported: point it at a
+    temporary copy holding the user's settings, so that checking writes nothing into the
+    user's home. (Not when Keras is already imported, or the warden set it for a child.)"""
+    if "keras" in sys.modules or os.environ.get("SHAPECHECK_PRIVATE_KERAS_HOME"):
+        return
+    from shapecheck.isolation.warden import keras_home
+
+    folder = tempfile.mkdtemp(prefix="shapecheck-keras-")
+    atexit.register(shutil.rmtree, folder, True)
+    os.environ["KERAS_HOME"] = keras_home(folder)
+    os.environ["SHAPECHECK_PRIVATE_KERAS_HOME"] = "1"
+
+
+_private_keras_home()
 
 
 @contextlib.contextmanager

@@ -55,7 +55,7 @@ class Warden:
             self._process = subprocess.Popen(
                 [sys.executable, "-m", "shapecheck.isolation.zygote", self._folder],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None if debug else subprocess.DEVNULL,
-                env={**os.environ, "KERAS_HOME": keras_home(self._folder)},
+                env={**os.environ, "KERAS_HOME": keras_home(self._folder), "SHAPECHECK_PRIVATE_KERAS_HOME": "1"},
             )
             reader = threading.Thread(target=self._read_replies, args=(self._process, self._replies), daemon=True)
             reader.start()
