@@ -14,9 +14,7 @@ import inspect
 import io
 import os
 import re
-import signal
 import sys
-import threading
 import traceback
 import types
 from dataclasses import dataclass, field
@@ -25,6 +23,7 @@ from typing import Optional, Sequence
 from shapecheck.graph import Graph
 from shapecheck.load import source
 from shapecheck.load.errors import CheckError, message_line
+from shapecheck.load.time_limit import alarm
 from shapecheck.load.module_paths import package_root
 from shapecheck.load.notebook import is_notebook
 from shapecheck.load.notebook_run import NotebookRun
@@ -146,22 +145,8 @@ def _module_context(path: str, module: types.ModuleType):
                 sys.path.remove(folder)
 
 
-@contextlib.contextmanager
 def _deadline(seconds: float):
-    if not seconds or seconds <= 0 or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(signum, frame):
-        raise BuilderTimeout(f"timed out after {seconds:g} s (--timeout)")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+    return alarm(seconds, lambda: BuilderTimeout(f"timed out after {seconds:g} s (--timeout)"))
 
 
 def _run(function) -> tuple[object, Optional[BaseException]]:

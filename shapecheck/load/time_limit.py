@@ -10,7 +10,7 @@ from __future__ import annotations
 import signal
 import threading
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 
 class TimeLimit(BaseException):
@@ -26,13 +26,15 @@ def usable() -> bool:
 
 
 @contextmanager
-def time_limit(seconds: float, path: str) -> Iterator[None]:
-    if not usable():
+def alarm(seconds: float, error: Callable[[], BaseException]) -> Iterator[None]:
+    """Raise `error()` in the main thread when `seconds` have passed (no limit where that
+    cannot be done: see usable())."""
+    if not seconds or seconds <= 0 or not usable():
         yield
         return
 
     def expire(signum, frame):
-        raise TimeLimit(f"{path}: not checked within {seconds:g} s (--timeout); stopped")
+        raise error()
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -41,3 +43,7 @@ def time_limit(seconds: float, path: str) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def time_limit(seconds: float, path: str):
+    return alarm(seconds, lambda: TimeLimit(f"{path}: not checked within {seconds:g} s (--timeout); stopped"))
