@@ -116,6 +116,20 @@ def format_shape(shape: Shape) -> str:
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
+def shape_runs(shapes, times: str = "x") -> list[str]:
+    """One entry per run of equal shapes: '(None, 56, 56, 4) x32' for 32 equal inputs."""
+    out: list[str] = []
+    previous, count = None, 0
+    for shape in list(shapes) + [object()]:
+        if shape == previous:
+            count += 1
+            continue
+        if previous is not None:
+            out.append(format_shape(previous) + (f" {times}{count}" if count > 1 else ""))
+        previous, count = shape, 1
+    return out
+
+
 @dataclass
 class Branches:
     """The two inputs of a merge traced back to the nearest tensor they share."""

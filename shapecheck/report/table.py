@@ -14,7 +14,7 @@ from rich.text import Text
 from shapecheck.runner import FileReport, RunReport
 from shapecheck.explain import explain_merge
 from shapecheck.graph import Graph
-from shapecheck.provenance import format_shape
+from shapecheck.provenance import format_shape, shape_runs
 from shapecheck.report.verdicts import model_verdicts
 from shapecheck.rules import Finding, Severity
 
@@ -73,16 +73,7 @@ def summary_line(run: RunReport) -> str:
 
 def compact_shapes(shapes) -> list[str]:
     """One line per run of equal shapes: 32 grouped-conv slices read '(None, 56, 56, 4) x32'."""
-    lines: list[str] = []
-    previous, count = None, 0
-    for shape in list(shapes) + [object()]:
-        if shape == previous:
-            count += 1
-            continue
-        if previous is not None:
-            lines.append(format_shape(previous) + (f" x{count}" if count > 1 else ""))
-        previous, count = shape, 1
-    return lines
+    return shape_runs(shapes, "x")
 
 
 def merge_table(graph: Graph, path: str, findings: Sequence[Finding] = (), unchecked=None) -> Table:

@@ -23,7 +23,7 @@ from typing import Optional, Sequence
 
 from shapecheck import __version__
 from shapecheck.graph import Graph, Node
-from shapecheck.provenance import format_shape
+from shapecheck.provenance import format_shape, shape_runs
 from shapecheck.report.html import drawing, sizemap
 from shapecheck.report.html.assets import CSS, SCRIPT
 from shapecheck.report.html.drawing import esc
@@ -219,7 +219,7 @@ class Page:
             problems += bool(cls)
             anchor = self.anchors.get((k, graph.name, node.name))
             name = f'<a href="#{anchor}">{esc(node.name)}</a>' if anchor else esc(node.name)
-            shapes = "<br>".join(esc(s) for s in _compact(node.input_shapes))
+            shapes = "<br>".join(esc(s) for s in shape_runs(node.input_shapes, "×"))
             row_id = self.rows.get((k, graph.name, node.name), "")
             rows.append(
                 f'<tr class="{cls}" id="{row_id}"><td class="mono">{name}</td><td>{esc(node.op)}</td><td class="mono">{esc(_line(node))}</td>'
@@ -419,19 +419,6 @@ def _pill(count: int, severity: str) -> str:
 
 def _status_class(status: str) -> str:
     return {"ok": "ok", "findings": "warning", "error": "error", "partial": "warning"}.get(status, "none")  # skipped, no-model
-
-
-def _compact(shapes) -> list[str]:
-    out: list[str] = []
-    previous, count = None, 0
-    for shape in list(shapes) + [object()]:
-        if shape == previous:
-            count += 1
-            continue
-        if previous is not None:
-            out.append(format_shape(previous) + (f" ×{count}" if count > 1 else ""))
-        previous, count = shape, 1
-    return out
 
 
 def _marked_shape(shape, focus: drawing.Focus) -> str:
