@@ -155,7 +155,11 @@ def _ended_early(status: Optional[int]) -> str:
     if status is None:
         return "the checking process died"
     if os.WIFSIGNALED(status):
-        name = signal.Signals(os.WTERMSIG(status)).name if os.WTERMSIG(status) in signal.Signals._value2member_map_ else str(os.WTERMSIG(status))
+        number = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = f"signal {number}"
         return f"the module's process was killed by {name} before shapecheck finished"
     code = os.WEXITSTATUS(status)
     return f"the module ended its process (exit status {code}: os._exit, a crash) before shapecheck finished"
