@@ -21,27 +21,12 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
 
-from irgraphs import GraphBuilder  # noqa: E402
+from irgraphs import merge_chain  # noqa: E402
 from shapecheck.report import json_report, table  # noqa: E402
 from shapecheck.report.verdicts import verdict  # noqa: E402
 from shapecheck.runner import FileReport, RunReport, check_graphs, selected_rules  # noqa: E402
 
-SHAPE = (None, 8, 8, 4)
 SIZES = (1_000, 5_000, 10_000)
-
-
-def merge_chain(merges: int, kind: str):
-    b = GraphBuilder("m")
-    inputs = x = b.input(SHAPE)
-    for i in range(merges):
-        if kind == "residual":
-            y = b.add("Conv2D", SHAPE, [x], line=i + 1, config={"filters": 4})
-            x = b.merge("Add", [y, x], SHAPE, line=i + 1)
-        else:
-            x = b.merge("Add", [x, inputs], SHAPE, line=i + 1)
-    b.graph.outputs = [x]
-    b.graph.entry = "build"
-    return b.graph
 
 
 def timed(function, repeat: int) -> float:

@@ -36,3 +36,22 @@ class GraphBuilder:
 
     def merge(self, op, inputs, shape, line, kind="elementwise", axis=None):
         return self.add(op, shape, inputs, line=line, merge=MergeSpec(kind, axis))
+
+
+SHAPE = (None, 8, 8, 4)
+
+
+def merge_chain(merges: int, kind: str) -> Graph:
+    """`residual`: x = Add([Conv2D(x), x]) repeated; `long`: every Add takes the model's input
+    as its second input, so each merge's branches reach back to the start of the model."""
+    b = GraphBuilder("m")
+    inputs = x = b.input(SHAPE)
+    for i in range(merges):
+        if kind == "residual":
+            y = b.add("Conv2D", SHAPE, [x], line=i + 1, config={"filters": 4})
+            x = b.merge("Add", [y, x], SHAPE, line=i + 1)
+        else:
+            x = b.merge("Add", [x, inputs], SHAPE, line=i + 1)
+    b.graph.outputs = [x]
+    b.graph.entry = "build"
+    return b.graph

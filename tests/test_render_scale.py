@@ -8,29 +8,10 @@ import json
 
 import pytest
 
-from irgraphs import GraphBuilder
+from irgraphs import merge_chain
 from shapecheck.graph import Graph
 from shapecheck.report import json_report, table
 from shapecheck.runner import FileReport, RunReport, check_graphs, selected_rules
-
-SHAPE = (None, 8, 8, 4)
-
-
-def merge_chain(merges: int, kind: str) -> Graph:
-    """`residual`: x = Add([Conv2D(x), x]) repeated; `long`: every Add takes the model's input
-    as its second input, so each merge's branches reach back to the start of the model."""
-    b = GraphBuilder("m")
-    inputs = x = b.input(SHAPE)
-    for i in range(merges):
-        if kind == "residual":
-            y = b.add("Conv2D", SHAPE, [x], line=i + 1, config={"filters": 4})
-            x = b.merge("Add", [y, x], SHAPE, line=i + 1)
-        else:
-            x = b.merge("Add", [x, inputs], SHAPE, line=i + 1)
-    b.graph.outputs = [x]
-    b.graph.entry = "build"
-    return b.graph
-
 
 def report_of(graph: Graph) -> RunReport:
     findings = check_graphs([graph], "model.py", selected_rules((), ()))
