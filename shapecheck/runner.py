@@ -156,7 +156,7 @@ def check_graphs(
 
 
 def _rules_on(graphs, path, rules, sizes, notes, unchecked) -> list[Finding]:
-    from shapecheck import recovery
+    from shapecheck import fixes, recovery
     from shapecheck.sweep import SweepCache
 
     findings = []
@@ -171,7 +171,9 @@ def _rules_on(graphs, path, rules, sizes, notes, unchecked) -> list[Finding]:
         unchecked.update(context.sweeps.unchecked())
     if notes is not None:
         notes.extend(n for n in dict.fromkeys(context.sweeps.notes()) if n not in notes)
-    return group_repeats(sorted(findings, key=lambda f: f.sort_key))
+    grouped = group_repeats(sorted(findings, key=lambda f: f.sort_key))
+    fixes.attach(grouped, graphs, path, context)
+    return grouped
 
 
 def check_target(target: Target, options: Options) -> FileReport:

@@ -41,7 +41,7 @@ ALLOWED = {
     "copyreg": {"_reconstructor", "__newobj__"},
     "shapecheck.runner": {"FileReport"},
     "shapecheck.graph": {"Graph", "Node", "Edge", "Location", "ChainFrame", "MergeSpec"},
-    "shapecheck.rules.base": {"Finding", "Related", "Severity"},
+    "shapecheck.rules.base": {"Finding", "Related", "Severity", "Fix", "TextEdit"},
     "numpy": {"dtype", "int64", "int32", "bool_", "float64"},
     "numpy.core.multiarray": {"scalar"},
     "numpy._core.multiarray": {"scalar"},

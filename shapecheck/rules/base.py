@@ -43,6 +43,37 @@ class Related:
     cell: Optional[int] = None  # in a notebook: the cell, `line` being the line within it
 
 
+@dataclass(frozen=True)
+class TextEdit:
+    """Replace the text from (line, column) up to (end_line, end_column) with `replacement`.
+    Lines and columns are 1-based, the end exclusive (SARIF's region); in a notebook `cell`
+    is the cell and lines count within it."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    replacement: str
+    cell: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A suggested change that shapecheck checked: applied to a copy of the graph (or of the
+    source, re-run), this finding and every merge after it agree at `verified_at`."""
+
+    description: str  # "padding='same' on Conv2D 'conv2d_5' (line 48)"
+    kind: str  # what is changed: "layer-argument", "projection", "crop", "input-size", "axis", "closure", "rebuild", ...
+    path: str  # where the change goes
+    line: Optional[int]
+    verified_at: tuple = ()  # the input sizes (shape tuples) or the words ("H, W over 1..1024") it was checked at
+    edits: tuple[TextEdit, ...] = ()  # the exact text change, when the fix is one (SARIF `fixes`, --fix)
+    safe: bool = False  # exact and safe as a text change on the user's line: --fix may apply it
+    cell: Optional[int] = None
+    cost: int = 1  # how big the edit is (arguments, layers, lines touched): the smallest is shown first
+
+
 @dataclass
 class Finding:
     code: str
@@ -59,6 +90,7 @@ class Finding:
     order: int = 0  # the node's place in its graph: findings on one line sort in build order
     related: list[Related] = field(default_factory=list)
     cell: Optional[int] = None  # in a notebook: the cell, `line` being the line within it
+    fixes: list[Fix] = field(default_factory=list)  # verified suggestions, best first (shapecheck/fixes/)
 
     @property
     def where(self) -> str:

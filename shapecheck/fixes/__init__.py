@@ -1,0 +1,79 @@
+"""Suggested fixes: candidate edits for a finding, kept only when checked to work.
+
+Each rule code has suggesters (registered with `suggester`); a suggester gets the finding
+and where it is in the graph, and returns `Fix`es it has verified (by the shape algebra on
+a copy of the graph, or by running the edited source again). `attach` runs them after the
+rules, in the process that ran the rules (the supervised child for a builder module), and
+keeps the best one or two per finding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterator, Optional, Sequence
+
+from shapecheck.graph import Graph, Node
+from shapecheck.rules.base import Context, Finding, Fix
+
+MAX_SHOWN = 2
+
+
+@dataclass(frozen=True)
+class FindingSite:
+    """A finding with the model, graph and node it was reported on."""
+
+    finding: Finding
+    model: Graph
+    graph: Graph
+    node: Node
+    path: str  # the checked file, as given on the command line
+    context: Context
+
+
+Suggester = Callable[[FindingSite], Iterator[Fix]]
+SUGGESTERS: dict[str, list[Suggester]] = {}
+
+
+def suggester(*codes: str) -> Callable[[Suggester], Suggester]:
+    def register(function: Suggester) -> Suggester:
+        for code in codes:
+            SUGGESTERS.setdefault(code, []).append(function)
+        return function
+    return register
+
+
+def locate(model: Graph, layer: str) -> Optional[tuple[Graph, Node]]:
+    """The graph and node of `model` (nested graphs included) named `layer`."""
+    for graph, node in model.walk():
+        if node.name == layer:
+            return graph, node
+    return None
+
+
+def attach(findings: Sequence[Finding], models: Sequence[Graph], path: str, context: Context) -> None:
+    """Fill `finding.fixes` for every finding a suggester is registered for."""
+    _load_suggesters()
+    by_name = {m.name: m for m in models}
+    for finding in findings:
+        functions = SUGGESTERS.get(finding.code)
+        model = by_name.get(finding.model)
+        if not functions or model is None:
+            continue
+        found = locate(model, finding.layer)
+        if found is None:
+            continue
+        site = FindingSite(finding, model, found[0], found[1], path, context)
+        fixes: list[Fix] = []
+        for function in functions:
+            fixes.extend(function(site))
+        finding.fixes = sorted(dict.fromkeys(fixes), key=lambda fix: fix.cost)[:MAX_SHOWN]
+
+
+def _load_suggesters() -> None:
+    """Import the modules that register suggesters (kept lazy: reports need none of them)."""
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.iter_modules(__path__):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{info.name}")
