@@ -13,7 +13,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
-from shapecheck import suppress
+from shapecheck import suppress, timing
 from shapecheck.config import Config
 from shapecheck.graph import Graph
 from shapecheck.load.discover import Target, discover, is_saved
@@ -69,6 +69,7 @@ class FileReport:
     undecided: bool = False  # skipped because nobody can tell whether it reaches Keras
     reason: Optional[str] = None  # why it was checked ("imports models.unet, which imports keras")
     unchecked: dict = field(default_factory=dict)  # model -> {merge: why the size sweep did not reach it}
+    timings: dict = field(default_factory=dict)  # phase -> seconds spent on this file (timing.py)
 
     @property
     def status(self) -> str:
@@ -161,10 +162,11 @@ def _rules_on(graphs, path, rules, sizes, notes, unchecked) -> list[Finding]:
 
     findings = []
     context = Context(sweeps=SweepCache(sizes))
-    for model in graphs:
-        recovery.settle(model)
-        for rule in rules:
-            findings.extend(rule.check_model(model, path, context))
+    with timing.phase("rules"):
+        for model in graphs:
+            recovery.settle(model)
+            for rule in rules:
+                findings.extend(rule.check_model(model, path, context))
     if unchecked is not None and any(rule.code in DYNAMIC_SWEEP_CODES for rule in rules):
         for model in graphs:  # swept once each, whichever of those rules found something
             context.sweeps.get(model)
@@ -172,7 +174,8 @@ def _rules_on(graphs, path, rules, sizes, notes, unchecked) -> list[Finding]:
     if notes is not None:
         notes.extend(n for n in dict.fromkeys(context.sweeps.notes()) if n not in notes)
     grouped = group_repeats(sorted(findings, key=lambda f: f.sort_key))
-    fixes.attach(grouped, graphs, path, context)
+    with timing.phase("fixes"):
+        fixes.attach(grouped, graphs, path, context)
     return grouped
 
 
@@ -188,6 +191,7 @@ def check_target(target: Target, options: Options) -> FileReport:
         report.notes.append(f"checked: {target.reason}")
     # a saved file's whole check is under --timeout (a builder module's run has its own)
     limit = time_limit(options.timeout, target.path) if is_saved(target.path) else nullcontext()
+    timing.take()
     try:
         with limit:
             _check_into(report, target, options)
@@ -199,6 +203,7 @@ def check_target(target: Target, options: Options) -> FileReport:
         report.models, report.findings = [], []
         report.error = (f"{target.path}: shapecheck failed on this file ({type(exc).__name__}: "
                         f"{message_line(exc)[:200]}); a bug: please report it")
+    report.timings = timing.take()
     return report
 
 

@@ -30,6 +30,7 @@ from shapecheck.algebra.constraints import describe, passing_value
 from shapecheck.algebra.evaluate import Evaluator, Stop
 from shapecheck.algebra.layers import KNOWN_LAYERS, MIXING, knows
 from shapecheck.algebra.ops import MIXING as MIXING_OPS
+from shapecheck import timing
 from shapecheck.graph import Graph, Node
 from shapecheck.layout import spatial_axes
 from shapecheck.size_range import SizeRange  # noqa: F401 - where callers have always found it
@@ -385,7 +386,8 @@ class SweepCache:
     def get(self, model: Graph) -> Sweep:
         entry = self._done.get(id(model))
         if entry is None or entry[0] is not model:
-            entry = (model, plan(model, self.sizes))
+            with timing.phase("sweep"):
+                entry = (model, plan(model, self.sizes))
             self._done[id(model)] = entry
         return entry[1]
 

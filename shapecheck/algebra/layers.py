@@ -116,6 +116,8 @@ def output_shape(op: str, config: dict, inputs: Sequence[SymShape], captured_in:
         out = (x[0],) + tuple(x[d] for d in dims)
     elif op == "Resizing":
         out = ops.output_shape("Resize", {**config, "size": [config["height"], config["width"]]}, inputs, (), ())[0]
+    elif op == "Lambda" and "key" in config:  # a Lambda that only indexes its input (capture/lambda_slices.py)
+        out, mask = ops.output_shape("GetItem", config, inputs, captured_in, captured_out)
     elif ops.knows(op, config):
         out, mask = ops.output_shape(op, config, inputs, captured_in, captured_out)
     elif sequence.knows(op):
@@ -129,7 +131,7 @@ def output_shape(op: str, config: dict, inputs: Sequence[SymShape], captured_in:
 
 def knows(op: str, config: dict) -> bool:
     """Has the algebra arithmetic for this op (given its config)?"""
-    return op in KNOWN_LAYERS or ops.knows(op, config) or sequence.knows(op)
+    return op in KNOWN_LAYERS or ops.knows(op, config) or sequence.knows(op) or (op == "Lambda" and "key" in config)
 
 
 def _conv(op: str, config: dict, x: SymShape, built) -> tuple[SymShape, Optional[np.ndarray]]:

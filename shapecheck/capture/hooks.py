@@ -34,6 +34,7 @@ from shapecheck.capture.blocks import (
 )
 from shapecheck.capture.merges import depth, forced_output, merge_inputs, merge_spec
 from shapecheck.capture.records import ModelRecord, Recorder, Site, closure_values
+from shapecheck.capture.shape_functions import lambda_output_shape
 SKIPPED_METHODS = (
     "fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch",
     "save", "save_weights", "load_weights", "export", "summary",
@@ -48,6 +49,7 @@ class Instrumentation:
         self._depths: dict[int, int] = {}
         self._stack = contextlib.ExitStack()
         self._block_depth = 0  # how many user blocks' call() are being traced right now
+        self._quiet = 0  # > 0 while shapecheck itself calls ops (a Lambda's shape): nothing is recorded
 
     # -- patching helpers -------------------------------------------------
     def _patch(self, owner: type, name: str, replacement) -> None:
@@ -67,6 +69,7 @@ class Instrumentation:
         for method in SKIPPED_METHODS:
             self._patch_skipped(keras.Model, method)
         self._patch_model_writers()
+        self._patch_lambda_shapes()
         return self
 
     def __exit__(self, *exc) -> None:
@@ -78,6 +81,8 @@ class Instrumentation:
         inst = self
 
         def __call__(layer, *args, **kwargs):
+            if inst._quiet:
+                return original(layer, *args, **kwargs)
             if is_user_block(layer):
                 return inst._block_call(original, layer, args, kwargs)
             return inst._instrumented_call(original, layer, args, kwargs)
@@ -153,7 +158,7 @@ class Instrumentation:
         self._patch(Operation, "symbolic_call", symbolic_call)
 
     def _instrumented_call(self, original, op, args, kwargs):
-        if not _any_symbolic(args, kwargs):
+        if self._quiet or not _any_symbolic(args, kwargs):
             return original(op, *args, **kwargs)
         location, chain = self.rec.callsites.current()
         spec = merge_spec(op)
@@ -208,6 +213,23 @@ class Instrumentation:
                 inst.rec.keep_alive.append(node)
 
         self._patch(InputLayer, "__init__", __init__)
+
+    def _patch_lambda_shapes(self) -> None:
+        """A Lambda's output shape from its function called on KerasTensors (shape_functions.py),
+        with nothing recorded: Keras' backend trace costs ten times more."""
+        original = Lambda.compute_output_shape
+        inst = self
+
+        def compute_output_shape(layer, input_shape):
+            if layer._output_shape is not None or layer._fn_expects_mask_arg or layer._fn_expects_training_arg:
+                return original(layer, input_shape)
+            inst._quiet += 1
+            try:
+                return lambda_output_shape(layer, input_shape, lambda shape: original(layer, shape))
+            finally:
+                inst._quiet -= 1
+
+        self._patch(Lambda, "compute_output_shape", compute_output_shape)
 
     # -- models ---------------------------------------------------------------
     def _patch_model_init(self) -> None:

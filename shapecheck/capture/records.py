@@ -42,6 +42,7 @@ class Recorder:
     blocks: dict[int, BlockTrace] = field(default_factory=dict)  # id(Node) of a user block's call -> its trace
     data_format: str = "channels_last"  # keras.config.image_data_format() as the module left it
     callsites: CallSites = field(default_factory=CallSites)
+    weights: Any = None  # the DeferredWeights of the run, when variables get no values (weights.py)
 
 
 def closure_values(function) -> dict[str, str]:

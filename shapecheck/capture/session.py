@@ -62,18 +62,26 @@ from shapecheck.capture.blocks import (  # noqa: E402
 )
 from shapecheck.capture.hooks import Instrumentation  # noqa: E402
 from shapecheck.capture.records import ModelRecord, Recorder, Site  # noqa: E402
+from shapecheck.capture import weights  # noqa: E402
+from shapecheck.capture.weights import DeferredWeights  # noqa: E402
 from shapecheck.capture.to_ir import duplicate_layer_names, graph_from_tensors, layer_name, producer_node  # noqa: E402
 from shapecheck.graph import Graph  # noqa: E402
 from shapecheck.load.errors import message_line  # noqa: E402
 
 
 @contextlib.contextmanager
-def capture() -> Iterator[Recorder]:
-    keras.utils.clear_session()  # fresh layer-name counters: names do not depend on run order
+def capture(defer_weights: bool = False) -> Iterator[Recorder]:
+    """Instrument Keras while the block runs. `defer_weights`: variables get no values
+    (weights.py); a read of one raises WeightsRead, and `recorder.weights.read` says what."""
+    # fresh layer-name counters: names do not depend on run order (a supervised child has
+    # nothing to free: it skips the collection, which would touch the zygote's whole heap)
+    keras.utils.clear_session(free_memory=not weights.DISPOSABLE)
     recorder = Recorder()
     data_format = keras.config.image_data_format()
+    deferral = DeferredWeights(lambda: recorder.callsites.current()[0]) if defer_weights else contextlib.nullcontext()
+    recorder.weights = deferral if defer_weights else None
     try:
-        with Instrumentation(recorder):
+        with Instrumentation(recorder), deferral:
             yield recorder
     finally:  # a module that sets channels_first globally must not change the next file's layout
         recorder.data_format = keras.config.image_data_format()

@@ -43,7 +43,8 @@ def clear_cache() -> None:
 
 def _identity(op) -> object:
     """What decides a layer's output shape: for a Lambda its code, captured values,
-    defaults and arguments (when all hashable); otherwise the layer object itself."""
+    defaults, arguments and the module globals it reads (when all hashable, and no global
+    is a function of the user's, whose behaviour could change); otherwise the layer itself."""
     if isinstance(op, Lambda):
         function = op.function
         try:
@@ -52,12 +53,62 @@ def _identity(op) -> object:
                 tuple(cell.cell_contents for cell in function.__closure__ or ()),
                 function.__defaults__,
                 tuple(sorted((op.arguments or {}).items())),
+                _globals_read(function),
             )
             hash(key)
             return key
-        except (AttributeError, TypeError, ValueError):  # unhashable capture, empty cell, builtin
+        except (AttributeError, TypeError, ValueError):  # unhashable capture, empty cell, builtin, a user function
             pass
     return ("layer", id(op))
+
+
+LIBRARIES = ("keras", "tensorflow", "numpy", "math", "builtins", "tf_keras", "jax", "torch")
+
+
+def _globals_read(function) -> tuple:
+    """(name, value) of the simple globals the function's code reads, (name, id) of the
+    modules, classes and library functions; a function of the user's raises TypeError."""
+    names: set[str] = set()
+    codes = [function.__code__]
+    while codes:
+        code = codes.pop()
+        names.update(code.co_names)
+        codes.extend(c for c in code.co_consts if hasattr(c, "co_names"))
+    scope = function.__globals__
+    read = []
+    for name in sorted(n for n in names if n in scope):
+        value = scope[name]
+        if value is None or isinstance(value, (bool, int, float, str, tuple)):
+            read.append((name, value))
+        elif isinstance(value, type) or type(value).__name__ == "module" or \
+                (getattr(value, "__module__", None) or "").split(".")[0] in LIBRARIES:
+            read.append((name, id(value)))
+        else:
+            raise TypeError(f"reads {name}, which may change what it does")
+    return tuple(read)
+
+
+def lambda_output_shape(layer: Lambda, input_shape, keras_inference):
+    """A Lambda's output shape while the model is built, in place of Keras' own
+    `compute_output_shape` (`keras_inference`), which traces the function through the
+    backend: the function called on KerasTensors, answered once per code, captured values
+    and input shapes (the sweep shares the answers). Anything else (a structure of
+    outputs, a function that needs the backend) is Keras' answer."""
+    single = isinstance(input_shape, (tuple, list)) and all(d is None or isinstance(d, int) for d in input_shape)
+    if not single:
+        return keras_inference(input_shape)
+    key = (_identity(layer), (tuple(input_shape),))
+    if key[0][0] == "layer":
+        return keras_inference(input_shape)
+    if key not in _CACHE:
+        try:
+            out = layer.function(KerasTensor(tuple(input_shape), dtype=layer.compute_dtype), **(layer.arguments or {}))
+        except Exception:  # noqa: BLE001 - a function Keras must trace (a raw tf op, mask or training arguments)
+            return keras_inference(input_shape)
+        if not isinstance(out, KerasTensor):
+            return keras_inference(input_shape)
+        _CACHE[key] = tuple(out.shape)
+    return _CACHE[key]
 
 
 def _infer(op, args, kwargs, shapes: list[tuple]) -> tuple:

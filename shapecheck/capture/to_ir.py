@@ -20,6 +20,7 @@ from shapecheck.algebra.layers import SHAPE_CONFIG_KEYS
 from shapecheck.algebra.ops import call_config
 from shapecheck.capture.merges import merge_spec
 from shapecheck.capture.records import Recorder, closure_values
+from shapecheck.capture.lambda_slices import slice_key
 from shapecheck.capture.shape_functions import shape_function
 from shapecheck.graph import Edge, Graph, Node
 from shapecheck.layout import finish_graph
@@ -142,6 +143,7 @@ def graph_from_tensors(
         )
         if kind in ("layer", "op"):
             node.shape_function = shape_function(knode)
+            node.config.update(slice_key(op) or {})  # a Lambda that only indexes: x[key] for the algebra
         late = _late_bound(recorder.closures.get(id(knode)))
         if late:
             node.config["late_bound"] = late

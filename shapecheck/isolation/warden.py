@@ -88,6 +88,7 @@ class Warden:
         self._count += 1
         number = self._count
         process = self._zygote()
+        began = time.perf_counter()
         try:
             write_message(process.stdin, (target, replace(options, jobs=1), number))
         except OSError:
@@ -100,7 +101,9 @@ class Warden:
         pid = started[1]
         why_killed, status = self._watch(pid, options)
         _kill_group(pid)  # whatever the module left running
-        return self._report(target, number, pid, status, why_killed, options)
+        report = self._report(target, number, pid, status, why_killed, options)
+        report.timings["child process"] = time.perf_counter() - began  # fork, the phases, sending the report
+        return report
 
     def _next(self, seconds: float):
         try:

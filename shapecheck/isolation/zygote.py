@@ -11,6 +11,7 @@ file. The zygote itself never runs user code, and answers with messages on stdou
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import signal
@@ -25,6 +26,9 @@ def main() -> None:
     replies = os.fdopen(os.dup(1), "wb")
     _quiet_standard_streams()
     from shapecheck.capture import session  # noqa: F401  (TensorFlow and Keras, imported once for every child)
+    from shapecheck import fixes, rules, sweep  # noqa: F401  (what every child runs after the module)
+
+    gc.freeze()  # the imported heap is never traversed by a child's collections: no copy-on-write of it
 
     for request in iter(lambda: read_message(requests), None):
         target, options, number = request
@@ -62,8 +66,11 @@ def _child(target, options, result_path: str, output_path: str) -> None:
         os.close(output)
         me = os.getpid()
         forked = _watch_forks()
+        from shapecheck.capture import weights
         from shapecheck.isolation.portable import portable
         from shapecheck.runner import FileReport, check_target
+
+        weights.DISPOSABLE = True  # this process ends after the report: its models need no weight values
 
         try:
             report = check_target(target, options)

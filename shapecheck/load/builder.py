@@ -15,11 +15,13 @@ import io
 import os
 import re
 import sys
+import time
 import traceback
 import types
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
+from shapecheck import timing
 from shapecheck.graph import Graph
 from shapecheck.load import source
 from shapecheck.load.errors import CheckError, message_line
@@ -48,15 +50,37 @@ def load_builder_module(
     path: str, entries: Sequence[str] = (), timeout: float = 120.0, input_shapes: Optional[dict] = None
 ) -> LoadedModule:
     """`input_shapes`: batch shapes for subclassed models, by variable or class name. A
-    notebook (.ipynb) runs cell by cell (notebook_run.py); a cell that raises is noted."""
+    notebook (.ipynb) runs cell by cell (notebook_run.py); a cell that raises is noted.
+
+    Variables get no values while the module runs (capture/weights.py); a module that
+    reads one is run again the ordinary way, within what is left of `timeout`."""
+    from shapecheck.capture import weights  # imports Keras: only once a module is worth running
+
+    start = time.monotonic()
+    if weights.enabled():
+        try:
+            return _load(path, entries, timeout, input_shapes, defer_weights=True)
+        except weights.WeightsRead as read:
+            note = f"the module reads weight values ({read}): run again with weights initialised"
+        timeout = max(timeout - (time.monotonic() - start), 0.01)
+        result = _load(path, entries, timeout, input_shapes, defer_weights=False)
+        if os.environ.get("SHAPECHECK_DEBUG"):
+            result.notes.append(note)
+        return result
+    return _load(path, entries, timeout, input_shapes, defer_weights=False)
+
+
+def _load(path: str, entries: Sequence[str], timeout: float, input_shapes: Optional[dict], defer_weights: bool) -> LoadedModule:
     cells = NotebookRun(path) if is_notebook(path) else None
     code = None if cells is not None else _compile(source.read_text(path), path)
-    from shapecheck.capture import session  # imports Keras: only once a module is worth running
+    from shapecheck.capture import session
+    from shapecheck.capture.weights import WeightsRead
 
     module = _new_module(path)
     result = LoadedModule()
     raised: list[str] = []  # builders that raised without building a model
-    with session.capture() as recorder, _module_context(path, module) as printed, _deadline(timeout):
+    with timing.phase("module"), session.capture(defer_weights) as recorder, _module_context(path, module) as printed, \
+            _deadline(timeout):
         recorder.callsites.boundary = sys._getframe()
         user = recorder.callsites.is_user_file
         if cells is not None:
@@ -86,8 +110,11 @@ def load_builder_module(
         skipped, notes = session.trace_subclassed(recorder, made, input_shapes or {})
         result.skipped += skipped
         result.notes += notes
+        if recorder.weights is not None and recorder.weights.read:  # the module caught WeightsRead itself
+            raise WeightsRead(recorder.weights.read)
     result.output = printed.getvalue()
-    result.graphs, notes = session.collect_graphs(recorder)
+    with timing.phase("graph"):
+        result.graphs, notes = session.collect_graphs(recorder)
     result.notes.extend(notes)
     if not result.graphs and cells is not None and cells.failures:
         raise CheckError(cells.no_model_reason())
@@ -151,9 +178,11 @@ def _deadline(seconds: float):
 
 def _run(function) -> tuple[object, Optional[BaseException]]:
     """Call `function`; return (its value, what it raised)."""
+    from shapecheck.capture.weights import WeightsRead
+
     try:
         return function(), None
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, WeightsRead):
         raise
     except BaseException as exc:  # the user's code may raise anything, SystemExit included
         return None, exc
