@@ -43,6 +43,8 @@ class Options:
     cache: bool = True  # the import-closure cache in the user's cache directory (--no-cache)
     max_memory: int = 8 << 30  # bytes a builder module's process may hold (--max-memory; 0: no bound)
     isolate: bool = True  # builder modules in a supervised child process (isolation/); False: in this process
+    # build modules the ordinary way, weights and all (capture/weights.py); SHAPECHECK_BUILD_WEIGHTS=1
+    build_weights: bool = field(default_factory=lambda: os.environ.get("SHAPECHECK_BUILD_WEIGHTS", "") not in ("", "0"))
 
     def entries_for(self, path: str) -> list:
         if self.entries:
@@ -225,7 +227,8 @@ def _load_into(report: FileReport, target: Target, options: Options) -> None:
         return
     from shapecheck.load.builder import load_builder_module
 
-    loaded = load_builder_module(target.path, options.entries_for(target.path), options.timeout, options.input_shapes_for())
+    loaded = load_builder_module(target.path, options.entries_for(target.path), options.timeout, options.input_shapes_for(),
+                                 defer_weights=not options.build_weights)
     report.models, report.skipped = loaded.graphs, loaded.skipped
     report.notes.extend(loaded.notes)
     if not loaded.graphs and target.explicit and loaded.skipped:

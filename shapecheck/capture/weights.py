@@ -20,17 +20,11 @@ built are ordinary Keras models afterwards.
 from __future__ import annotations
 
 import contextlib
-import os
 from typing import Optional
 
 from keras.src.backend import Variable
 
 DISPOSABLE = False  # set in a supervised child, whose models die with it
-
-
-def enabled() -> bool:
-    """Off with SHAPECHECK_BUILD_WEIGHTS=1 (every module built the ordinary way)."""
-    return os.environ.get("SHAPECHECK_BUILD_WEIGHTS", "") in ("", "0")
 
 
 class WeightsRead(BaseException):
@@ -50,6 +44,9 @@ class DeferredWeights:
     def __enter__(self) -> "DeferredWeights":
         deferred = self.deferred
         self._patch("_initialize_with_initializer", self._defer(deferred))
+        # Keras initialises the variables made inside its own stateless scopes when the
+        # outermost one ends: those stay without values too
+        self._patch("_deferred_initialize", lambda variable: deferred.append(variable))
         for name in ("numpy", "__array__", "assign", "assign_add", "assign_sub"):
             self._patch(name, self._guard(name, getattr(Variable, name)))
         original_handle = Variable.handle

@@ -47,17 +47,18 @@ class LoadedModule:
 
 
 def load_builder_module(
-    path: str, entries: Sequence[str] = (), timeout: float = 120.0, input_shapes: Optional[dict] = None
+    path: str, entries: Sequence[str] = (), timeout: float = 120.0, input_shapes: Optional[dict] = None,
+    defer_weights: bool = True,
 ) -> LoadedModule:
     """`input_shapes`: batch shapes for subclassed models, by variable or class name. A
     notebook (.ipynb) runs cell by cell (notebook_run.py); a cell that raises is noted.
 
-    Variables get no values while the module runs (capture/weights.py); a module that
-    reads one is run again the ordinary way, within what is left of `timeout`."""
+    With `defer_weights`, variables get no values while the module runs (capture/weights.py);
+    a module that reads one is run again the ordinary way, within what is left of `timeout`."""
     from shapecheck.capture import weights  # imports Keras: only once a module is worth running
 
     start = time.monotonic()
-    if weights.enabled():
+    if defer_weights:
         try:
             return _load(path, entries, timeout, input_shapes, defer_weights=True)
         except weights.WeightsRead as read:
