@@ -1,18 +1,26 @@
-"""How much does the audit cost over building the model?
+"""How much does the audit of a builder module cost next to building the model?
 
-Runs, side by side and alternating, in fresh processes:
-  plain:      python -c "import tensorflow; build the seeds' ResNeXt-50"  (summary() skipped,
-              as shapecheck skips it)
-  shapecheck: shapecheck fixtures/resnext50_seed.py --quiet
-and prints the median wall times and their ratio (target <= 1.15).
+For each fixture, side by side and alternating, in fresh processes:
+  plain:      python -c "import tensorflow; run the module (and its builder)"  (the ordinary
+              Keras build, weights and all; summary() skipped, as shapecheck skips it)
+  shapecheck: shapecheck FIXTURE --quiet  (builds without weight values, in a supervised child)
+and prints the median wall times, their ratio (target <= 0.6 on the seeds' ResNeXt-50) and
+the peak resident memory of the largest process of each.
 
-    python benchmarks/bench_builder.py [--repeat 3] [--fixture fixtures/resnext50_seed.py]
+Then where shapecheck's time goes: the phases the child reports (--debug), and a profile of
+the module's run in this process split into the user's code, Keras and TensorFlow, and
+shapecheck's own hooks.
+
+    python benchmarks/bench_builder.py [--repeat 3] [--only resnext]
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
+import re
 import statistics
 import subprocess
 import sys
@@ -20,39 +28,121 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = {  # label: (fixture, builder to call after the module ran, or None)
+    "resnext": ("fixtures/resnext50_seed.py", None),
+    "unet": ("fixtures/real/nvidia_unet_medical_subclassed.py", "build_unet"),
+    "resnet50-seed003": ("fixtures/resnet50_valid_padding.py", None),
+}
 PLAIN = (
     "import os; os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3'); "
-    "import runpy, tensorflow, keras; keras.Model.summary = lambda *a, **k: None; "
-    "runpy.run_path({path!r}, run_name='plain_build')"
+    "import runpy, tensorflow, keras; keras.Model.summary = lambda *a, **k: None\n"
+    "try:\n"
+    "    namespace = runpy.run_path({path!r}, run_name='plain_build')\n"
+    "    if {builder!r}: namespace[{builder!r}]()\n"
+    "except Exception as exc:\n"
+    "    print('raised', type(exc).__name__)  # seed 003's Model(...) raises, as in Keras"
 )
+PEAK = "import resource, subprocess, sys; subprocess.run(sys.argv[1:], capture_output=True); " \
+       "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"  # the plain build is one process
 
 
-def timed(command: list[str]) -> float:
+def commands(fixture: str, builder) -> tuple[list[str], list[str]]:
+    plain = [sys.executable, "-c", PLAIN.format(path=fixture, builder=builder)]
+    audit = [sys.executable, "-m", "shapecheck", fixture, "--quiet"] + (["--entry", builder] if builder else [])
+    return plain, audit
+
+
+def timed(command: list[str], env=None) -> tuple[float, str]:
     start = time.perf_counter()
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - start
     if result.returncode not in (0, 1):
         sys.exit(f"benchmark command failed ({result.returncode}): {' '.join(command)}\n{result.stderr[-2000:]}")
-    return elapsed
+    return elapsed, result.stdout + result.stderr
+
+
+def peak_mib(command: list[str]) -> float:
+    """Peak resident memory of the command's process."""
+    out = subprocess.run([sys.executable, "-c", PEAK, *command], cwd=ROOT, capture_output=True, text=True).stdout
+    return int(out.strip()) / 1024
+
+
+def phases(audit: list[str]) -> str:
+    _, output = timed([a for a in audit if a != "--quiet"] + ["--debug"], env={**os.environ, "SHAPECHECK_DEBUG": "1"})
+    found = re.findall(r"note: time: (.*)", output)
+    return found[-1] if found else "(no timings reported)"
+
+
+def profile_split(fixture: str, builder) -> str:
+    """Shares of the module's run, by whose code ran (cProfile own time; the profiler slows
+    everything alike, so the shares, not the seconds, are the result)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    sys.path.insert(0, str(ROOT))
+    from shapecheck.capture import weights
+    from shapecheck.load.builder import load_builder_module
+
+    weights.DISPOSABLE = True  # as in the supervised child
+    entries = (builder,) if builder else ()
+    load_builder_module(str(ROOT / fixture), entries)  # warm: imports and first calls
+    profiler = cProfile.Profile()
+    profiler.enable()
+    load_builder_module(str(ROOT / fixture), entries)
+    profiler.disable()
+    shares: dict[str, float] = {}
+    for (filename, _, _), (_, _, own, _, callers) in pstats.Stats(profiler).stats.items():
+        if filename == "~" or filename.startswith("<"):  # a builtin: its time goes to whoever called it
+            for (caller_file, _, _), caller_stats in callers.items():
+                owner = _owner(caller_file, fixture)
+                shares[owner] = shares.get(owner, 0.0) + caller_stats[2]
+            continue
+        shares[_owner(filename, fixture)] = shares.get(_owner(filename, fixture), 0.0) + own
+    total = sum(shares.values()) or 1.0
+    return ", ".join(f"{name} {100 * t / total:.0f}%" for name, t in sorted(shares.items(), key=lambda kv: -kv[1]))
+
+
+def _owner(filename: str, fixture: str) -> str:
+    if filename.endswith(fixture.split("/")[-1]):
+        return "the module's own code"
+    if "/shapecheck/capture/" in filename:
+        return "shapecheck's hooks"
+    if "/shapecheck/" in filename:
+        return "shapecheck (IR, rules)"
+    if "/keras/" in filename:
+        return "Keras"
+    if "/tensorflow/" in filename:
+        return "TensorFlow"
+    return "Python and other libraries"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--fixture", default="fixtures/resnext50_seed.py")
+    parser.add_argument("--only", choices=sorted(FIXTURES), help="one fixture only")
     args = parser.parse_args()
-    plain_cmd = [sys.executable, "-c", PLAIN.format(path=args.fixture)]
-    audit_cmd = [sys.executable, "-m", "shapecheck", args.fixture, "--quiet"]
-    timed(plain_cmd)  # warm the file cache once, outside the measurement
-    plain, audit = [], []
-    for _ in range(args.repeat):
-        plain.append(timed(plain_cmd))
-        audit.append(timed(audit_cmd))
-    p, a = statistics.median(plain), statistics.median(audit)
-    print(f"fixture:        {args.fixture} ({args.repeat} runs each, alternating, cpu count {os.cpu_count()})")
-    print(f"plain build:    {p:6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in plain)})")
-    print(f"shapecheck:     {a:6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in audit)})")
-    print(f"ratio shapecheck/plain: {a / p:.3f}  (target <= 1.15)")
+    chosen = {args.only: FIXTURES[args.only]} if args.only else FIXTURES
+    _, tf_import = timed([sys.executable, "-c", "import os; os.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'; "
+                          "import time; t = time.perf_counter(); import tensorflow, keras; print(time.perf_counter() - t)"])
+    seconds = float(re.findall(r"^\d+\.\d+$", tf_import, re.M)[-1])
+    print(f"importing TensorFlow and Keras: {seconds:.2f} s (in both columns below)")
+    for label, (fixture, builder) in chosen.items():
+        plain_cmd, audit_cmd = commands(fixture, builder)
+        timed(plain_cmd)  # warm the file cache once, outside the measurement
+        plain, audit = [], []
+        for _ in range(args.repeat):  # alternating, so drift hits both alike
+            plain.append(timed(plain_cmd)[0])
+            audit.append(timed(audit_cmd)[0])
+        p, a = statistics.median(plain), statistics.median(audit)
+        print(f"\n{label}: {fixture}{f' ({builder}())' if builder else ''} ({args.repeat} runs each, alternating, "
+              f"cpu count {os.cpu_count()})")
+        print(f"  plain build:    {p:6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in plain)})")
+        print(f"  shapecheck:     {a:6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in audit)})")
+        print(f"  ratio shapecheck/plain: {a / p:.3f}" + ("  (target <= 0.6)" if label == "resnext" else ""))
+        timings = phases(audit_cmd)
+        child = re.search(r"peak memory (\d+) MiB", timings)
+        print(f"  peak memory:    plain build {peak_mib(plain_cmd):.0f} MiB; shapecheck's child "
+              f"{child.group(1) if child else '?'} MiB (resident, TensorFlow included in both)")
+        print(f"  shapecheck's phases: {timings.split('; peak')[0]}")
+        print(f"  the module's run, by whose code: {profile_split(fixture, builder)}")
 
 
 if __name__ == "__main__":

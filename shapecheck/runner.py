@@ -72,6 +72,7 @@ class FileReport:
     reason: Optional[str] = None  # why it was checked ("imports models.unet, which imports keras")
     unchecked: dict = field(default_factory=dict)  # model -> {merge: why the size sweep did not reach it}
     timings: dict = field(default_factory=dict)  # phase -> seconds spent on this file (timing.py)
+    peak_memory: Optional[int] = None  # bytes: the peak resident memory of the supervised child that checked it
 
     @property
     def status(self) -> str:
@@ -247,6 +248,11 @@ def check_paths(paths: Sequence[str], options: Optional[Options] = None) -> RunR
         files = check_isolated(targets, options, check_target)
     else:
         files = [check_target(t, options) for t in targets]
+    if os.environ.get("SHAPECHECK_DEBUG"):
+        for file in files:
+            if file.timings:
+                memory = f"; peak memory {file.peak_memory / 2**20:.0f} MiB" if file.peak_memory else ""
+                file.notes.append("time: " + timing.describe(file.timings) + memory)
     return RunReport(files + _folders_without_models(paths, files))
 
 

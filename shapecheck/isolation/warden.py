@@ -99,10 +99,13 @@ class Warden:
             self._process = None
             return FileReport(target.path, error=f"{target.path}: the checking process did not start (TensorFlow import failed?)")
         pid = started[1]
+        forked = time.perf_counter()
         why_killed, status = self._watch(pid, options)
         _kill_group(pid)  # whatever the module left running
         report = self._report(target, number, pid, status, why_killed, options)
-        report.timings["child process"] = time.perf_counter() - began  # fork, the phases, sending the report
+        if forked - began > 0.1:  # the first file waits for the zygote to import TensorFlow
+            report.timings["zygote start"] = forked - began
+        report.timings["child process"] = time.perf_counter() - forked  # the phases above, and sending the report
         return report
 
     def _next(self, seconds: float):

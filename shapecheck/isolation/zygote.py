@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import resource
 import signal
 import sys
 
@@ -76,6 +77,7 @@ def _child(target, options, result_path: str, output_path: str) -> None:
             report = check_target(target, options)
         except Exception as exc:  # noqa: BLE001 - shapecheck's own failure on this file
             report = FileReport(target.path, error=f"{target.path}: internal error: {type(exc).__name__}: {exc}")
+        report.peak_memory = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         if os.getpid() != me:
             os._exit(0)  # a copy the module forked: it reports nothing
         if forked:
