@@ -43,6 +43,7 @@ class Options:
     cache: bool = True  # the import-closure cache in the user's cache directory (--no-cache)
     max_memory: int = 8 << 30  # bytes a builder module's process may hold (--max-memory; 0: no bound)
     isolate: bool = True  # builder modules in a supervised child process (isolation/); False: in this process
+    suggest_rebuild: bool = False  # try the other value of a flag in the call chain by building again (fixes/rebuild.py)
 
     def entries_for(self, path: str) -> list:
         if self.entries:
