@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import traceback
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -204,12 +205,17 @@ def check_target(target: Target, options: Options) -> FileReport:
 
 
 def _check_into(report: FileReport, target: Target, options: Options) -> None:
+    started = time.monotonic()
     _load_into(report, target, options)
     rules = selected_rules(options.select, options.ignore_for(target.path))
     findings = check_graphs(report.models, target.path, rules, options.sizes, report.notes, report.unchecked)
     report.findings = sorted(
         suppress.apply(findings, {target.path}, options.warn_unused_ignores), key=lambda f: f.sort_key
     )
+    if options.suggest_rebuild and report.models and target.path.endswith(".py"):
+        from shapecheck.fixes.rebuild import suggest_rebuilds
+
+        suggest_rebuilds(report, target, options, started)
 
 
 def _load_into(report: FileReport, target: Target, options: Options) -> None:

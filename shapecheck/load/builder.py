@@ -45,12 +45,15 @@ class LoadedModule:
 
 
 def load_builder_module(
-    path: str, entries: Sequence[str] = (), timeout: float = 120.0, input_shapes: Optional[dict] = None
+    path: str, entries: Sequence[str] = (), timeout: float = 120.0, input_shapes: Optional[dict] = None,
+    text: Optional[str] = None,
 ) -> LoadedModule:
     """`input_shapes`: batch shapes for subclassed models, by variable or class name. A
-    notebook (.ipynb) runs cell by cell (notebook_run.py); a cell that raises is noted."""
-    cells = NotebookRun(path) if is_notebook(path) else None
-    code = None if cells is not None else _compile(source.read_text(path), path)
+    notebook (.ipynb) runs cell by cell (notebook_run.py); a cell that raises is noted.
+    `text`: run this source instead of the file's, under the file's name (an edited copy
+    that --suggest-rebuild tries; nothing is written)."""
+    cells = NotebookRun(path) if is_notebook(path) and text is None else None
+    code = None if cells is not None else _compile(source.read_text(path) if text is None else text, path)
     from shapecheck.capture import session  # imports Keras: only once a module is worth running
 
     module = _new_module(path)
