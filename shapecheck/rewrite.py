@@ -62,23 +62,32 @@ def plan(findings: Iterable[Finding]) -> list[FilePlan]:
 
 
 def _prepare(target: FilePlan) -> None:
+    """Read the file and apply the edits in memory; or say why it is not rewritten (then
+    the plan fixes nothing)."""
+    target.note, target.refused = _not_rewritable(target)
+    if target.note or target.refused:
+        target.fixed, target.edits, target.old, target.new = [], [], "", ""
+    else:
+        target.new = apply_edits(target.old, target.edits)
+
+
+def _not_rewritable(target: FilePlan) -> tuple[Optional[str], Optional[str]]:
+    """(note, refusal): a notebook is a note; a saved file, an unreadable file or one that
+    changed since it was checked is a refusal."""
     path = target.path
     if is_notebook(path):
-        target.note = f"{path}: notebooks are not rewritten by --fix or --diff; apply the fix: lines by hand"
-    elif is_saved(path) or not path.endswith(".py"):
-        target.refused = f"{path}: not a Python source file; never rewritten"
-    else:
-        try:
-            target.old, target.encoding, digest = _read(path)
-        except CheckError as exc:
-            target.refused = f"{exc}; not written"
-            return
-        if any(edit.digest and edit.digest != digest for edit in target.edits):
-            target.refused = f"{path}: changed on disk since it was checked; not written (check it again)"
-            return
-        target.new = apply_edits(target.old, target.edits)
-    if target.note or target.refused:
-        target.fixed, target.edits = [], []
+        return f"{path}: notebooks are not rewritten by --fix or --diff; apply the fix: lines by hand", None
+    if is_saved(path) or not path.endswith(".py"):
+        return None, f"{path}: not a Python source file; never rewritten"
+    try:
+        target.old, target.encoding, digest = _read(path)
+    except CheckError as exc:
+        return None, f"{exc}; not written"
+    if not all(edit.digest for edit in target.edits):
+        return None, f"{path}: an edit does not say which text it was made for; not written"
+    if any(edit.digest != digest for edit in target.edits):
+        return None, f"{path}: changed on disk since it was checked; not written (check it again)"
+    return None, None
 
 
 def _read(path: str) -> tuple[str, str, str]:
@@ -142,7 +151,7 @@ def write(target: FilePlan) -> Optional[str]:
         current = _read(target.path)
     except CheckError as exc:
         return f"{exc}; not written"
-    if current[0] != target.old:
+    if not target.edits or current[0] != target.old:
         return f"{target.path}: changed on disk since it was checked; not written (check it again)"
     real = os.path.realpath(target.path)
     folder = os.path.dirname(real)
