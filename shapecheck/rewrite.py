@@ -51,7 +51,7 @@ def plan(findings: Iterable[Finding]) -> list[FilePlan]:
         paths = {edit.path for edit in fix.edits}
         if len(paths) != 1:
             continue  # one fix, one file: a fix over several files is applied by hand
-        target = plans.setdefault(paths.pop(), FilePlan(next(iter(fix.edits)).path))
+        target = plans.setdefault(os.path.realpath(paths.pop()), FilePlan(next(iter(fix.edits)).path))
         if _overlaps(target.edits, fix.edits):
             continue
         target.fixed.append(finding)
@@ -65,10 +65,22 @@ def _prepare(target: FilePlan) -> None:
     """Read the file and apply the edits in memory; or say why it is not rewritten (then
     the plan fixes nothing)."""
     target.note, target.refused = _not_rewritable(target)
+    if not (target.note or target.refused):
+        target.new = apply_edits(target.old, target.edits)
+        if not _parses(target.new):
+            target.refused = f"{target.path}: the edits would not leave valid Python; not written"
     if target.note or target.refused:
         target.fixed, target.edits, target.old, target.new = [], [], "", ""
-    else:
-        target.new = apply_edits(target.old, target.edits)
+
+
+def _parses(text: str) -> bool:
+    import ast
+
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 def _not_rewritable(target: FilePlan) -> tuple[Optional[str], Optional[str]]:
@@ -140,8 +152,13 @@ def _overlaps(existing: list[TextEdit], new: Iterable[TextEdit]) -> bool:
 def unified_diff(target: FilePlan) -> str:
     return "".join(difflib.unified_diff(
         target.old.splitlines(keepends=True), target.new.splitlines(keepends=True),
-        fromfile=f"a/{target.path}", tofile=f"b/{target.path}",
+        fromfile=_diff_name("a", target.path), tofile=_diff_name("b", target.path),
     ))
+
+
+def _diff_name(side: str, path: str) -> str:
+    """git's a/ and b/ prefixes for a relative path; an absolute one as it is."""
+    return path if os.path.isabs(path) else f"{side}/{path}"
 
 
 def write(target: FilePlan) -> Optional[str]:

@@ -89,7 +89,9 @@ def _still_compiles(source: Source, function: ast.Lambda, line: int, start: int,
     chunk = b"".join(raw[first - 1:last])
     chunk = chunk[function.col_offset:len(chunk) - len(raw[last - 1]) + end]
     try:
-        rewritten = ast.parse("(" + chunk.decode("utf-8") + "\n)", mode="eval").body
-    except (SyntaxError, UnicodeDecodeError):
+        text = "(" + chunk.decode("utf-8") + "\n)"
+        compile(text, "<lambda>", "eval", dont_inherit=True)  # duplicate parameters fail here, not in the parser
+        rewritten = ast.parse(text, mode="eval").body
+    except (SyntaxError, UnicodeDecodeError, ValueError):
         return False
     return isinstance(rewritten, ast.Lambda) and set(names) <= {a.arg for a in rewritten.args.args}
