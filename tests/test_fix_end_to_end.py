@@ -88,3 +88,18 @@ def test_suggest_rebuild_finds_conv_shortcut_true_for_seed_000_and_it_removes_th
     copy.write_text(rewrite.apply_edits(path.read_text(), mismatches[0].fixes[0].edits))
     assert "block(x, filters, strides=strides, groups=groups, conv_shortcut=True)" in copy.read_text()
     assert [f.code for f in check_paths([str(copy)], Options()).findings] == ["SC203"]
+
+
+def test_suggest_rebuild_keeps_only_the_flag_that_removes_the_mismatch():
+    from shapecheck import check
+
+    from conftest import DATA
+
+    report = check(DATA / "rebuild_candidates.py", suggest_rebuild=True)
+    fixes = {f.line: [fix.description for fix in f.fixes] for f in report.findings if f.code == "SC101"}
+    assert fixes == {
+        11: ["project=True in build_model()'s call of block (line 21): verified by rebuilding"],
+        16: [],  # use_bias=False was built and did not help: not suggested
+    }
+    plain = check(DATA / "rebuild_candidates.py")
+    assert all(not f.fixes for f in plain.findings if f.code == "SC101")  # opt-in only
