@@ -248,3 +248,30 @@ def test_fix_on_a_saved_file_leaves_it_and_exits_by_the_findings(tmp_path):
     assert "Fixed 0 findings in 0 files" in result.stderr and path.read_bytes() == before
     diff = run_cli("--diff", str(path))
     assert diff.returncode == 0 and diff.stdout == "" and "Would fix 0 findings" in diff.stderr
+
+
+# -- SC204: kept only when the shape algebra says the channels agree ----------------------
+def concat_site(heights: tuple[int, int]):
+    """Input (8, 8, 4) -> two croppings to the given heights -> Concatenate(axis=1)."""
+    from irgraphs import GraphBuilder
+
+    from shapecheck.fixes import FindingSite
+    from shapecheck.rules.base import Context, NodeSite
+
+    b = GraphBuilder("m")
+    x = b.input((None, 8, 8, 4))
+    a, c = (b.add("Cropping2D", (None, h, 8, 4), [x], config={"cropping": ((0, 8 - h), (0, 0))}) for h in heights)
+    cat = b.merge("Concatenate", [a, c], (None, sum(heights), 8, 4), line=3, kind="concat", axis=1)
+    b.graph.outputs = [cat]
+    graph, node = b.graph, b.graph.nodes[cat.source]
+    (finding,) = REGISTRY["SC204"].check(NodeSite(graph, graph, node, "model.py"))
+    return FindingSite(finding, graph, graph, node, "model.py", Context())
+
+
+def test_sc204_fix_is_verified_by_the_algebra_or_not_shown():
+    from shapecheck.fixes.concat_axis import channel_concat
+
+    (fix,) = channel_concat(concat_site((8, 8)))
+    assert fix.kind == "axis" and fix.verified_at == ("(None, 8, 8, 4)",)
+    assert fix.description.startswith("axis=-1 on Concatenate")
+    assert list(channel_concat(concat_site((4, 8)))) == []  # 4 vs 8 high: joining the channels would fail

@@ -93,20 +93,23 @@ def _literal(value: ast.expr) -> Optional[int]:
 
 
 def _verified_at(site: FindingSite, spec: MergeSpec) -> Optional[tuple]:
-    """The model's input shapes, if with `spec` on this merge it agrees, and no merge fails
-    that did not fail before; else None."""
-    from shapecheck.recovery import _failing
+    """The model's input shapes, if with `spec` on this merge (and on its repeats: the same
+    line called again) they all agree and no merge fails that did not fail before; else None."""
+    from shapecheck.fixes import locate
+    from shapecheck.recovery import failing_merges
 
-    model, node = site.model, site.node
-    inputs = {i: model.nodes[i].output_shapes[0] for i in model.inputs}
-    key = (id(site.graph), node.id)
-    before = _failing(model, inputs, {})
-    original = node.merge
-    node.merge = spec  # evaluated on this graph with the merge swapped, restored below
+    model = site.model
+    found = [locate(model, layer) for layer, _ in site.finding.members()]
+    nodes = [(graph, node) for graph, node in (f for f in found if f is not None)]
+    before = failing_merges(model)
+    originals = [node.merge for _, node in nodes]
+    for _, node in nodes:
+        node.merge = spec  # evaluated on this graph with the merges swapped, restored below
     try:
-        after = _failing(model, inputs, {})
+        after = failing_merges(model)
     finally:
-        node.merge = original
-    if key in after or after - before:
+        for (_, node), original in zip(nodes, originals):
+            node.merge = original
+    if any((id(graph), node.id) in after for graph, node in nodes) or after - before:
         return None
     return tuple(format_shape(s) for s in model.input_shapes)
