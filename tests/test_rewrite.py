@@ -275,3 +275,16 @@ def test_sc204_fix_is_verified_by_the_algebra_or_not_shown():
     assert fix.kind == "axis" and fix.verified_at == ("(None, 8, 8, 4)",)
     assert fix.description.startswith("axis=-1 on Concatenate")
     assert list(channel_concat(concat_site((4, 8)))) == []  # 4 vs 8 high: joining the channels would fail
+
+
+def test_call_site_edit_counts_positions_after_self_in_a_method_call():
+    src = source("""\
+    class Net:
+        def block(self, x, project=False):
+            return x
+
+        def build(self, x):
+            return self.block(x, False)
+    """)
+    edit = call_site_edit(src, ChainFrame("build", 6), ChainFrame("block", 3), "project", "False", "True", "m.py")
+    assert rewrite.apply_edits(src.text, [edit]).splitlines()[5] == "        return self.block(x, True)"

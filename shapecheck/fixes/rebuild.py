@@ -66,7 +66,7 @@ def suggest_rebuilds(report, target, options, started: float) -> None:
             report.notes.append(f"--suggest-rebuild: stopped after {MAX_REBUILDS} rebuilds")
             return
         left = options.timeout - (time.monotonic() - started)
-        if left < 1.5 * first_build:
+        if left < 2 * first_build:  # the rebuild and its rules, with the first build's time to spare
             report.notes.append(f"--suggest-rebuild: stopped after {tried} rebuild{'s' if tried != 1 else ''} (--timeout)")
             return
         tried += 1
@@ -128,6 +128,8 @@ def call_site_edit(source: Source, caller: ChainFrame, callee: ChainFrame, name:
         return None
     value = next((k.value for k in call.keywords if k.arg == name), None)
     params = [a.arg for a in definition.args.posonlyargs + definition.args.args]
+    if params[:1] in (["self"], ["cls"]) and isinstance(call.func, ast.Attribute):
+        params = params[1:]  # self.block(x, ...): the first argument written is the second parameter
     if value is None and name in params and params.index(name) < len(call.args):
         value = call.args[params.index(name)]
     if value is not None:
