@@ -16,7 +16,7 @@ from shapecheck import rewrite
 from shapecheck.fixes._source import file_digest, parse_source
 from shapecheck.fixes.closure import closure_edit
 from shapecheck.fixes.concat_axis import axis_edit
-from shapecheck.fixes.rebuild import call_site_edit, other_values
+from shapecheck.fixes._call_site import call_site_edit, other_values
 from shapecheck.graph import ChainFrame
 from shapecheck.rules import REGISTRY
 from shapecheck.rules.base import Finding, Fix, Severity
