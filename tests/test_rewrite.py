@@ -288,3 +288,21 @@ def test_call_site_edit_counts_positions_after_self_in_a_method_call():
     """)
     edit = call_site_edit(src, ChainFrame("build", 6), ChainFrame("block", 3), "project", "False", "True", "m.py")
     assert rewrite.apply_edits(src.text, [edit]).splitlines()[5] == "        return self.block(x, True)"
+
+
+def test_a_saved_models_sc204_gets_the_suggestion_without_a_text_edit(tmp_path):
+    from hostile import layer
+
+    from shapecheck.runner import check_paths
+
+    config = functional_config()
+    layer(config, "conv")["config"]["filters"] = 4
+    concat = layer(config, "add")
+    concat["class_name"], concat["config"]["axis"] = "Concatenate", 1
+    concat["inbound_nodes"][0]["args"][0][0]["config"]["shape"] = [None, 8, 8, 4]
+    path = tmp_path / "cat.json"
+    path.write_text(json.dumps(config))
+    (finding,) = check_paths([str(path)]).findings
+    (fix,) = finding.fixes
+    assert (finding.code, fix.description, fix.edits, fix.safe) == ("SC204", "axis=-1 on Concatenate 'add': join the channels", (), False)
+    assert rewrite.plan([finding]) == []  # nothing for --fix to write

@@ -64,6 +64,13 @@ def read_source(path: str, cell: Optional[int]) -> Optional[Source]:
     return None
 
 
+def line_label(finding) -> str:
+    """' (line 32)', ' (cell 3:4)' in a notebook; nothing for a saved model's finding."""
+    if not finding.line:
+        return ""
+    return f" (cell {finding.cell}:{finding.line})" if finding.cell is not None else f" (line {finding.line})"
+
+
 def calls_at(tree: ast.AST, line: int, column: Optional[int]) -> list[ast.Call]:
     """Calls that start at (line, 1-based byte column) — the column a finding carries; with no
     column, every call starting on the line. Outermost first."""

@@ -6,7 +6,7 @@ import ast
 from typing import Iterator, Optional
 
 from shapecheck.fixes import FindingSite, suggester
-from shapecheck.fixes._source import Source, calls_at, inside, read_source
+from shapecheck.fixes._source import line_label, Source, calls_at, inside, read_source
 from shapecheck.rules.base import Fix, TextEdit
 
 
@@ -19,9 +19,9 @@ def bind_defaults(site: FindingSite) -> Iterator[Fix]:
     source = read_source(location.path, location.cell)
     edit = closure_edit(source, finding.line, finding.column, names, finding.path, finding.cell) if source else None
     bound = ", ".join(f"{name}={name}" for name in names)
-    where = f"cell {finding.cell}:{finding.line}" if finding.cell is not None else f"line {finding.line}"
+    where = line_label(finding)
     yield Fix(
-        description=f"lambda ..., {bound}: bind {', '.join(names)} when the Lambda is made ({where})",
+        description=f"lambda ..., {bound}: bind {', '.join(names)} when the Lambda is made{where}",
         kind="closure", path=finding.path, line=finding.line, edits=(edit,) if edit else (),
         safe=edit is not None, cell=finding.cell, cost=len(names),
     )

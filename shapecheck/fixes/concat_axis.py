@@ -8,7 +8,7 @@ import ast
 from typing import Iterator, Optional
 
 from shapecheck.fixes import FindingSite, suggester
-from shapecheck.fixes._source import Source, calls_at, read_source
+from shapecheck.fixes._source import line_label, Source, calls_at, read_source
 from shapecheck.graph import MergeSpec
 from shapecheck.layout import channel_axis
 from shapecheck.provenance import format_shape
@@ -31,9 +31,9 @@ def channel_concat(site: FindingSite) -> Iterator[Fix]:
     source = read_source(location.path, location.cell) if location and finding.line else None
     edit = axis_edit(source, finding.line, finding.column, node.merge.axis, rank, axis_text, finding.path,
                      finding.cell) if source else None
-    where = f"cell {finding.cell}:{finding.line}" if finding.cell is not None else f"line {finding.line}"
+    where = line_label(finding)
     yield Fix(
-        description=f"axis={axis_text} on {node.op} '{node.name}' ({where}): join the channels",
+        description=f"axis={axis_text} on {node.op} '{node.name}'{where}: join the channels",
         kind="axis", path=finding.path, line=finding.line, verified_at=verified,
         edits=(edit,) if edit else (), safe=edit is not None, cell=finding.cell,
     )
