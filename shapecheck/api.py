@@ -77,15 +77,18 @@ def check(
     sizes: str = "1:1024",
     fail_on: str = "warning",
     entries: Sequence[str] = (),
+    suggest_rebuild: bool = False,
 ) -> Report:
-    """Check a path (str or os.PathLike), a list of paths, or a keras.Model object."""
+    """Check a path (str or os.PathLike), a list of paths, or a keras.Model object.
+    `suggest_rebuild`: for paths, try flags in the call chain by building again (--suggest-rebuild)."""
     if fail_on not in FAIL_LEVELS and fail_on != "never":
         raise ValueError(f"fail_on must be one of error, warning, info, never; got {fail_on!r}")
     size_range = SizeRange.parse(sizes)
     if hasattr(target, "layers") and hasattr(target, "call"):  # a keras.Model, functional or subclassed
         return Report(RunReport([_check_model(target, select, ignore, size_range)]), fail_on)
     paths = [str(p) for p in target] if isinstance(target, (list, tuple)) else [str(target)]
-    options = Options(select=list(select), ignore=list(ignore), sizes=size_range, entries=list(entries))
+    options = Options(select=list(select), ignore=list(ignore), sizes=size_range, entries=list(entries),
+                      suggest_rebuild=suggest_rebuild)
     return Report(check_paths(paths, options), fail_on)
 
 

@@ -73,7 +73,7 @@ def _fail(message: str) -> None:
 
 def _options(
     paths, select, ignore, entry, timeout, sizes, config_file, warn_unused_ignores, jobs, input_shape=None, cache=True,
-    max_memory=None,
+    max_memory=None, suggest_rebuild=False,
 ):
     """CLI options over [tool.shapecheck] over defaults."""
     from shapecheck import config as configuration
@@ -105,6 +105,7 @@ def _options(
         input_shapes=input_shapes,
         cache=cache,
         max_memory=memory,
+        suggest_rebuild=suggest_rebuild,
     )
     return options, config
 
@@ -186,6 +187,11 @@ def check(
         None, "--max-memory", help="Memory a builder module's process may use before it is stopped, e.g. 4G [default: 8G; 0: no bound]."
     ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Read installed packages afresh; neither read nor write the import cache."),
+    fix: bool = typer.Option(False, "--fix", help="Apply the safe suggested edits (SC203, SC204) to the files; the findings left decide the exit code."),
+    diff: bool = typer.Option(False, "--diff", help="Print the safe suggested edits as a unified diff instead of the report; write nothing."),
+    suggest_rebuild: bool = typer.Option(
+        False, "--suggest-rebuild", help="For SC101-SC103, try the other value of a flag in the call chain by building the module again (runs its code once more per candidate)."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only findings and the summary."),
     explain: Optional[List[str]] = typer.Option(
         None, "--explain", help="Print both branches of the merge with this layer name, layer by layer."
@@ -203,7 +209,7 @@ def check(
 
     options, config = _options(
         paths, select, ignore, entry, timeout, sizes, config_file, warn_unused_ignores, jobs, input_shape, not no_cache,
-        max_memory,
+        max_memory, suggest_rebuild,
     )
     run = check_paths(paths, options)
     if baseline:
@@ -218,6 +224,9 @@ def check(
             file.findings = baselines.new_findings(file.findings, known)
     for error in run.errors:
         typer.echo(f"shapecheck: error: {error}", err=True)
+    if diff:
+        _print_diff(run)
+    not_fixed = _apply_fixes(run) if fix else False
     explained = _codes(explain)
     machine = output_format is not OutputFormat.table
     if output:
@@ -240,10 +249,40 @@ def check(
             _notes_to_stderr(run, output_format)
     elif run.models or run.undecided or not run.errors:
         _print_table(run, quiet, explained)
-    if run.errors:
+    if run.errors or not_fixed:
         raise typer.Exit(EXIT_UNCHECKED)
     level = (fail_on.value if fail_on else None) or config.fail_on or "warning"
     raise typer.Exit(EXIT_FINDINGS if run.fails_at(level) and not exit_zero else EXIT_OK)
+
+
+def _print_diff(run) -> None:
+    """--diff: the edits --fix would make, on stdout instead of the report; nothing written.
+    Exit 1 when there is something to fix, 0 when not, 2 when a file cannot be."""
+    from shapecheck.rewrite import fix_run
+
+    outcome = fix_run(run, write_files=False)
+    sys.stdout.write(outcome.diff)
+    for line in outcome.notes:
+        typer.echo(f"shapecheck: note: {line}", err=True)
+    for line in outcome.problems:
+        typer.echo(f"shapecheck: error: {line}", err=True)
+    typer.echo(outcome.summary(written=False), err=True)
+    if run.errors or outcome.problems:
+        raise typer.Exit(EXIT_UNCHECKED)
+    raise typer.Exit(EXIT_FINDINGS if outcome.fixed else EXIT_OK)
+
+
+def _apply_fixes(run) -> bool:
+    """--fix: write the edits; the fixed findings leave the run. True if a file was not written."""
+    from shapecheck.rewrite import fix_run
+
+    outcome = fix_run(run, write_files=True)
+    for line in outcome.notes:
+        typer.echo(f"shapecheck: note: {line}", err=True)
+    for line in outcome.problems:
+        typer.echo(f"shapecheck: error: {line}", err=True)
+    typer.echo(outcome.summary(written=True), err=True)
+    return bool(outcome.problems)
 
 
 snapshot_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)

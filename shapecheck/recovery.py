@@ -67,6 +67,12 @@ def _best_continuation(model: Graph, inputs: dict, chosen: dict, key: Key, node:
     return min(scored, key=lambda s: s[:2])[2]
 
 
+def failing_merges(model: Graph) -> set[Key]:
+    """Merges of `model` that conflict at its declared input shapes, layers rebuilt for the
+    shapes that reach them (as if built again): the check of an edit made to the graph."""
+    return _failing(model, {i: model.nodes[i].output_shapes[0] for i in model.inputs}, {})
+
+
 def _failing(model: Graph, inputs: dict, overrides: dict) -> set[Key]:
     """Merges that conflict (or cannot be evaluated) with these continuations, layers rebuilt."""
     evaluator = Evaluator(1, overrides=overrides, rebuild=True)

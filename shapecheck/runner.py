@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import traceback
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ class Options:
     isolate: bool = True  # builder modules in a supervised child process (isolation/); False: in this process
     # build modules the ordinary way, weights and all (capture/weights.py); SHAPECHECK_BUILD_WEIGHTS=1
     build_weights: bool = field(default_factory=lambda: os.environ.get("SHAPECHECK_BUILD_WEIGHTS", "") not in ("", "0"))
+    suggest_rebuild: bool = False  # try the other value of a flag in the call chain by building again (fixes/rebuild.py)
 
     def entries_for(self, path: str) -> list:
         if self.entries:
@@ -211,12 +213,17 @@ def check_target(target: Target, options: Options) -> FileReport:
 
 
 def _check_into(report: FileReport, target: Target, options: Options) -> None:
+    started = time.monotonic()
     _load_into(report, target, options)
     rules = selected_rules(options.select, options.ignore_for(target.path))
     findings = check_graphs(report.models, target.path, rules, options.sizes, report.notes, report.unchecked)
     report.findings = sorted(
         suppress.apply(findings, {target.path}, options.warn_unused_ignores), key=lambda f: f.sort_key
     )
+    if options.suggest_rebuild and report.models and target.path.endswith(".py"):
+        from shapecheck.fixes.rebuild import suggest_rebuilds
+
+        suggest_rebuilds(report, target, options, started)
 
 
 def _load_into(report: FileReport, target: Target, options: Options) -> None:

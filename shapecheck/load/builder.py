@@ -48,10 +48,12 @@ class LoadedModule:
 
 def load_builder_module(
     path: str, entries: Sequence[str] = (), timeout: float = 120.0, input_shapes: Optional[dict] = None,
-    defer_weights: bool = True,
+    defer_weights: bool = True, text: Optional[str] = None,
 ) -> LoadedModule:
     """`input_shapes`: batch shapes for subclassed models, by variable or class name. A
     notebook (.ipynb) runs cell by cell (notebook_run.py); a cell that raises is noted.
+    `text`: run this source instead of the file's, under the file's name (an edited copy
+    that --suggest-rebuild tries; nothing is written).
 
     With `defer_weights`, variables get no values while the module runs (capture/weights.py);
     a module that reads one is run again the ordinary way, within what is left of `timeout`."""
@@ -60,20 +62,21 @@ def load_builder_module(
     start = time.monotonic()
     if defer_weights:
         try:
-            return _load(path, entries, timeout, input_shapes, defer_weights=True)
+            return _load(path, entries, timeout, input_shapes, text, defer_weights=True)
         except weights.WeightsRead as read:
             note = f"the module reads weight values ({read}): run again with weights initialised"
         timeout = max(timeout - (time.monotonic() - start), 0.01)
-        result = _load(path, entries, timeout, input_shapes, defer_weights=False)
+        result = _load(path, entries, timeout, input_shapes, text, defer_weights=False)
         if os.environ.get("SHAPECHECK_DEBUG"):
             result.notes.append(note)
         return result
-    return _load(path, entries, timeout, input_shapes, defer_weights=False)
+    return _load(path, entries, timeout, input_shapes, text, defer_weights=False)
 
 
-def _load(path: str, entries: Sequence[str], timeout: float, input_shapes: Optional[dict], defer_weights: bool) -> LoadedModule:
-    cells = NotebookRun(path) if is_notebook(path) else None
-    code = None if cells is not None else _compile(source.read_text(path), path)
+def _load(path: str, entries: Sequence[str], timeout: float, input_shapes: Optional[dict], text: Optional[str],
+          defer_weights: bool) -> LoadedModule:
+    cells = NotebookRun(path) if is_notebook(path) and text is None else None
+    code = None if cells is not None else _compile(source.read_text(path) if text is None else text, path)
     from shapecheck.capture import session
     from shapecheck.capture.weights import WeightsRead
 

@@ -106,8 +106,8 @@ class ConcatSpatialAxis(Rule):
     Example:
         merged = Concatenate(axis=1)([up, skip])
 
-    Use instead: concatenate along the channels (the default):
-        merged = Concatenate()([up, skip])       # axis=-1
+    Use instead: join the channels, axis=-1 (axis=1 under channels_first); `--fix` makes this edit:
+        merged = Concatenate(axis=-1)([up, skip])   # or Concatenate(): -1 is the default
     """
 
     code, name, severity = "SC204", "concat-spatial-axis", Severity.WARNING

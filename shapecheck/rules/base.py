@@ -46,8 +46,10 @@ class Related:
 @dataclass(frozen=True)
 class TextEdit:
     """Replace the text from (line, column) up to (end_line, end_column) with `replacement`.
-    Lines and columns are 1-based, the end exclusive (SARIF's region); in a notebook `cell`
-    is the cell and lines count within it."""
+    Lines and columns are 1-based, the end exclusive (SARIF's region); columns count
+    characters (code points), not bytes. In a notebook `cell` is the cell and lines count
+    within it. `digest`: the sha256 of the file's bytes the positions refer to (--fix
+    writes nothing into a file that changed since)."""
 
     path: str
     line: int
@@ -56,6 +58,7 @@ class TextEdit:
     end_column: int
     replacement: str
     cell: Optional[int] = None
+    digest: str = ""
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ class LambdaLateBinding(Rule):
         for c in range(groups):
             x = Lambda(lambda x: x[..., c * g:(c + 1) * g])(inputs)
 
-    Use instead: bind the value when the function is made:
+    Use instead: bind the value when the function is made (what `--fix` writes):
         for c in range(groups):
             x = Lambda(lambda x, c=c: x[..., c * g:(c + 1) * g])(inputs)
     """
