@@ -1,3 +1,3 @@
-from shapecheck.cli import main
+from shapecheck.entry import main
 
 main()

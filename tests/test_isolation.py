@@ -128,3 +128,15 @@ def test_a_module_over_the_memory_bound_is_stopped(tmp_path):
 def test_a_bad_memory_bound_is_one_line_and_exit_2():
     result = run_cli("fixtures/unet_cascade.py", "--max-memory", "lots")
     assert result.returncode == 2 and result.stderr.startswith("shapecheck: error: --max-memory")
+
+
+@pytest.mark.parametrize("arguments, expected", [
+    (["model.py"], True), (["notebooks/train.IPYNB", "--quiet"], True), (["fixtures"], True),
+    (["model.keras"], False), (["rules"], False), (["model.py", "--help"], False), (["--version"], False), ([], False),
+    (["--output", "report.py.json", "model.h5"], False),
+])
+def test_the_zygote_starts_early_only_when_a_module_may_run(arguments, expected):
+    """entry.py starts TensorFlow's import before the CLI is imported, only for what may hold a builder module."""
+    from shapecheck.entry import may_run_modules
+
+    assert may_run_modules(arguments) is expected

@@ -73,6 +73,9 @@ class Warden:
                 return
 
     def close(self) -> None:
+        if self._process is not None and self._process.poll() is None and not self._count:
+            self._process.kill()  # started early (prestart) and never used: no need to wait for its import
+            self._process.wait()
         if self._process is not None and self._process.poll() is None:
             try:
                 self._process.stdin.close()
@@ -243,6 +246,15 @@ def _wardens(count: int) -> list[Warden]:
         while len(_WARDENS) < count:
             _WARDENS.append(Warden())
         return _WARDENS[:count]
+
+
+def prestart() -> None:
+    """Start the first zygote now, so that its TensorFlow import overlaps with the rest of
+    the command's start-up (entry.py); the run then uses it."""
+    with _LOCK:
+        if not _WARDENS:
+            _WARDENS.append(Warden())
+        _WARDENS[0]._zygote()
 
 
 @atexit.register
