@@ -9,6 +9,7 @@ keeps the best one or two per finding.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Callable, Iterator, Optional, Sequence
 
@@ -50,8 +51,15 @@ def locate(model: Graph, layer: str) -> Optional[tuple[Graph, Node]]:
     return None
 
 
+def enabled() -> bool:
+    """SHAPECHECK_NO_FIXES=1 turns suggestions off (the benchmark measures what they cost)."""
+    return os.environ.get("SHAPECHECK_NO_FIXES", "") in ("", "0")
+
+
 def attach(findings: Sequence[Finding], models: Sequence[Graph], path: str, context: Context) -> None:
     """Fill `finding.fixes` for every finding a suggester is registered for."""
+    if not enabled():
+        return
     _load_suggesters()
     by_name = {m.name: m for m in models}
     for finding in findings:
