@@ -73,8 +73,20 @@ def attach(findings: Sequence[Finding], models: Sequence[Graph], path: str, cont
         site = FindingSite(finding, model, found[0], found[1], path, context)
         fixes: list[Fix] = []
         for function in functions:
-            fixes.extend(function(site))
+            fixes.extend(_suggestions(function, site))
         finding.fixes = sorted(dict.fromkeys(fixes), key=lambda fix: fix.cost)[:MAX_SHOWN]
+
+
+def _suggestions(function: Suggester, site: FindingSite) -> list[Fix]:
+    """A suggester that fails on some graph costs that finding its suggestion, never the check."""
+    try:
+        return list(function(site))
+    except Exception:  # noqa: BLE001 - a suggestion is optional; the finding stands without it
+        if os.environ.get("SHAPECHECK_DEBUG"):
+            import traceback
+
+            traceback.print_exc()
+        return []
 
 
 def _load_suggesters() -> None:

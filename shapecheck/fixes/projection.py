@@ -33,8 +33,8 @@ def projection_for(node: Node, main: int, j: int) -> Optional[tuple[str, dict, t
     width = target[channels] if node.merge.kind != "concat" else shape[channels]
     if width is None:
         return None
-    if rank == 2:
-        return "Dense", {"units": width}, (shape[0], width)
+    if rank == 2 or (rank == 3 and shape[1] == target[1] and channels == 2):
+        return "Dense", {"units": width}, tuple(shape[:-1]) + (width,)  # a sequence: project the features
     if rank not in CONV_BY_RANK:
         return None
     strides = []
@@ -64,7 +64,7 @@ def spec_words(op: str, config: dict) -> str:
     if op == "Dense":
         return f"Dense({config['units']})"
     strides = set(config["strides"])
-    stride = f", strides={strides.pop()}" if len(strides) == 1 else f", strides={config['strides']}"
+    stride = "" if strides == {1} else f", strides={strides.pop()}" if len(strides) == 1 else f", strides={config['strides']}"
     return f"{op}({config['filters']}, 1{stride})"
 
 
