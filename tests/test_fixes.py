@@ -210,6 +210,12 @@ def test_no_fixes_switch(monkeypatch):
     assert finding(run(valid_conv_residual()), "SC102").fixes == []
 
 
+def test_suggestions_stop_at_the_budget(monkeypatch):
+    """A huge model with many findings: suggestions for the first ones, then none (counted work)."""
+    monkeypatch.setattr(verify, "BUDGET", 5)
+    assert finding(run(valid_conv_residual()), "SC102").fixes == []
+
+
 @pytest.fixture
 def report_with_fix():
     from shapecheck.runner import FileReport, RunReport

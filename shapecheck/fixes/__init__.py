@@ -61,8 +61,12 @@ def attach(findings: Sequence[Finding], models: Sequence[Graph], path: str, cont
     if not enabled():
         return
     _load_suggesters()
+    from shapecheck.fixes.verify import over_budget
+
     by_name = {m.name: m for m in models}
     for finding in findings:
+        if over_budget(context):
+            return
         functions = SUGGESTERS.get(finding.code)
         model = by_name.get(finding.model)
         if not functions or model is None:

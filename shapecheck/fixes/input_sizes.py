@@ -40,7 +40,7 @@ def nearest(sweep, rows: np.ndarray, around: np.ndarray) -> list[int]:
 def sizes_agree(site: FindingSite, sweep, rows: list[int]) -> bool:
     """The model evaluated again at exactly these rows: the finding's merges agree and no
     merge conflicts that did not already at the declared size."""
-    after = verify.evaluate(site.model, verify.sweep_inputs(sweep, site.model, sweep.candidates[rows]), len(rows))
+    after = verify.evaluate(site, site.model, verify.sweep_inputs(sweep, site.model, sweep.candidates[rows]), len(rows))
     before = set(verify.baseline(site).conflicts)
     needed = verify.must_agree(site)
     return bool(after.accepted.all()) and not (set(after.conflicts) & (needed | (set(after.conflicts) - before)))

@@ -94,7 +94,30 @@ class Outcome:
     merge_inputs: dict  # merge name -> input shapes (when recorded)
 
 
-def evaluate(model: Graph, inputs: Optional[dict] = None, size: int = 1, record: bool = False) -> Outcome:
+# Node evaluations the suggesters may spend per file (a row of 256 sizes counts as one more):
+# a model of 10,000 layers with hundreds of findings gets suggestions for its first ones,
+# not a run that takes minutes. Counted, not timed, so the output does not depend on load.
+BUDGET = 3_000_000
+
+
+class OverBudget(Exception):
+    pass
+
+
+def over_budget(context) -> bool:
+    return context.fixes.get("spent", 0) > BUDGET
+
+
+def _charge(site, model: Graph, rows: int) -> None:
+    spent = site.context.fixes.get("spent", 0) + sum(1 for _ in model.walk()) * (1 + rows // 256)
+    site.context.fixes["spent"] = spent
+    if spent > BUDGET:
+        raise OverBudget
+
+
+def evaluate(site, model: Graph, inputs: Optional[dict] = None, size: int = 1, record: bool = False) -> Outcome:
+    """The model (or an edited copy) evaluated at the given input shapes, layers rebuilt."""
+    _charge(site, model, size)
     evaluator = Evaluator(size, record_merge_inputs=record, rebuild=True)
     evaluator.run(model, inputs or {})
     result = evaluator.result
@@ -107,13 +130,13 @@ def evaluate(model: Graph, inputs: Optional[dict] = None, size: int = 1, record:
     return Outcome(conflicts, result.accepted, unchecked, recorded)
 
 
-def baseline(site, key: str = "declared", compute: Optional[Callable[[], Outcome]] = None) -> Outcome:
-    """The unedited model's evaluation, once per model per run (kept in the rules' Context)."""
+def baseline(site) -> Outcome:
+    """The unedited model at its declared size, once per model per run (kept in the rules' Context)."""
     cache = site.context.fixes
-    entry = cache.get((id(site.model), key))
+    entry = cache.get(id(site.model))
     if entry is None or entry[0] is not site.model:
-        entry = (site.model, compute() if compute else evaluate(site.model))
-        cache[(id(site.model), key)] = entry
+        entry = (site.model, evaluate(site, site.model))
+        cache[id(site.model)] = entry
     return entry[1]
 
 
@@ -136,14 +159,14 @@ def fixes_declared(site, patched: Graph) -> bool:
     members = {layer for layer, _ in site.finding.members()}
     if not members <= set(before.conflicts):
         return False  # the algebra does not see this mismatch: it cannot vouch for a fix
-    after = evaluate(patched)
+    after = evaluate(site, patched)
     return _no_worse(before, after, must_agree(site))
 
 
 def no_new_conflicts(site, patched: Graph) -> bool:
     """For an edit that removes a finding by what it is (Multiply is never a silent
     broadcast): only that nothing gets worse at the declared size."""
-    return _no_worse(baseline(site), evaluate(patched), set())
+    return _no_worse(baseline(site), evaluate(site, patched), set())
 
 
 def _no_worse(before: Outcome, after: Outcome, needed: set[str]) -> bool:
@@ -176,7 +199,7 @@ def fixes_across_sweep(site, patched: Graph) -> bool:
     sweep = sweep_of(site)
     if sweep is None:
         return False
-    after = evaluate(patched, sweep_inputs(sweep, patched), len(sweep.candidates))
+    after = evaluate(site, patched, sweep_inputs(sweep, patched), len(sweep.candidates))
     if after.unchecked - {n.name for _, n, _ in sweep.unchecked}:
         return False
     failed_before = sweep.union(sweep.merges) if sweep.merges else np.zeros(len(sweep.candidates), bool)
@@ -221,7 +244,7 @@ def fixes_broadcast(site, patched: Graph) -> bool:
     nothing else got worse."""
     from shapecheck.algebra.merge import outcome
 
-    after = evaluate(patched, record=True)
+    after = evaluate(site, patched, record=True)
     if not _no_worse(baseline(site), after, set()):
         return False
     for layer, _ in site.finding.members():
