@@ -111,17 +111,22 @@ def test_crop_before_a_concatenation_by_the_exact_amount():
     assert "Cropping2D(((0, 1), (0, 1))) on input 1 before the Concatenate (line 4)" in descriptions(f)
 
 
-def test_input_sizes_for_a_size_dependent_break():
-    """The SC104 doc example: pool and upsample, then a skip: odd sizes fail; padding='same'
-    on the pool does not help (2*ceil(H/2) != H), feeding even sizes does."""
+def sc104_example() -> Graph:
+    """The SC104 doc example: pool and upsample, then a skip."""
     b = GraphBuilder()
     x = b.input((None, None, None, 3))
-    skip = b.add("Conv2D", (None, None, None, 8), [x], line=2,
-                 config={"filters": 8, "kernel_size": (3, 3), "strides": (1, 1), "padding": "same"})
-    pooled = b.add("MaxPooling2D", (None, None, None, 8), [skip], line=3, config={"pool_size": (2, 2)})
-    up = b.add("UpSampling2D", (None, None, None, 8), [pooled], line=3, config={"size": (2, 2)})
-    b.merge("Concatenate", [up, skip], (None, None, None, 16), line=4, kind="concat", axis=-1)
-    f = finding(run(b.graph), "SC104")
+    skip = b.add("Conv2D", (None, None, None, 32), [x], line=2,
+                 config={"filters": 32, "kernel_size": (3, 3), "strides": (1, 1), "padding": "same"})
+    pooled = b.add("MaxPooling2D", (None, None, None, 32), [skip], line=3, config={"pool_size": (2, 2)})
+    up = b.add("UpSampling2D", (None, None, None, 32), [pooled], line=3, config={"size": (2, 2)})
+    b.merge("Concatenate", [up, skip], (None, None, None, 64), line=4, kind="concat", axis=-1)
+    return b.graph
+
+
+def test_input_sizes_for_a_size_dependent_break():
+    """Odd sizes fail; padding='same' on the pool does not help (2*ceil(H/2) != H), feeding
+    even sizes does."""
+    f = finding(run(sc104_example()), "SC104")
     (fix,) = f.fixes
     assert fix.kind == "input-size" and "fails for odd H or W" in fix.description
     assert "pad or resize the input" in fix.description and "e.g. 34×34 instead of 33×33" in fix.description
@@ -140,47 +145,63 @@ def test_padding_same_on_a_pool_verified_across_sizes():
     assert f.fixes[0].verified_at == ("H and W over 1..1024",)
 
 
-def test_multiply_and_filters_for_an_attention_map_added():
+def sc201_example() -> Graph:
     """The SC201 doc example: Add of a one-channel map."""
     b = GraphBuilder()
     x = b.input((None, 8, 8, 16))
     attention = b.add("Conv2D", (None, 8, 8, 1), [x], line=2, name="attention",
                       config={"filters": 1, "kernel_size": (7, 7), "strides": (1, 1), "padding": "same"})
     b.merge("Add", [x, attention], (None, 8, 8, 16), line=3)
-    f = finding(run(b.graph), "SC201")
+    return b.graph
+
+
+def test_multiply_and_filters_for_an_attention_map_added():
+    f = finding(run(sc201_example()), "SC201")
     assert set(descriptions(f)) == {"filters=16 on Conv2D 'attention' (line 2)",
                                     "Multiply instead of Add (the size-1 map as a gate)"}
 
 
-def test_undo_a_permute_that_only_a_square_input_hides():
+def sc202_example() -> Graph:
     """The SC202 doc example."""
     b = GraphBuilder()
     x = b.input((None, 64, 64, 32))
     t = b.add("Permute", (None, 64, 64, 32), [x], line=2, name="swap", config={"dims": (2, 1, 3)})
     b.merge("Add", [x, t], (None, 64, 64, 32), line=3)
-    f = finding(run(b.graph), "SC202")
+    return b.graph
+
+
+def test_undo_a_permute_that_only_a_square_input_hides():
+    f = finding(run(sc202_example()), "SC202")
     assert descriptions(f) == ["remove Permute 'swap' (line 2): keep the axis order",
                                "Permute((2, 1, 3)) on input 2 before the Add (line 3): undo the swap of Permute 'swap' (line 2)"]
 
 
-def test_channels_last_input_for_a_channels_first_shape():
+def sc205_example() -> Graph:
     """The SC205 doc example."""
     b = GraphBuilder()
     x = b.input((None, 3, 96, 96))
     b.add("Conv2D", (None, 2, 48, 64), [x], line=2,
           config={"filters": 64, "kernel_size": (7, 7), "strides": (2, 2), "padding": "same", "data_format": "channels_last"})
-    f = finding(run(b.graph), "SC205")
+    return b.graph
+
+
+def test_channels_last_input_for_a_channels_first_shape():
+    f = finding(run(sc205_example()), "SC205")
     assert descriptions(f) == ["Input((96, 96, 3)) instead of Input((3, 96, 96)) (transpose the data once: channels last)"]
 
 
-def test_rank_mismatch_becomes_a_per_channel_vector():
+def sc103_example() -> Graph:
     """The SC103 doc example: a pooled vector added to a feature map."""
     b = GraphBuilder()
     x = b.input((None, 8, 8, 64))
     v = b.add("GlobalAveragePooling2D", (None, 32), [b.add("Conv2D", (None, 8, 8, 32), [x], line=2, config={
         "filters": 32, "kernel_size": (1, 1), "strides": (1, 1), "padding": "valid"})], line=3)
     b.merge("Add", [v, x], (None, 8, 8, 64), line=4)
-    f = finding(run(b.graph), "SC103")
+    return b.graph
+
+
+def test_rank_mismatch_becomes_a_per_channel_vector():
+    f = finding(run(sc103_example()), "SC103")
     assert descriptions(f)[0] == "Dense(64) then Reshape((1, 1, 64)) on input 1 before the Add (line 4)"
 
 
@@ -192,6 +213,50 @@ def test_concatenate_along_a_spatial_axis_with_different_channels():
     b.merge("Concatenate", [x, y], (None, 16, 8, 4), line=3, kind="concat", axis=1)
     f = finding(run(b.graph), "SC101")
     assert descriptions(f)[0].startswith("axis=-1 on Concatenate")
+
+
+def sc101_example() -> Graph:
+    """The SC101 doc example: a 256-channel conv added to its 64-channel input."""
+    b = GraphBuilder()
+    x = b.input((None, 56, 56, 64))
+    y = b.add("Conv2D", (None, 56, 56, 256), [x], line=2,
+              config={"filters": 256, "kernel_size": (1, 1), "strides": (1, 1), "padding": "valid"})
+    b.merge("Add", [y, x], (None, 56, 56, 256), line=3)
+    return b.graph
+
+
+def sc102_example() -> Graph:
+    """The SC102 doc example: a valid 3×3 conv added to its input."""
+    b = GraphBuilder()
+    x = b.input((None, 56, 56, 64))
+    y = b.add("Conv2D", (None, 54, 54, 64), [x], line=2,
+              config={"filters": 64, "kernel_size": (3, 3), "strides": (1, 1), "padding": "valid"})
+    b.merge("Add", [y, x], (None, 54, 54, 64), line=3)
+    return b.graph
+
+
+# Each rule's doc example, and the remedy its "Use instead" names as the suggestion words it.
+DOC_REMEDIES = {
+    "SC101": (sc101_example, "Conv2D(256, 1)", "Conv2D(256, 1)"),
+    "SC102": (sc102_example, 'padding="same"', "padding='same'"),
+    "SC103": (sc103_example, "Reshape((1, 1, 64))(Dense(64)", "Dense(64) then Reshape((1, 1, 64))"),
+    "SC104": (sc104_example, "pad or resize", "pad or resize"),
+    "SC201": (sc201_example, "Multiply()", "Multiply instead of Add"),
+    "SC202": (sc202_example, "Permute((2, 1, 3)) again", "Permute((2, 1, 3)) on input 2"),
+    "SC205": (sc205_example, "Input((96, 96, 3))", "Input((96, 96, 3))"),
+}
+
+
+@pytest.mark.parametrize("code", sorted(DOC_REMEDIES))
+def test_use_instead_agrees_with_the_suggestion(code):
+    """`shapecheck rule CODE` and the suggestion on its own example name the same remedy."""
+    from shapecheck.rules import REGISTRY
+    from shapecheck.rules.docs import rule_doc
+
+    example, in_doc, in_fix = DOC_REMEDIES[code]
+    assert in_doc in rule_doc(REGISTRY[code]).instead
+    f = finding(run(example()), code)
+    assert any(in_fix in d for d in descriptions(f)), descriptions(f)
 
 
 def test_insert_before_keeps_ids_topological():
