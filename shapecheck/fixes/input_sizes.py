@@ -40,8 +40,10 @@ def nearest(sweep, rows: np.ndarray, around: np.ndarray) -> list[int]:
 def sizes_agree(site: FindingSite, sweep, rows: list[int]) -> bool:
     """The model evaluated again at exactly these rows: the finding's merges agree and no
     merge conflicts that did not already at the declared size."""
-    after = verify.evaluate(site, site.model, verify.sweep_inputs(sweep, site.model, sweep.candidates[rows]), len(rows))
     before = set(verify.baseline(site).conflicts)
+    if sweep.fixed and not {layer for layer, _ in site.finding.members()} <= before:
+        return False  # the algebra does not see this mismatch: it cannot vouch for other sizes
+    after = verify.evaluate(site, site.model, verify.sweep_inputs(sweep, site.model, sweep.candidates[rows]), len(rows))
     needed = verify.must_agree(site)
     return bool(after.accepted.all()) and not (set(after.conflicts) & (needed | (set(after.conflicts) - before)))
 
@@ -57,8 +59,8 @@ def declared_size(site: FindingSite) -> Iterator[Fix]:
     if sweep is None or not sweep.fixed or sweep.qualified:
         return
     group = _group_rows(sweep)
-    rows = passing_rows(sweep) & group
     declared = np.array(sweep.declared)
+    rows = passing_rows(sweep) & group & (sweep.candidates != declared).any(axis=1)
     if not rows.any() or len(set(sweep.declared)) != 1:
         return
     picks = nearest(sweep, rows, declared)
