@@ -8,8 +8,6 @@ from shapecheck.graph import Node
 from shapecheck.provenance import display_path, same_file
 from shapecheck.rules.base import Fix, TextEdit
 
-MAX_NAMED = 3
-
 
 def layer_words(node: Node, checked_path: str) -> str:
     """"Conv2D 'conv2d_5' (line 48)", with the file when it is another one."""
@@ -32,14 +30,9 @@ def line_words(node: Node, checked_path: str) -> str:
     return loc.label()
 
 
-def calls_words(nodes: Sequence[Node]) -> str:
+def calls_words(nodes: Sequence) -> str:
     """'' for one node; '; all 16 calls of that line' for a line called many times."""
     return f"; all {len(nodes)} calls of that line" if len(nodes) > 1 else ""
-
-
-def names(nodes: Sequence[str]) -> str:
-    shown = ", ".join(f"'{n}'" for n in list(nodes)[:MAX_NAMED])
-    return shown + (", ..." if len(nodes) > MAX_NAMED else "")
 
 
 def make_fix(site, node: Optional[Node], description: str, kind: str, verified_at: tuple, cost: int,

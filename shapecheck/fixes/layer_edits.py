@@ -91,10 +91,8 @@ def spatial_candidates(site: FindingSite) -> list[Candidate]:
     if verify.is_size_dependent(site) or site.finding.code == "SC201":
         layers = spatial_layers(graph, node)
     else:
-        origins = [axis_origin(graph, node.inputs[i], axis) for i, axis in conflict_axes(node)
-                   if axis != channel_axis(len(node.input_shapes[i]), node.layout)]
-        layers = list(dict.fromkeys(o.name for o in origins))
-        layers = [verify.find(site.model, name)[1] for name in layers] + spatial_layers(graph, node)
+        layers = [axis_origin(graph, node.inputs[i], axis) for i, axis in conflict_axes(node)
+                  if axis != channel_axis(len(node.input_shapes[i]), node.layout)] + spatial_layers(graph, node)
     out, seen = [], set()
     for layer in layers:
         if layer.name in seen or layer.op not in CONV | CONV_TRANSPOSE | POOL:
@@ -153,8 +151,7 @@ def describe(site: FindingSite, c: Candidate) -> str:
         return f"{c.argument} equal to the other input's channels on {where} (per call: " + ", ".join(
             str(v) for change in list(c.changes.values())[:4] for v in change.values()) + ")"
     value = f"'{c.value}'" if isinstance(c.value, str) else str(c.value)
-    nodes = [verify.find(site.model, n)[1] for n in c.changes]
-    return f"{c.argument}={value} on {where}{calls_words(nodes)}"
+    return f"{c.argument}={value} on {where}{calls_words(list(c.changes))}"
 
 
 def _edits(site: FindingSite, c: Candidate) -> tuple:

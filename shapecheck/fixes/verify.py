@@ -204,9 +204,10 @@ def fixes_across_sweep(site, patched: Graph) -> bool:
         return False
     failed_before = sweep.union(sweep.merges) if sweep.merges else np.zeros(len(sweep.candidates), bool)
     failing, needed = np.zeros(len(sweep.candidates), bool), np.zeros(len(sweep.candidates), bool)
+    required = must_agree(site)
     for name, mask in after.conflicts.items():
         failing |= mask
-        if name in must_agree(site):
+        if name in required:
             needed |= mask
     accepted = after.accepted
     return not (needed & accepted).any() and not (failing & accepted & ~failed_before).any() and not (
