@@ -67,13 +67,15 @@ def test_resnet50_padding_same_on_the_3x3_convs_removes_each_finding(checked, tm
         assert not findings_at(again, "SC102", line), [x.message for x in findings_at(again, "SC102", line)]
 
 
-@pytest.mark.parametrize("name", ["stem_two_branch.py", "accidents_broadcast_concat.py", "ops_and_nesting.py",
-                                  "channels_first_inception.py", "channels_first_width_mismatch.py"])
-def test_every_text_edit_removes_its_finding(name, checked, tmp_path):
-    fixture = FIXTURES / name
+SOURCE_FIXTURES = [p for p in FIXTURE_FILES if p.suffix == ".py" and p.name != "resnet50_valid_padding.py"]
+
+
+@pytest.mark.parametrize("fixture", SOURCE_FIXTURES, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_every_text_edit_removes_its_finding(fixture, checked, tmp_path):
+    """Each suggestion that is an exact text edit, applied alone to a copy of the fixture and
+    checked again (Keras builds the edited model): its finding is gone."""
     run = checked(str(fixture))
     edited = [(f, fix) for f in run.findings if f.code in OWN_CODES for fix in f.fixes if fix.edits]
-    assert edited
     for n, (f, fix) in enumerate(edited):
         folder = tmp_path / str(n)
         folder.mkdir()

@@ -100,7 +100,8 @@ def _describe(site: FindingSite, plans, j: int) -> str:
     specs = list(dict.fromkeys(spec_words(op, config) for _, (op, config, _) in plans))
     shown = specs[0] + (f" (then {', '.join(specs[1:3])}{', ...' if len(specs) > 3 else ''} at the other calls)"
                         if len(specs) > 1 else "")
-    words = f"a 1×1 projection on the shortcut: {shown} on input {j + 1} ({line_words(site.node, site.path)})"
+    what = "a 1×1 projection on the shortcut" if site.node.merge.kind == "elementwise" else "a 1×1 convolution"
+    words = f"{what}: {shown} on input {j + 1} ({line_words(site.node, site.path)})"
     if any(("conv_shortcut", "False") in frame.args for frame in site.node.chain):
         words += " — as conv_shortcut=True does"
     return words
