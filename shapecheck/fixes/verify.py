@@ -94,7 +94,7 @@ class Outcome:
     merge_inputs: dict  # merge name -> input shapes (when recorded)
 
 
-# Node evaluations the suggesters may spend per file (a row of 256 sizes counts as one more):
+# Node evaluations the suggesters may spend per file (every 64 rows of sizes count one more):
 # a model of 10,000 layers with hundreds of findings gets suggestions for its first ones,
 # not a run that takes minutes. Counted, not timed, so the output does not depend on load.
 BUDGET = 3_000_000
@@ -109,7 +109,7 @@ def over_budget(context) -> bool:
 
 
 def _charge(site, model: Graph, rows: int) -> None:
-    spent = site.context.fixes.get("spent", 0) + sum(1 for _ in model.walk()) * (1 + rows // 256)
+    spent = site.context.fixes.get("spent", 0) + sum(1 for _ in model.walk()) * (1 + rows // 64)
     site.context.fixes["spent"] = spent
     if spent > BUDGET:
         raise OverBudget
