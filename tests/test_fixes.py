@@ -318,3 +318,39 @@ def test_table_and_html_show_the_fixes(report_with_fix):
     table.render(report_with_fix, table.make_console(out, width=200), quiet=True)
     assert "fix: padding='same' on Conv2D 'conv' (line 2) (verified at 8×8)" in out.getvalue()
     assert "padding=&#x27;same&#x27; on Conv2D" in render_html(report_with_fix) or "padding='same' on Conv2D" in render_html(report_with_fix)
+
+
+@pytest.mark.parametrize("call, expected", [
+    ("layers.Conv2D(8, 3)(x)", 'layers.Conv2D(8, 3, padding="same")(x)'),
+    ("layers.Conv2D(8, 3, padding='valid')(x)", 'layers.Conv2D(8, 3, padding="same")(x)'),
+    ("layers.Conv2D(8, 3, 1, 'valid')(x)", 'layers.Conv2D(8, 3, 1, "same")(x)'),
+    ("layers.Conv2D(\n    8, 3,\n)(x)", 'layers.Conv2D(\n    8, 3,\n padding="same")(x)'),
+    ("layers.Conv2D(**kw)(x)", None),
+])
+def test_keyword_edit_on_the_users_call(tmp_path, call, expected):
+    from shapecheck.fixes._call_text import keyword_edit
+    from shapecheck.graph import Location, Node
+    from test_fixes_fixtures import apply_edits
+
+    source = tmp_path / "model.py"
+    text = f"from keras import layers\ny = {call}\n"
+    source.write_text(text)
+    node = Node(0, "conv", "Conv2D", "layer", location=Location(str(source), 2, 5))
+    edit = keyword_edit(node, str(source), "padding", '"same"')
+    if expected is None:
+        assert edit is None
+        return
+    assert apply_edits(text, [edit]) == f"from keras import layers\ny = {expected}\n"
+
+
+def test_input_shape_edit_replaces_the_literal(tmp_path):
+    from shapecheck.fixes._call_text import input_shape_edit
+    from shapecheck.graph import Location, Node
+    from test_fixes_fixtures import apply_edits
+
+    source = tmp_path / "model.py"
+    text = "import keras\ninputs = keras.Input(shape=(3, 96, 96), name='x')\n"
+    source.write_text(text)
+    node = Node(0, "x", "InputLayer", "input", location=Location(str(source), 2, 10))
+    edit = input_shape_edit(node, str(source), (96, 96, 3))
+    assert apply_edits(text, [edit]) == "import keras\ninputs = keras.Input(shape=(96, 96, 3), name='x')\n"

@@ -26,6 +26,8 @@ def test_every_error_finding_carries_a_verified_fix(fixture, checked):
             assert f.fixes, f"{f.where} {f.code} {f.layer}: no suggestion"
             assert all(fix.verified_at and fix.description for fix in f.fixes)
             assert not any(fix.safe for fix in f.fixes)  # only SC203/SC204 edits are applied by --fix
+            if fixture.suffix == ".ipynb":  # placed in the notebook's cells, like the findings
+                assert all(fix.cell is not None for fix in f.fixes)
 
 
 def apply_edits(text: str, edits) -> str:

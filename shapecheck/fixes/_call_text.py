@@ -98,7 +98,8 @@ def keyword_edit(node: Node, checked_path: str, keyword: str, value: str) -> Opt
         if kw.arg is None:
             return None  # **kwargs: the argument may be in there
     end = (call.end_lineno, call.end_col_offset - 1)  # the closing parenthesis
-    before = lines[end[0] - 1].encode("utf-8")[:end[1]].decode("utf-8", "replace").rstrip()
+    before = "".join(lines[call.lineno - 1:end[0] - 1]) + lines[end[0] - 1].encode("utf-8")[:end[1]].decode("utf-8", "replace")
+    before = before.rstrip()
     separator = "" if before.endswith(("(", ",")) else ", "
     if before.endswith(","):
         separator = " "
