@@ -49,3 +49,10 @@ def run_cli(*args: str, cwd: Path = ROOT, env: dict | None = None, timeout: floa
         [sys.executable, "-m", "shapecheck", *args],
         cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout,
     )
+
+
+def finding_lines(stdout: str) -> list[str]:
+    """`--format concise`: one line per finding, each followed by its indented `fix:` lines."""
+    lines = stdout.splitlines()
+    assert all(line.startswith("    fix: ") for line in lines if line[:1].isspace()), lines
+    return [line for line in lines if not line[:1].isspace()]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, run_cli
+from conftest import FIXTURES, ROOT, finding_lines, run_cli
 from shapecheck.load.errors import CheckError
 from shapecheck.load.notebook import Cell, file_position, neutralise, read_cells
 
@@ -167,7 +167,7 @@ def test_the_tutorial_is_checked_at_its_cell_and_the_file_is_never_written(tmp_p
     assert _digest(TUTORIAL) == before and sorted(p.name for p in NOTEBOOKS.iterdir()) == listing
     assert list(tmp_path.iterdir()) == []  # model.save("flowers.keras") was not run either
     assert result.returncode == 1, result.stderr
-    (line,) = result.stdout.splitlines()
+    (line,) = finding_lines(result.stdout)
     assert line.startswith(f"{TUTORIAL}:cell 6:9:5: SC101 ")
     notes = result.stderr
     assert "cell 5 raised FileNotFoundError" in notes and "later cells ran without it" in notes
@@ -256,7 +256,8 @@ def test_await_get_ipython_display_and_ignores_in_cells(tmp_path):
     )
     result = run_cli(str(path), "--format", "concise", "--warn-unused-ignores")
     assert result.returncode == 1, result.stderr
-    assert result.stdout.splitlines() == [line for line in result.stdout.splitlines() if ":cell 2:4:" in line]
+    lines = finding_lines(result.stdout)
+    assert lines == [line for line in lines if ":cell 2:4:" in line]
     assert "SC201" in result.stdout and "raised" not in result.stderr
 
 
@@ -364,6 +365,6 @@ def test_a_timed_model_cell_is_built_and_located_at_its_own_column(tmp_path):
     )
     result = run_cli(str(path), "--format", "concise")
     assert result.returncode == 1, result.stderr
-    (line,) = result.stdout.splitlines()
+    (line,) = finding_lines(result.stdout)
     column = "%time out = keras.layers.Add()([inp, b])".index("keras.layers.Add()([") + 1
     assert line.startswith(f"{path}:cell 2:1:{column}: SC101 ")

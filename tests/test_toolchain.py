@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, FIXTURES, ROOT, run_cli
+from conftest import DATA, FIXTURES, ROOT, finding_lines, run_cli
 from test_saved_models import functional_config
 
 SEED001 = str(FIXTURES / "add_does_not_pad.py")
@@ -47,13 +47,13 @@ def test_anything_escaping_is_exit_2_with_one_line(raised, mismatch_json):
 def test_concise_is_one_line_per_finding_and_nothing_else(mismatch_json):
     result = run_cli(str(mismatch_json), "--format", "concise")
     assert result.returncode == 1
-    (line,) = result.stdout.splitlines()
+    (line,) = finding_lines(result.stdout)
     assert re.match(rf"{re.escape(str(mismatch_json))}: SC101 Add 'add' cannot merge .* \[tiny/add\]$", line)
 
 
 def test_concise_on_a_builder_gives_path_line_col():
     result = run_cli("fixtures/add_does_not_pad.py", "fixtures/trains_at_import.py", "--format", "concise")
-    lines = result.stdout.splitlines()
+    lines = finding_lines(result.stdout)
     assert lines and all(re.match(r"^fixtures/add_does_not_pad\.py:\d+:\d+: SC\d{3} ", l) for l in lines), lines
     assert "fixtures/trains_at_import.py: note: not run: " in result.stderr  # notes go to stderr
 

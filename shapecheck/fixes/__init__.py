@@ -9,6 +9,7 @@ keeps the best one or two per finding.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Callable, Iterator, Optional, Sequence
 
@@ -50,11 +51,22 @@ def locate(model: Graph, layer: str) -> Optional[tuple[Graph, Node]]:
     return None
 
 
+def enabled() -> bool:
+    """SHAPECHECK_NO_FIXES=1 turns suggestions off (the benchmark measures what they cost)."""
+    return os.environ.get("SHAPECHECK_NO_FIXES", "") in ("", "0")
+
+
 def attach(findings: Sequence[Finding], models: Sequence[Graph], path: str, context: Context) -> None:
     """Fill `finding.fixes` for every finding a suggester is registered for."""
+    if not enabled():
+        return
     _load_suggesters()
+    from shapecheck.fixes.verify import over_budget
+
     by_name = {m.name: m for m in models}
     for finding in findings:
+        if over_budget(context):
+            return
         functions = SUGGESTERS.get(finding.code)
         model = by_name.get(finding.model)
         if not functions or model is None:
@@ -65,8 +77,20 @@ def attach(findings: Sequence[Finding], models: Sequence[Graph], path: str, cont
         site = FindingSite(finding, model, found[0], found[1], path, context)
         fixes: list[Fix] = []
         for function in functions:
-            fixes.extend(function(site))
+            fixes.extend(_suggestions(function, site))
         finding.fixes = sorted(dict.fromkeys(fixes), key=lambda fix: fix.cost)[:MAX_SHOWN]
+
+
+def _suggestions(function: Suggester, site: FindingSite) -> list[Fix]:
+    """A suggester that fails on some graph costs that finding its suggestion, never the check."""
+    try:
+        return list(function(site))
+    except Exception:  # noqa: BLE001 - a suggestion is optional; the finding stands without it
+        if os.environ.get("SHAPECHECK_DEBUG"):
+            import traceback
+
+            traceback.print_exc()
+        return []
 
 
 def _load_suggesters() -> None:

@@ -3,6 +3,7 @@ and one per file that could not be checked or decided."""
 
 from __future__ import annotations
 
+from shapecheck.report.suggestions import fix_line
 from shapecheck.runner import RunReport
 from shapecheck.rules import Finding
 
@@ -22,5 +23,7 @@ def render(run: RunReport) -> str:
             lines.append(file.error)
         if file.undecided:
             lines.append(f"{file.path}: skipped: {file.skip}")
-        lines.extend(finding_line(f) for f in file.findings)
+        for f in file.findings:
+            lines.append(finding_line(f))
+            lines.extend(f"    {fix_line(fix)}" for fix in f.fixes)
     return "\n".join(lines)

@@ -6,6 +6,7 @@ https://docs.github.com/actions/reference/workflow-commands-for-github-actions
 from __future__ import annotations
 
 from shapecheck.report.positions import file_region
+from shapecheck.report.suggestions import fix_line
 from shapecheck.runner import FileReport, RunReport
 from shapecheck.rules import Finding, Severity
 
@@ -29,7 +30,8 @@ def annotation(f: Finding) -> str:
         props += [f"line={line}", f"col={column}"]
     cell = f" (cell {f.cell}:{f.line})" if f.cell is not None else ""
     props.append(f"title={_property(f'{f.code} {f.name}{cell}')}")
-    return f"::{LEVEL[f.severity]} {','.join(props)}::{_data(f.message)}"
+    message = "\n".join([f.message] + [fix_line(fix) for fix in f.fixes])
+    return f"::{LEVEL[f.severity]} {','.join(props)}::{_data(message)}"
 
 
 def _file_properties(file: FileReport) -> str:

@@ -8,6 +8,7 @@ from typing import Sequence
 from shapecheck import __version__
 from shapecheck.runner import FileReport, RunReport
 from shapecheck.graph import Graph
+from shapecheck.report.suggestions import fix_dict
 from shapecheck.report.verdicts import model_verdicts
 from shapecheck.rules import Finding, Severity
 
@@ -33,6 +34,7 @@ def finding_dict(f: Finding) -> dict:
              "call_chain": [frame.short() for frame in r.call_chain]}
             for r in f.related
         ],
+        "fixes": [fix_dict(fix) for fix in f.fixes],
     }
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from shapecheck import __version__
 from shapecheck.report.positions import file_region
+from shapecheck.report.suggestions import fix_words
 from shapecheck.runner import FileReport, RunReport
 from shapecheck.rules import Finding, Severity, all_rules
 from shapecheck.rules.docs import render_rule, rule_doc
@@ -79,7 +80,21 @@ def _result(f: Finding, index: dict[str, int]) -> dict:
         result["relatedLocations"] = related
     if f.cell is not None:
         result["properties"] = {"cell": f.cell, "cellLine": f.line, "cellColumn": f.column or 1}
+    fixes = [_fix(fix) for fix in f.fixes if fix.edits and all(e.cell is None for e in fix.edits)]
+    if fixes:
+        result["fixes"] = fixes
     return result
+
+
+def _fix(fix) -> dict:
+    """SARIF 2.1.0 §3.55: the edits as replacements, grouped per file."""
+    changes: dict[str, list] = {}
+    for e in fix.edits:
+        region = {"startLine": e.line, "startColumn": e.column, "endLine": e.end_line, "endColumn": e.end_column}
+        changes.setdefault(e.path, []).append({"deletedRegion": region, "insertedContent": {"text": e.replacement}})
+    return {"description": {"text": fix_words(fix)},
+            "artifactChanges": [{"artifactLocation": _artifact(path), "replacements": replacements}
+                                for path, replacements in changes.items()]}
 
 
 def _related_location(r, number: int) -> dict:

@@ -15,6 +15,7 @@ from shapecheck.runner import FileReport, RunReport
 from shapecheck.explain import explain_merge
 from shapecheck.graph import Graph
 from shapecheck.provenance import format_shape, shape_runs
+from shapecheck.report.suggestions import fix_line
 from shapecheck.report.verdicts import model_verdicts
 from shapecheck.rules import Finding, Severity
 
@@ -109,6 +110,8 @@ def finding_text(f: Finding) -> Text:
     text.append(f" [{f.name}] {f.message}")
     if f.call_chain:
         text.append("\n    via " + " -> ".join(frame.describe() for frame in f.call_chain), style="dim")
+    for fix in f.fixes:
+        text.append(f"\n    {fix_line(fix)}", style="green")
     return text
 
 

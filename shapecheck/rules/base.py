@@ -127,6 +127,7 @@ class Context:
     """What a run hands every rule besides the graph."""
 
     sweeps: Any = None  # shapecheck.sweep.SweepCache: the size sweep, run once per model
+    fixes: dict = field(default_factory=dict)  # what the suggesters evaluate once per model (fixes/verify.py)
 
 
 class Rule:

@@ -60,8 +60,9 @@ class SizeDependentMismatch(Rule):
         x = UpSampling2D()(MaxPooling2D()(skip))
         x = Concatenate()([x, skip])   # fails for odd H or W
 
-    Use instead: pad or resize inputs to the required multiple before the model (or
-    crop/pad the skip to match), or declare the input size it needs.
+    Use instead: feed only sizes at which every merge agrees: pad or resize inputs to the
+    required multiple before the model (here: even H and W), or declare such a size:
+        inputs = Input((224, 224, 3))
     """
 
     code, name, severity = "SC104", "size-dependent-mismatch", Severity.ERROR

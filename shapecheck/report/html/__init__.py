@@ -479,6 +479,9 @@ def _describe(thing) -> str:
 def _fixes(fixes) -> str:
     """Suggested fixes, if the finding carries any: text, or objects with a description and
     an edit (whatever their exact fields)."""
+    from shapecheck.report.suggestions import fix_words
+    from shapecheck.rules.base import Fix
+
     if not fixes:
         return ""
     items = []
@@ -488,6 +491,8 @@ def _fixes(fixes) -> str:
             continue
         get = fix.get if isinstance(fix, dict) else (lambda name, default=None, _f=fix: getattr(_f, name, default))
         text = get("description") or get("message") or get("title") or get("summary") or ""
+        if isinstance(fix, Fix):
+            text = fix_words(fix)
         edit = get("replacement") or get("edit") or get("text") or get("diff") or get("new")
         line = get("line")
         where = f'<span class="muted">line {esc(line)}:</span> ' if line else ""

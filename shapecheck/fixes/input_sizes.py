@@ -1,0 +1,112 @@
+"""Input sizes at which every merge agrees, read from the size sweep: "use 224×224 or
+256×256, not 240×240" for a fixed-size model, "pad or resize to the next valid size" for one
+declared with None sizes. The sizes named are evaluated again on the model before they are
+shown."""
+
+from __future__ import annotations
+
+from typing import Iterator, Optional
+
+import numpy as np
+
+from shapecheck.fixes import FindingSite, suggester, verify
+from shapecheck.fixes._words import make_fix
+from shapecheck.graph import Graph
+from shapecheck.rules.base import Fix
+
+COST = 3  # the data changes, not one argument
+
+
+def passing_rows(sweep) -> np.ndarray:
+    """Rows at which the model accepts the sizes and no merge fails."""
+    failing = sweep.union(sweep.merges) if sweep.merges else np.zeros(len(sweep.candidates), bool)
+    return sweep.accepted & ~failing
+
+
+def nearest(sweep, rows: np.ndarray, around: np.ndarray) -> list[int]:
+    """The passing rows closest to `around` (fewest axes changed, then the smallest change):
+    the nearest below (or equal) and the nearest above."""
+    picks = []
+    values = sweep.candidates[rows]
+    index = np.flatnonzero(rows)
+    distance = (values != around).sum(axis=1) * (1 << 20) + np.abs(values - around).max(axis=1)
+    below = (values <= around).all(axis=1)
+    for side in (below, ~below):
+        if side.any():
+            picks.append(int(index[side][np.argmin(distance[side])]))
+    return picks
+
+
+def sizes_agree(site: FindingSite, sweep, rows: list[int]) -> bool:
+    """The model evaluated again at exactly these rows: the finding's merges agree and no
+    merge conflicts that did not already at the declared size."""
+    before = set(verify.baseline(site).conflicts)
+    if sweep.fixed and not {layer for layer, _ in site.finding.members()} <= before:
+        return False  # the algebra does not see this mismatch: it cannot vouch for other sizes
+    after = verify.evaluate(site, site.model, verify.sweep_inputs(sweep, site.model, sweep.candidates[rows]), len(rows))
+    needed = verify.must_agree(site)
+    return bool(after.accepted.all()) and not (set(after.conflicts) & (needed | (set(after.conflicts) - before)))
+
+
+def _group_rows(sweep) -> np.ndarray:
+    return sweep.groups == "square" if not sweep.qualified else np.ones(len(sweep.candidates), bool)
+
+
+@suggester("SC101", "SC102")
+def declared_size(site: FindingSite) -> Iterator[Fix]:
+    """A fixed-size model that would work at other sizes: the nearest ones."""
+    sweep = verify.sweep_of(site)
+    if sweep is None or not sweep.fixed or sweep.qualified:
+        return
+    group = _group_rows(sweep)
+    declared = np.array(sweep.declared)
+    rows = passing_rows(sweep) & group & (sweep.candidates != declared).any(axis=1)
+    if not rows.any() or len(set(sweep.declared)) != 1:
+        return
+    picks = nearest(sweep, rows, declared)
+    if not picks or not sizes_agree(site, sweep, picks):
+        return
+    rule = sweep.constraint(failing_rows(sweep, group))
+    shown = " or ".join(sweep.size_text(r) for r in picks)
+    words = f"an input size at which every merge agrees: {shown}, not {sweep.declared_text()} ({rule}; pad or resize the input)"
+    yield make_fix(site, _input_node(site.model), words, "input-size", tuple(sweep.size_text(r) for r in picks), COST)
+
+
+def failing_rows(sweep, group: np.ndarray) -> np.ndarray:
+    """Every row where something fails (for the rule in words), square rows only."""
+    return ~passing_rows(sweep) & sweep.accepted & group
+
+
+@suggester("SC104")
+def next_valid_size(site: FindingSite) -> Iterator[Fix]:
+    """A model declared with None sizes: feed only sizes at which every merge agrees."""
+    sweep = verify.sweep_of(site)
+    if sweep is None or sweep.fixed:
+        return
+    merge = next((m for m in sweep.merges if m.node.name == site.finding.layer), None)
+    if merge is None:
+        return
+    group = _group_rows(sweep)
+    failing_here = np.flatnonzero(merge.failing & group)
+    rows = passing_rows(sweep) & group
+    if not len(failing_here) or not rows.any():
+        return
+    example = _example_row(sweep, failing_here)
+    picks = nearest(sweep, rows, sweep.candidates[example])[::-1]  # the next larger size first
+    if not picks or not sizes_agree(site, sweep, picks[:1]):
+        return
+    rule = sweep.constraint(sweep.union(sweep.merges))
+    words = (f"feed only sizes at which every merge agrees ({rule}; pad or resize the input): "
+             f"e.g. {sweep.size_text(picks[0])} instead of {sweep.size_text(example)}")
+    yield make_fix(site, _input_node(site.model), words, "input-size", verify.verified_sweep(site), COST)
+
+
+def _example_row(sweep, failing: np.ndarray) -> int:
+    """A failing size a user would feed: the first one at or above 32 (or the largest tried)."""
+    values = sweep.candidates[failing].min(axis=1)
+    big = np.flatnonzero(values >= 32)
+    return int(failing[big[0]] if len(big) else failing[-1])
+
+
+def _input_node(model: Graph) -> Optional[object]:
+    return model.nodes[model.inputs[0]] if model.inputs else None
