@@ -6,29 +6,19 @@ from __future__ import annotations
 
 import ast
 import os
-from functools import lru_cache
 from typing import Optional
 
+from shapecheck.fixes._source import Source, cached_source
 from shapecheck.graph import Node
 from shapecheck.provenance import display_path
 from shapecheck.rules.base import TextEdit
 
 
-@lru_cache(maxsize=32)
-def _parsed(path: str, mtime: float) -> Optional[tuple[ast.Module, list[str]]]:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-        return ast.parse(text), text.splitlines(keepends=True)
-    except (OSError, SyntaxError, ValueError):
-        return None
-
-
-def _source(node: Node):
+def _source(node: Node) -> Optional[Source]:
     loc = node.location
     if loc is None or loc.cell is not None or not loc.path.endswith(".py") or not os.path.isfile(loc.path):
         return None
-    return _parsed(loc.path, os.path.getmtime(loc.path))
+    return cached_source(loc.path, os.path.getmtime(loc.path))
 
 
 def _callee(call: ast.Call) -> str:
@@ -36,29 +26,22 @@ def _callee(call: ast.Call) -> str:
     return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
 
 
-def find_call(node: Node, names: tuple[str, ...]) -> Optional[tuple[ast.Call, list[str]]]:
+def find_call(node: Node, names: tuple[str, ...]) -> Optional[tuple[ast.Call, Source]]:
     """The call `Conv2D(...)` that made `node` (by the callee's name and the node's line)."""
-    parsed = _source(node)
-    if parsed is None:
+    source = _source(node)
+    if source is None:
         return None
-    tree, lines = parsed
     line = node.location.line
-    calls = [c for c in ast.walk(tree) if isinstance(c, ast.Call) and _callee(c) in names
+    calls = [c for c in ast.walk(source.tree) if isinstance(c, ast.Call) and _callee(c) in names
              and c.lineno <= line <= (c.end_lineno or c.lineno)]
     starting = [c for c in calls if c.lineno == line]
     chosen = starting if starting else calls
-    return (chosen[0], lines) if len(chosen) == 1 else None
+    return (chosen[0], source) if len(chosen) == 1 else None
 
 
-def _column(lines: list[str], lineno: int, offset: int) -> int:
-    """ast's byte offset -> a 1-based character column."""
-    return len(lines[lineno - 1].encode("utf-8")[:offset].decode("utf-8", "replace")) + 1
-
-
-def _edit(node: Node, checked_path: str, lines, start: tuple[int, int], end: tuple[int, int], text: str) -> TextEdit:
-    loc = node.location
-    return TextEdit(display_path(loc.path, checked_path), start[0], _column(lines, *start), end[0],
-                    _column(lines, *end), text)
+def _edit(node: Node, checked_path: str, source: Source, start: tuple[int, int], end: tuple[int, int], text: str) -> TextEdit:
+    """From ast's (line, byte offset) positions."""
+    return source.edit(start[0], start[1], end[0], end[1], text, display_path(node.location.path, checked_path), None)
 
 
 # Where Keras takes an argument positionally: Conv2D(filters, kernel_size, strides, padding).
@@ -84,17 +67,18 @@ def keyword_edit(node: Node, checked_path: str, keyword: str, value: str) -> Opt
     found = find_call(node, (node.op,))
     if found is None:
         return None
-    call, lines = found
+    call, source = found
+    lines = source.lines
     if any(isinstance(a, ast.Starred) for a in call.args):
         return None
     position = POSITIONS[_family(node.op)].get(keyword)
     if position is not None and position < len(call.args):
         v = call.args[position]
-        return _edit(node, checked_path, lines, (v.lineno, v.col_offset), (v.end_lineno, v.end_col_offset), value)
+        return _edit(node, checked_path, source, (v.lineno, v.col_offset), (v.end_lineno, v.end_col_offset), value)
     for kw in call.keywords:
         if kw.arg == keyword:
             v = kw.value
-            return _edit(node, checked_path, lines, (v.lineno, v.col_offset), (v.end_lineno, v.end_col_offset), value)
+            return _edit(node, checked_path, source, (v.lineno, v.col_offset), (v.end_lineno, v.end_col_offset), value)
         if kw.arg is None:
             return None  # **kwargs: the argument may be in there
     end = (call.end_lineno, call.end_col_offset - 1)  # the closing parenthesis
@@ -103,7 +87,7 @@ def keyword_edit(node: Node, checked_path: str, keyword: str, value: str) -> Opt
     separator = "" if before.endswith(("(", ",")) else ", "
     if before.endswith(","):
         separator = " "
-    return _edit(node, checked_path, lines, end, end, f"{separator}{keyword}={value}")
+    return _edit(node, checked_path, source, end, end, f"{separator}{keyword}={value}")
 
 
 def input_shape_edit(node: Node, checked_path: str, shape: tuple) -> Optional[TextEdit]:
@@ -111,12 +95,12 @@ def input_shape_edit(node: Node, checked_path: str, shape: tuple) -> Optional[Te
     found = find_call(node, ("Input", "InputLayer"))
     if found is None:
         return None
-    call, lines = found
+    call, source = found
     literal = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg in ("shape", "batch_shape")), None)
     if not isinstance(literal, (ast.Tuple, ast.List)):
         return None
     text = "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
     if isinstance(literal, ast.List):
         text = "[" + text[1:-1].rstrip(",") + "]"
-    return _edit(node, checked_path, lines, (literal.lineno, literal.col_offset),
+    return _edit(node, checked_path, source, (literal.lineno, literal.col_offset),
                  (literal.end_lineno, literal.end_col_offset), text)

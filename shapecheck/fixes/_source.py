@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterator, Optional
 
 from shapecheck.rules.base import TextEdit
@@ -62,6 +63,12 @@ def read_source(path: str, cell: Optional[int]) -> Optional[Source]:
     except (CheckError, OSError):
         return None
     return None
+
+
+@lru_cache(maxsize=32)
+def cached_source(path: str, mtime: float) -> Optional[Source]:
+    """read_source of a module, once per version of the file (suggesters ask about many layers)."""
+    return read_source(path, None)
 
 
 def line_label(finding) -> str:
