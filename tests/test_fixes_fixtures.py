@@ -61,7 +61,7 @@ def test_resnet50_padding_same_on_the_3x3_convs_removes_each_finding(checked, tm
     for line, conv_line in ((26, 19), (41, 36)):
         (f,) = findings_at(run, "SC102", line)
         fix = f.fixes[0]
-        assert fix.description.startswith(f"padding='same' on Conv2D") and fix.line == conv_line
+        assert fix.description.startswith("padding='same' on Conv2D") and fix.line == conv_line
         assert len(fix.edits) == 1 and fix.edits[0].replacement == ', padding="same"'
         (tmp_path / str(line)).mkdir()
         again = checked(copy_with(tmp_path / str(line), fixture, apply_edits(fixture.read_text(encoding="utf-8"), fix.edits)))

@@ -160,7 +160,7 @@ def test_a_timeout_that_is_not_a_positive_finite_number_is_refused(good, value):
     out = run_bounded(str(good), f"--timeout={value}")
     assert out["rc"] == 2
     lines = out["stderr"].strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"shapecheck: error: --timeout "), out["stderr"]
+    assert len(lines) == 1 and lines[0].startswith("shapecheck: error: --timeout "), out["stderr"]
 
 
 @pytest.mark.parametrize("how", ["same path", "through a symlink", "inside a checked folder"])

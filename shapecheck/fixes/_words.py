@@ -30,6 +30,13 @@ def line_words(node: Node, checked_path: str) -> str:
     return loc.label()
 
 
+def per_call_words(specs: Sequence[str]) -> str:
+    """The first spec, and '(then B, C, ... at the other calls)' when calls of the line differ."""
+    if len(specs) < 2:
+        return specs[0]
+    return f"{specs[0]} (then {', '.join(specs[1:3])}{', ...' if len(specs) > 3 else ''} at the other calls)"
+
+
 def calls_words(nodes: Sequence) -> str:
     """'' for one node; '; all 16 calls of that line' for a line called many times."""
     return f"; all {len(nodes)} calls of that line" if len(nodes) > 1 else ""

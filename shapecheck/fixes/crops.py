@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Iterator, Optional
 
 from shapecheck.fixes import FindingSite, suggester, verify
-from shapecheck.fixes._words import line_words, make_fix
+from shapecheck.fixes._words import line_words, make_fix, per_call_words
 from shapecheck.fixes.layer_edits import merge_members
-from shapecheck.graph import Graph, Node
+from shapecheck.graph import Node
 from shapecheck.layout import spatial_axes
 from shapecheck.rules.base import Fix
 
@@ -61,7 +61,7 @@ def crop_or_pad(site: FindingSite) -> Iterator[Fix]:
                 pairs = amounts(member, j, how) if j < len(member.inputs) else None
                 if pairs is not None:
                     plans.append((member.name, _layer(member, j, how, pairs)))
-            if plans and verify.check(site, verify.apply(site, [_insert(plans, j)])):
+            if plans and verify.check(site, verify.apply(site, [verify.insert_at_each(plans, j, "crop_or_pad")])):
                 yield make_fix(site, node, _describe(site, plans, j), how, verify.verified_at(site), _cost(plans))
 
 
@@ -72,16 +72,7 @@ def _cost(plans) -> int:
     return 2 if all(max(p) <= 1 for p in pairs) else 3
 
 
-def _insert(plans, j: int):
-    def edit(model: Graph) -> None:
-        for name, (op, config, out) in plans:
-            graph, member = verify.find(model, name)
-            verify.insert_before(graph, member, j, op, dict(config), out, f"{name}_{op.lower()}")
-    return edit
-
-
 def _describe(site: FindingSite, plans, j: int) -> str:
     key = OPS["crop"][1] if plans[0][1][0].startswith("Cropping") else OPS["pad"][1]
     specs = list(dict.fromkeys(words(op, config[key]) for _, (op, config, _) in plans))
-    others = f" (then {', '.join(specs[1:3])}{', ...' if len(specs) > 3 else ''} at the other calls)" if len(specs) > 1 else ""
-    return f"{specs[0]}{others} on input {j + 1} before the {site.node.op} ({line_words(site.node, site.path)})"
+    return f"{per_call_words(specs)} on input {j + 1} before the {site.node.op} ({line_words(site.node, site.path)})"

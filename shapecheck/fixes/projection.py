@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Iterator, Optional
 
 from shapecheck.fixes import FindingSite, suggester, verify
-from shapecheck.fixes._words import line_words, make_fix
+from shapecheck.fixes._words import line_words, make_fix, per_call_words
 from shapecheck.fixes.layer_edits import merge_members
 from shapecheck.algebra.evaluate import depths
 from shapecheck.graph import Graph, Node
@@ -84,22 +84,12 @@ def projection(site: FindingSite) -> Iterator[Fix]:
                 break
             plans.append((member.name, planned))
         else:
-            if plans and verify.check(site, verify.apply(site, [_insert(plans, j)])):
+            if plans and verify.check(site, verify.apply(site, [verify.insert_at_each(plans, j, "shortcut_projection")])):
                 yield make_fix(site, node, _describe(site, plans, j), "projection", verify.verified_at(site), 2)
 
 
-def _insert(plans, j: int):
-    def edit(model: Graph) -> None:
-        for name, (op, config, out) in plans:
-            graph, member = verify.find(model, name)
-            verify.insert_before(graph, member, j, op, dict(config), out, f"{name}_shortcut_projection")
-    return edit
-
-
 def _describe(site: FindingSite, plans, j: int) -> str:
-    specs = list(dict.fromkeys(spec_words(op, config) for _, (op, config, _) in plans))
-    shown = specs[0] + (f" (then {', '.join(specs[1:3])}{', ...' if len(specs) > 3 else ''} at the other calls)"
-                        if len(specs) > 1 else "")
+    shown = per_call_words(list(dict.fromkeys(spec_words(op, config) for _, (op, config, _) in plans)))
     what = "a 1×1 projection on the shortcut" if site.node.merge.kind == "elementwise" else "a 1×1 convolution"
     words = f"{what}: {shown} on input {j + 1} ({line_words(site.node, site.path)})"
     if any(("conv_shortcut", "False") in frame.args for frame in site.node.chain):

@@ -84,6 +84,16 @@ def insert_before(graph: Graph, consumer: Node, input_index: int, op: str, confi
     return new
 
 
+def insert_at_each(plans, input_index: int, suffix: str) -> Edit:
+    """An edit of a model copy: for each (merge name, (op, config, output shape)) of `plans`,
+    that layer put on input `input_index` of that merge (named '<merge>_<suffix>')."""
+    def edit(model: Graph) -> None:
+        for name, (op, config, out) in plans:
+            graph, member = find(model, name)
+            insert_before(graph, member, input_index, op, dict(config), out, f"{name}_{suffix}")
+    return edit
+
+
 @dataclass
 class Outcome:
     """What one evaluation says: per conflicting merge (by name) the rows where it conflicts."""
