@@ -5,7 +5,7 @@ For each fixture, side by side and alternating, in fresh processes:
               Keras build, weights and all; summary() skipped, as shapecheck skips it)
   shapecheck: shapecheck FIXTURE --quiet  (builds without weight values, in a supervised child)
 and prints the median wall times, their ratio (target <= 0.6 on the seeds' ResNeXt-50) and
-the peak resident memory of the largest process of each.
+the memory each adds to a process that has imported TensorFlow.
 
 Then where shapecheck's time goes: the phases the child reports (--debug), and a profile of
 the module's run in this process split into the user's code, Keras and TensorFlow, and
@@ -42,8 +42,30 @@ PLAIN = (
     "except Exception as exc:\n"
     "    print('raised', type(exc).__name__)  # seed 003's Model(...) raises, as in Keras"
 )
-PEAK = "import resource, subprocess, sys; subprocess.run(sys.argv[1:], capture_output=True); " \
-       "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"  # the plain build is one process
+# Memory a build adds above the import of TensorFlow and Keras, in one fresh process each:
+# the peak resident size after the build minus the peak after the import.
+MEMORY = (
+    "import os, resource, sys; os.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'; sys.path.insert(0, {root!r}); "
+    "import tensorflow, keras\n"
+    "peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024\n"
+    "before = peak()\n"
+    "{run}\n"
+    "print((peak() - before) / 2**20)"
+)
+PLAIN_RUN = (
+    "import runpy; keras.Model.summary = lambda *a, **k: None\n"
+    "try:\n"
+    "    namespace = runpy.run_path({path!r}, run_name='plain_build')\n"
+    "    if {builder!r}: namespace[{builder!r}]()\n"
+    "except Exception:\n"
+    "    pass"
+)
+AUDIT_RUN = (  # what the supervised child does, in this process
+    "from shapecheck.capture import weights; weights.DISPOSABLE = True\n"
+    "from shapecheck.load.discover import discover; from shapecheck.load.imports import Closure\n"
+    "from shapecheck.load.imports_cache import NO_CACHE; from shapecheck.runner import Options, check_target\n"
+    "check_target(discover([{path!r}], Closure(NO_CACHE))[0], Options(entries={entries!r}))"
+)
 
 
 def commands(fixture: str, builder) -> tuple[list[str], list[str]]:
@@ -61,14 +83,21 @@ def timed(command: list[str], env=None) -> tuple[float, str]:
     return elapsed, result.stdout + result.stderr
 
 
-def peak_mib(command: list[str]) -> float:
-    """Peak resident memory of the command's process."""
-    out = subprocess.run([sys.executable, "-c", PEAK, *command], cwd=ROOT, capture_output=True, text=True).stdout
-    return int(out.strip()) / 1024
+def added_mib(fixture: str, builder, audit: bool) -> float:
+    """MiB the plain build (or shapecheck's check of the module) adds to the peak resident
+    memory of a process that has imported TensorFlow and Keras."""
+    run = AUDIT_RUN.format(path=fixture, entries=(builder,) if builder else ()) if audit else \
+        PLAIN_RUN.format(path=fixture, builder=builder)
+    out = subprocess.run([sys.executable, "-c", MEMORY.format(root=str(ROOT), run=run)], cwd=ROOT, capture_output=True,
+                         text=True)
+    if out.returncode != 0:
+        sys.exit(f"the memory measurement failed: {out.stderr[-2000:]}")
+    return float(out.stdout.strip().splitlines()[-1])
 
 
 def phases(audit: list[str]) -> str:
-    _, output = timed([a for a in audit if a != "--quiet"] + ["--debug"], env={**os.environ, "SHAPECHECK_DEBUG": "1"})
+    _, output = timed([a for a in audit if a != "--quiet"] + ["--debug"],
+                      env={**os.environ, "SHAPECHECK_DEBUG": "1", "COLUMNS": "1000"})  # the note on one line
     found = re.findall(r"note: time: (.*)", output)
     return found[-1] if found else "(no timings reported)"
 
@@ -137,11 +166,9 @@ def main() -> None:
         print(f"  plain build:    {p:6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in plain)})")
         print(f"  shapecheck:     {a:6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in audit)})")
         print(f"  ratio shapecheck/plain: {a / p:.3f}" + ("  (target <= 0.6)" if label == "resnext" else ""))
-        timings = phases(audit_cmd)
-        child = re.search(r"peak memory (\d+) MiB", timings)
-        print(f"  peak memory:    plain build {peak_mib(plain_cmd):.0f} MiB; shapecheck's child "
-              f"{child.group(1) if child else '?'} MiB (resident, TensorFlow included in both)")
-        print(f"  shapecheck's phases: {timings.split('; peak')[0]}")
+        print(f"  memory above the import of TensorFlow: plain build +{added_mib(fixture, builder, False):.0f} MiB, "
+              f"shapecheck +{added_mib(fixture, builder, True):.0f} MiB (peak resident)")
+        print(f"  shapecheck's phases: {phases(audit_cmd)}")
         print(f"  the module's run, by whose code: {profile_split(fixture, builder)}")
 
 

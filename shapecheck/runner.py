@@ -74,7 +74,7 @@ class FileReport:
     reason: Optional[str] = None  # why it was checked ("imports models.unet, which imports keras")
     unchecked: dict = field(default_factory=dict)  # model -> {merge: why the size sweep did not reach it}
     timings: dict = field(default_factory=dict)  # phase -> seconds spent on this file (timing.py)
-    peak_memory: Optional[int] = None  # bytes: the peak resident memory of the supervised child that checked it
+    added_memory: Optional[int] = None  # bytes: how far the supervised child's peak memory rose above the zygote's
 
     @property
     def status(self) -> str:
@@ -258,7 +258,7 @@ def check_paths(paths: Sequence[str], options: Optional[Options] = None) -> RunR
     if os.environ.get("SHAPECHECK_DEBUG"):
         for file in files:
             if file.timings:
-                memory = f"; peak memory {file.peak_memory / 2**20:.0f} MiB" if file.peak_memory else ""
+                memory = f"; memory +{file.added_memory / 2**20:.0f} MiB over the zygote's" if file.added_memory is not None else ""
                 file.notes.append("time: " + timing.describe(file.timings) + memory)
     return RunReport(files + _folders_without_models(paths, files))
 

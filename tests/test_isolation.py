@@ -35,7 +35,10 @@ HOSTILE = {
     "closes_stdout.py": "import os, sys\nos.close(1)\n" + MISMATCH,
     "leaves_a_thread.py": "import threading, time\nthreading.Thread(target=time.sleep, args=(3600,)).start()\n" + MISMATCH,
     "saves_model.py": MISMATCH + "import keras\nkeras.saving.save_model(model, 'written_by_module.keras')\n"
-                      "model.export('exported_by_module')\n",
+                      "model.export('exported_by_module')\n"
+                      "import tensorflow as tf\ncheckpoint = tf.train.Checkpoint(model=model)\n"
+                      "checkpoint.save('checkpointed_by_module/ckpt')\ncheckpoint.write('written_checkpoint')\n"
+                      "tf.train.CheckpointManager(checkpoint, 'managed_by_module', max_to_keep=1).save()\n",
 }
 # the same mismatch as the hostile modules, after them in the same run (file order is by name)
 GOOD = "zz_good.py"
@@ -90,6 +93,8 @@ def test_nothing_is_written_by_a_module(hostile_run):
     folder, _, _ = hostile_run
     assert not (folder / "written_by_module.keras").exists()
     assert not (folder / "exported_by_module").exists()
+    assert not any((folder / name).exists() for name in ("checkpointed_by_module", "managed_by_module"))
+    assert not list(folder.glob("written_checkpoint*"))
 
 
 STUBBORN = {

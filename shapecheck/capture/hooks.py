@@ -268,7 +268,8 @@ class Instrumentation:
         writers = [(keras.saving, "save_model"), (keras.models, "save_model"), (keras.saving, "save_weights")]
         tf = sys.modules.get("tensorflow")
         if tf is not None:
-            writers += [(tf.saved_model, "save"), (tf.keras.models, "save_model")]
+            writers += [(tf.saved_model, "save"), (tf.keras.models, "save_model"), (tf.train.Checkpoint, "save"),
+                        (tf.train.Checkpoint, "write"), (tf.train.CheckpointManager, "save")]
         rec = self.rec
         for owner, name in writers:
             if getattr(owner, name, None) is None:

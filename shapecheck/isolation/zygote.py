@@ -66,6 +66,7 @@ def _child(target, options, result_path: str, output_path: str) -> None:
             os.dup2(output, 2)
         os.close(output)
         me = os.getpid()
+        inherited = resident_bytes()  # what the zygote's imports hold: the check's own memory is above it
         forked = _watch_forks()
         from shapecheck.capture import weights
         from shapecheck.isolation.portable import portable
@@ -77,7 +78,7 @@ def _child(target, options, result_path: str, output_path: str) -> None:
             report = check_target(target, options)
         except Exception as exc:  # noqa: BLE001 - shapecheck's own failure on this file
             report = FileReport(target.path, error=f"{target.path}: internal error: {type(exc).__name__}: {exc}")
-        report.peak_memory = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        report.added_memory = max(0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - inherited)
         if os.getpid() != me:
             os._exit(0)  # a copy the module forked: it reports nothing
         if forked:
@@ -95,6 +96,15 @@ def _child(target, options, result_path: str, output_path: str) -> None:
         code = 0
     finally:
         os._exit(code)
+
+
+def resident_bytes() -> int:
+    """This process's resident memory now (Linux; 0 where /proc is not there)."""
+    try:
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _watch_forks() -> list:
