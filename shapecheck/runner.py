@@ -180,7 +180,9 @@ def _rules_on(graphs, path, rules, sizes, notes, unchecked) -> list[Finding]:
         notes.extend(n for n in dict.fromkeys(context.sweeps.notes()) if n not in notes)
     grouped = group_repeats(sorted(findings, key=lambda f: f.sort_key))
     with timing.phase("fixes"):
-        fixes.attach(grouped, graphs, path, context)
+        stopped = fixes.attach(grouped, graphs, path, context)
+    if stopped and notes is not None:
+        notes.append(stopped)
     return grouped
 
 

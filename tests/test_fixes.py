@@ -275,10 +275,14 @@ def test_no_fixes_switch(monkeypatch):
     assert finding(run(valid_conv_residual()), "SC102").fixes == []
 
 
-def test_suggestions_stop_at_the_budget(monkeypatch):
-    """A huge model with many findings: suggestions for the first ones, then none (counted work)."""
+def test_suggestions_stop_at_the_budget_and_say_so(monkeypatch):
+    """A huge model with many findings: suggestions for the first ones, then none (counted
+    work), and a note that says how many were not tried."""
     monkeypatch.setattr(verify, "BUDGET", 5)
-    assert finding(run(valid_conv_residual()), "SC102").fixes == []
+    notes: list[str] = []
+    findings = check_graphs([valid_conv_residual()], "model.py", all_rules(), notes=notes)
+    assert finding(findings, "SC102").fixes == []
+    assert any(n.startswith("suggested fixes stopped at finding 1 of") and "may lack a suggestion" in n for n in notes), notes
 
 
 @pytest.fixture

@@ -56,29 +56,36 @@ def enabled() -> bool:
     return os.environ.get("SHAPECHECK_NO_FIXES", "") in ("", "0")
 
 
-def attach(findings: Sequence[Finding], models: Sequence[Graph], path: str, context: Context) -> None:
-    """Fill `finding.fixes` for every finding a suggester is registered for."""
+def attach(findings: Sequence[Finding], models: Sequence[Graph], path: str, context: Context) -> Optional[str]:
+    """Fill `finding.fixes` for every finding a suggester is registered for; a note when the
+    work budget ran out before every finding was tried (never a silent gap)."""
     if not enabled():
-        return
+        return None
     _load_suggesters()
     from shapecheck.fixes.verify import over_budget
 
     by_name = {m.name: m for m in models}
-    for finding in findings:
+    wanted = [f for f in findings if f.code in SUGGESTERS]
+    for done, finding in enumerate(wanted):
         if over_budget(context):
-            return
-        functions = SUGGESTERS.get(finding.code)
+            return _stopped(done, wanted)
         model = by_name.get(finding.model)
-        if not functions or model is None:
-            continue
-        found = locate(model, finding.layer)
+        found = locate(model, finding.layer) if model is not None else None
         if found is None:
             continue
         site = FindingSite(finding, model, found[0], found[1], path, context)
         fixes: list[Fix] = []
-        for function in functions:
+        for function in SUGGESTERS[finding.code]:
             fixes.extend(_suggestions(function, site))
         finding.fixes = sorted(dict.fromkeys(fixes), key=lambda fix: fix.cost)[:MAX_SHOWN]
+        if over_budget(context):  # it ran out while this finding's candidates were tried
+            return _stopped(done, wanted)
+    return None
+
+
+def _stopped(done: int, wanted: list[Finding]) -> str:
+    return (f"suggested fixes stopped at finding {done + 1} of {len(wanted)} (the work budget for this file was "
+            f"spent): {len(wanted) - done} may lack a suggestion")
 
 
 def _suggestions(function: Suggester, site: FindingSite) -> list[Fix]:
