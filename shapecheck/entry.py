@@ -22,6 +22,9 @@ def main() -> None:
     if may_run_modules(sys.argv[1:]):
         from shapecheck.isolation.warden import prestart
 
+        if "--debug" in sys.argv[1:]:  # what cli.py would set: the zygote and its children read it at start
+            os.environ["SHAPECHECK_DEBUG"] = "1"
+
         prestart()
     from shapecheck.cli import main as cli_main
 

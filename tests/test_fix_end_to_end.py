@@ -96,10 +96,13 @@ def test_suggest_rebuild_keeps_only_the_flag_that_removes_the_mismatch():
     from conftest import DATA
 
     report = check(DATA / "rebuild_candidates.py", suggest_rebuild=True)
-    fixes = {f.line: [fix.description for fix in f.fixes] for f in report.findings if f.code == "SC101"}
-    assert fixes == {
+    rebuilds = {f.line: [fix.description for fix in f.fixes if fix.kind == "rebuild"]
+                for f in report.findings if f.code == "SC101"}
+    assert rebuilds == {
         11: ["project=True in build_model()'s call of block (line 21): verified by rebuilding"],
         16: [],  # use_bias=False was built and did not help: not suggested
     }
+    first = next(f for f in report.findings if f.code == "SC101" and f.line == 11)
+    assert first.fixes[0].kind == "rebuild"  # shown first, before the algebra's suggestions
     plain = check(DATA / "rebuild_candidates.py")
-    assert all(not f.fixes for f in plain.findings if f.code == "SC101")  # opt-in only
+    assert all(fix.kind != "rebuild" for f in plain.findings for fix in f.fixes)  # opt-in only
