@@ -33,6 +33,7 @@ from shapecheck.capture.blocks import (
     BlockTrace, input_like, is_subclassed_model, is_user_block, skip_state_trace, tensors_in, trace_call, zeros_like_spec,
 )
 from shapecheck.capture.merges import depth, forced_output, merge_inputs, merge_spec
+from shapecheck.capture.patching import patch
 from shapecheck.capture.records import ModelRecord, Recorder, Site, closure_values
 from shapecheck.capture.shape_functions import lambda_output_shape
 SKIPPED_METHODS = (
@@ -54,11 +55,7 @@ class Instrumentation:
     # -- patching helpers -------------------------------------------------
     def _patch(self, owner: type, name: str, replacement) -> None:
         """Set owner.name for the duration; restore (or remove) it on exit."""
-        if name in owner.__dict__:
-            self._stack.callback(setattr, owner, name, owner.__dict__[name])
-        else:
-            self._stack.callback(delattr, owner, name)
-        setattr(owner, name, replacement)
+        patch(self._stack, owner, name, replacement)
 
     def __enter__(self) -> "Instrumentation":
         self._patch_layer_call()

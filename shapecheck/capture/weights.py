@@ -24,6 +24,8 @@ from typing import Optional
 
 from keras.src.backend import Variable
 
+from shapecheck.capture.patching import patch
+
 DISPOSABLE = False  # set in a supervised child, whose models die with it
 
 
@@ -66,11 +68,7 @@ class DeferredWeights:
         self.deferred.clear()
 
     def _patch(self, name: str, replacement) -> None:
-        if name in Variable.__dict__:
-            self._stack.callback(setattr, Variable, name, Variable.__dict__[name])
-        else:
-            self._stack.callback(delattr, Variable, name)
-        setattr(Variable, name, replacement)
+        patch(self._stack, Variable, name, replacement)
 
     @staticmethod
     def _defer(deferred: list):
