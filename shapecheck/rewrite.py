@@ -205,6 +205,8 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
 
     def summary(self, written: bool) -> str:
+        if not self.fixed:
+            return "Nothing to fix (no finding has an edit that --fix may apply)"
         files = f"{self.files} file{'s' if self.files != 1 else ''}"
         findings = f"{self.fixed} finding{'s' if self.fixed != 1 else ''}"
         return f"{'Fixed' if written else 'Would fix'} {findings} in {files}"

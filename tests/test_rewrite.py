@@ -245,9 +245,9 @@ def test_fix_on_a_saved_file_leaves_it_and_exits_by_the_findings(tmp_path):
     before = path.read_bytes()
     result = run_cli("--fix", "--format", "json", str(path))
     assert result.returncode == 1 and json.loads(result.stdout)["findings"][0]["code"] == "SC101"
-    assert "Fixed 0 findings in 0 files" in result.stderr and path.read_bytes() == before
+    assert "Nothing to fix" in result.stderr and path.read_bytes() == before
     diff = run_cli("--diff", str(path))
-    assert diff.returncode == 0 and diff.stdout == "" and "Would fix 0 findings" in diff.stderr
+    assert diff.returncode == 0 and diff.stdout == "" and "Nothing to fix" in diff.stderr
 
 
 # -- SC204: kept only when the shape algebra says the channels agree ----------------------
