@@ -45,11 +45,27 @@ def describe(name: str, sizes: np.ndarray, accepted: np.ndarray, failing: np.nda
             floor = None  # the period alone already excludes everything below the bound
         return _residue_words(name, m, passing, failing_residues, floor)
     good = tried[~bad]
+    high = _above_first_failure(name, tried, bad)
+    if high is not None:
+        return high
     if tried[bad].max() < good.min():
         return f"needs {name} ≥ {good.min()}"
     if tried[bad].min() > good.max():
         return f"needs {name} ≤ {good.max()}"
     return f"fails at {int(bad.sum())} of {len(tried)} sizes tried"
+
+
+def _above_first_failure(name: str, tried: np.ndarray, bad: np.ndarray) -> Optional[str]:
+    """A period that holds from the first failing size up, every smaller size passing (a size
+    1 that broadcasts where 3, 5, 7, ... fail): that rule, and from where it holds."""
+    first = tried[bad].min()
+    upper = tried >= first
+    if first == tried.min() or (~bad[upper]).sum() == 0:
+        return None
+    rule = _periodic(tried[upper], bad[upper])
+    if rule is None:
+        return None
+    return f"{_residue_words(name, *rule, None)} (from {first} up; smaller sizes pass)"
 
 
 def _span(values: np.ndarray) -> str:
