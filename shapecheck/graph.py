@@ -145,6 +145,10 @@ class Graph:
             if node.subgraph is not None:
                 yield from node.subgraph.walk()
 
+    def find_node(self, name: str) -> Optional[tuple["Graph", Node]]:
+        """The node named `name` (nested graphs included), with the graph that owns it."""
+        return next(((g, n) for g, n in self.walk() if n.name == name), None)
+
     def merges(self) -> Iterator[tuple["Graph", Node]]:
         return ((g, n) for g, n in self.walk() if n.is_merge)
 

@@ -262,7 +262,7 @@ def test_use_instead_agrees_with_the_suggestion(code):
 def test_insert_before_keeps_ids_topological():
     graph = valid_conv_residual()
     copy = verify.copy_model(graph)
-    _, add = verify.find(copy, "add_2")
+    _, add = copy.find_node("add_2")
     verify.insert_before(copy, add, 1, "Identity", {}, (None, 8, 8, 4), "inserted")
     assert [n.id for n in copy.nodes] == list(range(4))
     assert all(e.source < n.id for n in copy.nodes for e in n.inputs)

@@ -30,14 +30,14 @@ def undo_permute(site: FindingSite) -> Iterator[Fix]:
             dims = tuple(permute.config["dims"])
 
             def remove(model: Graph, name=permute.name) -> None:
-                _, copy = verify.find(model, name)
+                _, copy = model.find_node(name)
                 copy.op, copy.config = "Identity", {}
             if verify.check(site, verify.apply(site, [remove])):
                 yield make_fix(site, permute, f"remove {layer_words(permute, site.path)}: keep the axis order",
                                "remove-layer", verify.verified_at(site), 1)
 
             def undo(model: Graph, j=j, dims=dims) -> None:
-                g, member = verify.find(model, node.name)
+                g, member = model.find_node(node.name)
                 verify.insert_before(g, member, j, "Permute", {"dims": _inverse(dims)}, member.input_shapes[j],
                                      f"{node.name}_unpermute")
             if verify.check(site, verify.apply(site, [undo])):
@@ -53,7 +53,7 @@ def channels_last_input(site: FindingSite) -> Iterator[Fix]:
     moved = (shape[0],) + tuple(shape[2:]) + (shape[1],)
 
     def transpose(model: Graph) -> None:
-        _, copy = verify.find(model, node.name)
+        _, copy = model.find_node(node.name)
         copy.output_shapes = [moved]
     if verify.no_new_conflicts(site, verify.apply(site, [transpose])):
         edit = input_shape_edit(node, site.path, moved[1:])

@@ -95,11 +95,10 @@ def _literal(value: ast.expr) -> Optional[int]:
 def _verified_at(site: FindingSite, spec: MergeSpec) -> Optional[tuple]:
     """The model's input shapes, if with `spec` on this merge (and on its repeats: the same
     line called again) they all agree and no merge fails that did not fail before; else None."""
-    from shapecheck.fixes import locate
     from shapecheck.recovery import failing_merges
 
     model = site.model
-    found = [locate(model, layer) for layer, _ in site.finding.members()]
+    found = [model.find_node(layer) for layer, _ in site.finding.members()]
     nodes = [(graph, node) for graph, node in (f for f in found if f is not None)]
     before = failing_merges(model)
     originals = [node.merge for _, node in nodes]

@@ -39,7 +39,7 @@ class Candidate:
 
 def merge_members(site: FindingSite) -> list[tuple[Graph, Node]]:
     """The finding's merges in the original model (itself first, then its repeats)."""
-    found = [verify.find(site.model, layer) for layer, _ in site.finding.members()]
+    found = [site.model.find_node(layer) for layer, _ in site.finding.members()]
     return [f for f in found if f is not None]
 
 

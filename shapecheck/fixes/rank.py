@@ -64,7 +64,7 @@ def same_rank(site: FindingSite) -> Iterator[Fix]:
     def edit(model: Graph) -> None:
         for name, (j, layers) in plans:
             for k, (op, config, out) in enumerate(layers):
-                graph, member = verify.find(model, name)
+                graph, member = model.find_node(name)
                 verify.insert_before(graph, member, j, op, dict(config), out, f"{name}_rank_{k}")
 
     if verify.check(site, verify.apply(site, [edit])):

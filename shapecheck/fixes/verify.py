@@ -39,13 +39,6 @@ def _copy_graph(graph: Graph) -> Graph:
     return replace(graph, nodes=nodes, inputs=list(graph.inputs), outputs=list(graph.outputs), source=None, parent=None)
 
 
-def find(model: Graph, name: str) -> Optional[tuple[Graph, Node]]:
-    for graph, node in model.walk():
-        if node.name == name:
-            return graph, node
-    return None
-
-
 def same_call_site(model: Graph, node: Node) -> list[Node]:
     """Every node of `model` made by the same source call as `node` (a block called 22
     times makes 22): an edit of that line changes all of them."""
@@ -89,7 +82,7 @@ def insert_at_each(plans, input_index: int, suffix: str) -> Edit:
     that layer put on input `input_index` of that merge (named '<merge>_<suffix>')."""
     def edit(model: Graph) -> None:
         for name, (op, config, out) in plans:
-            graph, member = find(model, name)
+            graph, member = model.find_node(name)
             insert_before(graph, member, input_index, op, dict(config), out, f"{name}_{suffix}")
     return edit
 
@@ -259,7 +252,7 @@ def fixes_broadcast(site, patched: Graph) -> bool:
     if not _no_worse(baseline(site), after, set()):
         return False
     for layer, _ in site.finding.members():
-        found = find(patched, layer)
+        found = patched.find_node(layer)
         shapes = after.merge_inputs.get(layer)
         if found is None or shapes is None:
             return False
