@@ -1,8 +1,8 @@
 """A corpus of hostile saved inputs, generated on demand (nothing large is committed).
 
 Each maker writes one file (or FIFO, or symlink) into a folder and returns its path. The
-configs are variations of the tiny functional model of test_saved_models (Conv2D + Add with
-an SC101 mismatch), so a good copy of it has a known finding.
+configs are variations of the tiny functional model below (Conv2D + Add with an SC101
+mismatch, also test_saved_models' hand-written config), so a good copy of it has a known finding.
 """
 
 from __future__ import annotations

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from hostile import functional_config  # the tiny Conv2D + Add model (SC101), shared with the hostile corpus
+
 from conftest import DATA, FIXTURES, ROOT, run_cli
 from shapecheck.runner import check_graphs, check_paths, selected_rules
 
@@ -162,35 +164,24 @@ def digest(path: Path) -> tuple:
     return path.stat().st_mtime_ns, hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def functional_config(name="tiny") -> dict:
-    tensor = {"class_name": "__keras_tensor__", "config": {"shape": [None, 8, 8, 4], "dtype": "float32", "keras_history": ["in", 0, 0]}}
-    conv = {"class_name": "__keras_tensor__", "config": {"shape": [None, 8, 8, 16], "dtype": "float32", "keras_history": ["conv", 0, 0]}}
-    return {
-        "module": "keras.src.models.functional", "class_name": "Functional",
-        "config": {
-            "name": name,
-            "layers": [
-                {"module": "keras.layers", "class_name": "InputLayer", "name": "in",
-                 "config": {"batch_shape": [None, 8, 8, 4], "name": "in"}, "inbound_nodes": []},
-                {"module": "keras.layers", "class_name": "Conv2D", "name": "conv",
-                 "config": {"name": "conv", "filters": 16, "kernel_size": [1, 1], "strides": [1, 1], "padding": "valid",
-                            "data_format": "channels_last", "dilation_rate": [1, 1]},
-                 "inbound_nodes": [{"args": [tensor], "kwargs": {}}]},
-                {"module": "keras.layers", "class_name": "Add", "name": "add", "config": {"name": "add"},
-                 "inbound_nodes": [{"args": [[conv, tensor]], "kwargs": {}}]},
-            ],
-            "input_layers": [["in", 0, 0]],
-            "output_layers": [["add", 0, 0]],
-        },
-    }
-
-
 def test_a_hand_written_config_is_checked_without_keras(tmp_path):
     path = tmp_path / "tiny.json"
     path.write_text(json.dumps(functional_config()))
     run = check_paths([str(path)])
     assert [(f.code, f.layer, f.line) for f in run.findings] == [("SC101", "add", None)]
     assert "16 vs 4" in run.findings[0].message
+
+
+@pytest.mark.parametrize("name", [{"class_name": "__keras_tensor__"}, ["a"], 7, None, ""])
+def test_a_model_name_that_is_not_a_string_is_called_model(tmp_path, name):
+    """Found by the fuzz test: the suggestions keyed models by name, and a dict is unhashable."""
+    config = functional_config()
+    config["config"]["name"] = name
+    path = tmp_path / "named.json"
+    path.write_text(json.dumps(config))
+    run = check_paths([str(path)])
+    assert not run.errors, run.errors
+    assert [(f.code, f.model) for f in run.findings] == [("SC101", "model")]
 
 
 def test_unknown_keys_from_a_newer_keras_are_ignored(tmp_path):

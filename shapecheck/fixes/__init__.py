@@ -43,14 +43,6 @@ def suggester(*codes: str) -> Callable[[Suggester], Suggester]:
     return register
 
 
-def locate(model: Graph, layer: str) -> Optional[tuple[Graph, Node]]:
-    """The graph and node of `model` (nested graphs included) named `layer`."""
-    for graph, node in model.walk():
-        if node.name == layer:
-            return graph, node
-    return None
-
-
 def enabled() -> bool:
     """SHAPECHECK_NO_FIXES=1 turns suggestions off (the benchmark measures what they cost)."""
     return os.environ.get("SHAPECHECK_NO_FIXES", "") in ("", "0")
@@ -64,13 +56,13 @@ def attach(findings: Sequence[Finding], models: Sequence[Graph], path: str, cont
     _load_suggesters()
     from shapecheck.fixes.verify import over_budget
 
-    by_name = {m.name: m for m in models}
     wanted = [f for f in findings if f.code in SUGGESTERS]
     for done, finding in enumerate(wanted):
         if over_budget(context):
             return _stopped(done, wanted)
-        model = by_name.get(finding.model)
-        found = locate(model, finding.layer) if model is not None else None
+        # by name and layer: two models of a file may share a name
+        model, found = next(((m, hit) for m in models if m.name == finding.model
+                             for hit in [m.find_node(finding.layer)] if hit is not None), (None, None))
         if found is None:
             continue
         site = FindingSite(finding, model, found[0], found[1], path, context)

@@ -110,7 +110,8 @@ class _Reader:
 
     # -- functional -----------------------------------------------------------------
     def functional(self, config: dict, prefix: str) -> Graph:
-        graph = Graph(name=config.get("name") or "model")
+        name = config.get("name")
+        graph = Graph(name=name if isinstance(name, str) and name else "model")  # a file's name may be any JSON value
         layers = {layer.get("name") or layer["config"]["name"]: layer for layer in config["layers"]}
         self.legacy = any(isinstance(call, list) for layer in layers.values() for call in layer.get("inbound_nodes", []))
         if self.legacy:
