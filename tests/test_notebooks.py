@@ -298,14 +298,9 @@ def test_the_pre_commit_hook_checks_a_staged_notebook(tmp_path):
     import subprocess
     import sys
 
-    from test_toolchain import git
+    from test_toolchain import git, pre_commit_repo
 
-    pre_commit = Path(sys.executable).with_name("pre-commit")
-    if not pre_commit.exists():
-        pytest.skip("pre-commit is not installed (pip install -e '.[test]')")
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    git("init", "-q", cwd=repo)
+    pre_commit, repo = pre_commit_repo(tmp_path)
     (repo / "tutorial.ipynb").write_bytes(TUTORIAL.read_bytes())
     (repo / "clean.ipynb").write_bytes((NOTEBOOKS / "clean_cnn.ipynb").read_bytes())
     git("add", ".", cwd=repo)

@@ -277,14 +277,20 @@ def git(*args, cwd):
                         "GIT_COMMITTER_EMAIL": "t@t", "HOME": str(cwd), "PATH": "/usr/bin:/bin"})
 
 
-@pytest.mark.slow
-def test_pre_commit_hook_fails_on_a_mismatch_and_passes_on_a_clean_model(tmp_path):
+def pre_commit_repo(tmp_path) -> tuple[Path, Path]:
+    """pre-commit's executable and a new git repository (skips when pre-commit is not installed)."""
     pre_commit = Path(sys.executable).with_name("pre-commit")
     if not pre_commit.exists():
         pytest.skip("pre-commit is not installed (pip install -e '.[test]')")
     repo = tmp_path / "repo"
     repo.mkdir()
     git("init", "-q", cwd=repo)
+    return pre_commit, repo
+
+
+@pytest.mark.slow
+def test_pre_commit_hook_fails_on_a_mismatch_and_passes_on_a_clean_model(tmp_path):
+    pre_commit, repo = pre_commit_repo(tmp_path)
     for name in ("add_does_not_pad.py", "resnets_dynamic_clean.py"):
         (repo / name).write_text((FIXTURES / name).read_text())
     (repo / "utils.py").write_text("X = 1\n")
