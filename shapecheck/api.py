@@ -102,8 +102,12 @@ def _check_model(model, select, ignore, sizes: SizeRange) -> FileReport:
         report.error = f"{name}: no graph to check ({'; '.join(report.notes) or 'not built'})"
         return report
     graph.entry, graph.source = "object", model
+    from shapecheck.capture.witness import keras_judge
+
+    graph.judge = keras_judge(graph, model)
     report.models = [graph]
-    report.findings = check_graphs([graph], name, selected_rules(select, ignore), sizes, report.notes, report.unchecked)
+    report.findings = check_graphs([graph], name, selected_rules(select, ignore), sizes, report.notes, report.unchecked,
+                                   report.witnessed)
     return report
 
 

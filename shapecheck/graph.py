@@ -118,6 +118,9 @@ class Graph:
     partial: Optional[str] = None  # why the graph was walked from tensors, not a finished model
     source: object = field(default=None, repr=False, compare=False)  # the front end's model object, if any
     parent: Optional[tuple] = field(default=None, repr=False, compare=False)  # (graph, node) this one is nested in
+    # concrete input shapes -> the front end's own answer at that size (witnesses.Judgement):
+    # Keras builds the model there; None where no front end can build it
+    judge: Optional[Callable[[list], object]] = field(default=None, repr=False, compare=False)
 
     def node(self, node_id: int) -> Node:
         return self.nodes[node_id]

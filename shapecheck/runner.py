@@ -75,6 +75,8 @@ class FileReport:
     unchecked: dict = field(default_factory=dict)  # model -> {merge: why the size sweep did not reach it}
     timings: dict = field(default_factory=dict)  # phase -> seconds spent on this file (timing.py)
     added_memory: Optional[int] = None  # bytes: how far the supervised child's peak memory rose above the zygote's
+    fatal: Optional[str] = None  # set while loading: becomes `error` once the rules ran (findings kept)
+    witnessed: dict = field(default_factory=dict)  # model -> witnesses.Witnessed: what Keras said at witness sizes
 
     @property
     def status(self) -> str:
@@ -84,13 +86,23 @@ class FileReport:
             return "skipped"
         if not self.models:
             return "no-model"
-        if self.unchecked:
-            return "partial"  # some merges were not swept: never "ok", whatever else was found
+        if self.unchecked or self.disputed or self.unconfirmed:
+            return "partial"  # some merges were not swept, or Keras disputed a claim: never "ok"
         return "findings" if self.findings else "ok"
 
     @property
     def not_swept(self) -> int:
         return sum(len(merges) for merges in self.unchecked.values())
+
+    @property
+    def disputed(self) -> int:
+        """Size claims of the shape algebra that Keras contradicted (or could not be asked about)."""
+        return sum(len(w.disputes) for w in self.witnessed.values())
+
+    @property
+    def unconfirmed(self) -> int:
+        """Models with size claims (or None sizes) that no Keras could be asked about."""
+        return sum(bool(w.unavailable) for w in self.witnessed.values())
 
 
 @dataclass
@@ -136,6 +148,15 @@ class RunReport:
         """Merges of models declared with None sizes that the size sweep could not evaluate."""
         return sum(file.not_swept for file in self.files)
 
+    @property
+    def disputed(self) -> int:
+        """Size claims Keras contradicted at a witness size, or that no Keras could confirm."""
+        return sum(file.disputed for file in self.files)
+
+    @property
+    def unconfirmed(self) -> int:
+        return sum(file.unconfirmed for file in self.files)
+
 
 def selected_rules(select: Sequence[str], ignore: Sequence[str]) -> list[Rule]:
     """Rules whose code starts with a selected prefix and with no ignored one (ruff-style)."""
@@ -151,17 +172,18 @@ def selected_rules(select: Sequence[str], ignore: Sequence[str]) -> list[Rule]:
 
 def check_graphs(
     graphs: Sequence[Graph], path: str, rules: Sequence[Rule], sizes: SizeRange = SizeRange(), notes: Optional[list] = None,
-    unchecked: Optional[dict] = None,
+    unchecked: Optional[dict] = None, witnessed: Optional[dict] = None,
 ) -> list[Finding]:
     """Every rule on every model; notes from the size sweep go to `notes`, the merges it
-    could not evaluate to `unchecked` (model -> {merge: why})."""
+    could not evaluate to `unchecked` (model -> {merge: why}), what Keras said at the
+    witness sizes to `witnessed` (model -> witnesses.Witnessed)."""
     from shapecheck.algebra.quiet import quiet_numpy  # numpy: only once there is a model
 
     with quiet_numpy():  # an overflow or 0/0 in the sweep is handled there, never printed
-        return _rules_on(graphs, path, rules, sizes, notes, unchecked)
+        return _rules_on(graphs, path, rules, sizes, notes, unchecked, witnessed)
 
 
-def _rules_on(graphs, path, rules, sizes, notes, unchecked) -> list[Finding]:
+def _rules_on(graphs, path, rules, sizes, notes, unchecked, witnessed) -> list[Finding]:
     from shapecheck import fixes, recovery
     from shapecheck.sweep import SweepCache
 
@@ -176,6 +198,11 @@ def _rules_on(graphs, path, rules, sizes, notes, unchecked) -> list[Finding]:
         for model in graphs:  # swept once each, whichever of those rules found something
             context.sweeps.get(model)
         unchecked.update(context.sweeps.unchecked())
+    said = context.sweeps.witnessed()
+    if witnessed is not None:
+        witnessed.update(said)
+    if notes is not None:
+        notes.extend(n for n in _witness_notes(said) if n not in notes)
     if notes is not None:
         notes.extend(n for n in dict.fromkeys(context.sweeps.notes()) if n not in notes)
     grouped = group_repeats(sorted(findings, key=lambda f: f.sort_key))
@@ -184,6 +211,20 @@ def _rules_on(graphs, path, rules, sizes, notes, unchecked) -> list[Finding]:
     if stopped and notes is not None:
         notes.append(stopped)
     return grouped
+
+
+def _witness_notes(said: dict) -> list[str]:
+    """Loud notes: each disagreement between Keras and the shape algebra, each model whose
+    size claims no Keras could confirm."""
+    out = []
+    for model, keras in said.items():
+        for note in keras.disputes.values():
+            out.append(f"Keras disagrees with the shape algebra in model '{model}': {note} (a shapecheck bug: "
+                       f"please report it; the model counts as partial)")
+        if keras.unavailable:
+            out.append(f"model '{model}': {keras.summary()}; its size verdicts are the shape algebra's alone "
+                       f"(the model counts as partial)")
+    return out
 
 
 def check_target(target: Target, options: Options) -> FileReport:
@@ -218,10 +259,13 @@ def _check_into(report: FileReport, target: Target, options: Options) -> None:
     started = time.monotonic()
     _load_into(report, target, options)
     rules = selected_rules(options.select, options.ignore_for(target.path))
-    findings = check_graphs(report.models, target.path, rules, options.sizes, report.notes, report.unchecked)
+    findings = check_graphs(report.models, target.path, rules, options.sizes, report.notes, report.unchecked,
+                            report.witnessed)
     report.findings = sorted(
         suppress.apply(findings, {target.path}, options.warn_unused_ignores), key=lambda f: f.sort_key
     )
+    if report.fatal:  # a builder raised after mismatches were recorded: findings kept, the raise is the error
+        report.error = report.fatal
     if options.suggest_rebuild and report.models and target.path.endswith(".py"):
         from shapecheck.fixes.rebuild import suggest_rebuilds
 
@@ -239,7 +283,7 @@ def _load_into(report: FileReport, target: Target, options: Options) -> None:
 
     loaded = load_builder_module(target.path, options.entries_for(target.path), options.timeout, options.input_shapes_for(),
                                  defer_weights=not options.build_weights)
-    report.models, report.skipped = loaded.graphs, loaded.skipped
+    report.models, report.skipped, report.fatal = loaded.graphs, loaded.skipped, loaded.fatal
     report.notes.extend(loaded.notes)
     if not loaded.graphs and target.explicit and loaded.skipped:
         raise CheckError(f"{target.path}: no Keras model was built ({'; '.join(loaded.skipped)})")

@@ -34,6 +34,7 @@ from shapecheck import timing
 from shapecheck.graph import Graph, Node
 from shapecheck.layout import spatial_axes
 from shapecheck.size_range import SizeRange  # noqa: F401 - where callers have always found it
+from shapecheck.witnesses import Witnessed, confirm
 
 AXIS_NAMES = {1: [("L", "length")], 2: [("H", "height"), ("W", "width")],
               3: [("D", "depth"), ("H", "height"), ("W", "width")]}
@@ -63,6 +64,7 @@ class MergeSizes:
     graph: Graph
     node: Node
     failing: np.ndarray  # bool per candidate, accepted sizes only
+    from_keras: bool = False  # Keras refused it where the algebra said it agrees: `failing` holds Keras' sizes only
 
 
 @dataclass
@@ -82,6 +84,8 @@ class Sweep:
     skipped: Optional[str] = None
     reference: Optional[tuple] = None
     pairs: list[tuple[int, int]] = field(default_factory=list)
+    conflicts: list[tuple[Graph, Node, np.ndarray]] = field(default_factory=list)  # every conflicting merge, tainted too
+    witnessed: Optional[Witnessed] = None  # what Keras said at the witness sizes (witnesses.py)
 
     @property
     def names(self) -> list[str]:
@@ -92,6 +96,16 @@ class Sweep:
         return tuple(a.declared for a in self.axes)
 
     # -- reading the result ---------------------------------------------------------
+    def any_conflict(self) -> np.ndarray:
+        """Rows where some merge conflicts (charged to it or following an earlier one)."""
+        out = np.zeros(len(self.candidates), dtype=bool)
+        for _, _, mask in self.conflicts:
+            out |= mask
+        return out
+
+    def conflict_masks(self):
+        return (((graph, node), mask) for graph, node, mask in self.conflicts)
+
     def square_rows(self) -> np.ndarray:
         """Rows where every input's own swept axes are equal (H == W): an axis swap hides there."""
         ok = np.ones(len(self.candidates), dtype=bool)
@@ -369,6 +383,9 @@ def _evaluate(sweep: Sweep) -> None:
     sweep.accepted = result.accepted
     sweep.notes = [f"size sweep: {note}" for note in dict.fromkeys(result.unknown)]
     sweep.unchecked = list(result.unchecked.values())
+    for key, conflict in result.conflicts.items():
+        graph, node = result.merge_nodes[key]
+        sweep.conflicts.append((graph, node, conflict & result.accepted))
     for key, failing in result.merge_fail.items():
         failing = failing & result.accepted
         if failing.any():
@@ -379,17 +396,26 @@ def _evaluate(sweep: Sweep) -> None:
 class SweepCache:
     """One sweep per model per run, shared by the rules that read it (SC104, SC202, SC301, SC002)."""
 
-    def __init__(self, sizes: SizeRange) -> None:
+    def __init__(self, sizes: SizeRange, witness: bool = True) -> None:
         self.sizes = sizes
+        self.witness = witness  # Keras confirms the sweep's claims (witnesses.py) before a rule reads them
         self._done: dict[int, tuple[Graph, Sweep]] = {}
 
     def get(self, model: Graph) -> Sweep:
         entry = self._done.get(id(model))
         if entry is None or entry[0] is not model:
             with timing.phase("sweep"):
-                entry = (model, plan(model, self.sizes))
+                sweep = plan(model, self.sizes)
+            if self.witness:
+                sweep.witnessed = confirm(sweep, model.judge)
+            entry = (model, sweep)
             self._done[id(model)] = entry
         return entry[1]
+
+    def witnessed(self) -> dict[str, Witnessed]:
+        """model name -> what Keras said at its witness sizes (models with something said)."""
+        return {model.name: sweep.witnessed for model, sweep in self._done.values()
+                if sweep.witnessed is not None and (sweep.witnessed.rows or sweep.witnessed.unavailable)}
 
     def notes(self) -> list[str]:
         return [note for _, sweep in self._done.values() for note in sweep.notes]

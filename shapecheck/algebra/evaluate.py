@@ -106,10 +106,11 @@ def _simplify(value):
 
 
 def _where(mask: np.ndarray, a, b):
+    """`a` where the merge conflicts, `b` (the merged value) elsewhere."""
+    if not mask.any():
+        return b  # no conflict: the merged axis, even where the guessed input lacks it (rank broadcast)
     if a is None or b is None:
         return None
-    if not mask.any():
-        return b
     return _simplify(np.where(mask, a, b))
 
 

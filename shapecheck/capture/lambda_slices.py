@@ -25,6 +25,12 @@ class _Input:
     def __getitem__(self, key):
         return _Indexed(key)
 
+    def __iter__(self):  # `for t in x`, `sum(xs)`, `ops.stack(xs)`: not a slice (and, without this,
+        raise TypeError("iterated")  # iteration would call __getitem__(0, 1, 2, ...) forever)
+
+    def __len__(self) -> int:
+        raise TypeError("measured")
+
 
 class _Indexed:
     __slots__ = ("key",)

@@ -29,6 +29,7 @@ class ModelRecord:
     error: Optional[BaseException] = None
     subclassed: bool = False  # a subclassed model called on its own: `outputs` came from tracing its call()
     entry: Optional[str] = None  # how it was found, when not from the call chain (a variable, a builder's result)
+    raised_in: Optional[str] = None  # a builder that raised before Model(...): its tensors so far, walked (`error` is it)
 
 
 @dataclass
@@ -43,6 +44,17 @@ class Recorder:
     data_format: str = "channels_last"  # keras.config.image_data_format() as the module left it
     callsites: CallSites = field(default_factory=CallSites)
     weights: Any = None  # the DeferredWeights of the run, when variables get no values (weights.py)
+
+    def frontier_since(self, start: int) -> list:
+        """Output tensors of the nodes recorded from `keep_alive[start]` on that no later one
+        consumed: where a builder that raised before `Model(...)` had got to."""
+        nodes = [n for n in self.keep_alive[start:] if hasattr(n, "outputs")]
+        used = {id(t) for n in nodes for t in getattr(n, "input_tensors", ())}
+        return [t for n in nodes for t in n.outputs if id(t) not in used]
+
+    def mismatch_since(self, start: int) -> bool:
+        """Was a merge recovered from a mismatch among the nodes recorded from `start` on?"""
+        return any(id(n) in self.recovered for n in self.keep_alive[start:])
 
 
 def closure_values(function) -> dict[str, str]:

@@ -63,6 +63,7 @@ from shapecheck.capture.blocks import (  # noqa: E402
 from shapecheck.capture.hooks import Instrumentation  # noqa: E402
 from shapecheck.capture.records import ModelRecord, Recorder, Site  # noqa: E402
 from shapecheck.capture import weights  # noqa: E402
+from shapecheck.capture.witness import keras_judge  # noqa: E402
 from shapecheck.capture.weights import DeferredWeights  # noqa: E402
 from shapecheck.capture.to_ir import duplicate_layer_names, graph_from_tensors, layer_name, producer_node  # noqa: E402
 from shapecheck.graph import Graph  # noqa: E402
@@ -169,6 +170,7 @@ def collect_graphs(recorder: Recorder) -> tuple[list[Graph], list[str]]:
             notes.append(f"model {graph.name} ({graph.entry}) is the same as {first.name} ({first.entry}): checked once")
             continue
         graph.source = record.owner if record.error is None else None  # for the Python API and tests
+        graph.judge = keras_judge(graph, graph.source)  # Keras' own answer at other sizes (witness.py)
         unique.append(graph)
     return unique, notes
 
@@ -195,9 +197,16 @@ def _graph_of(record: ModelRecord, recorder: Recorder, nested: set, notes: list[
         except Exception:
             notes.append(f"Model(...){line} failed and its tensors could not be walked: {message_line(record.error)}")
             return None
-        graph.partial = f"Model(...){line} failed: {type(record.error).__name__}: {message_line(record.error)}"
-        graph.name = f"model{line.replace(' at line ', '@').replace(' at cell ', '@cell')}"
-        notes.append(graph.partial + "; checked the graph from its output tensors")
+        if record.raised_in:
+            graph.partial = f"{record.raised_in} raised before building a model: {type(record.error).__name__}: " \
+                            f"{message_line(record.error)}"
+            graph.name = record.raised_in.replace("()", "")
+            notes.append(graph.partial + "; checked the layers it had built (the raise may follow from a mismatch "
+                                         "guessed past above)")
+        else:
+            graph.partial = f"Model(...){line} failed: {type(record.error).__name__}: {message_line(record.error)}"
+            graph.name = f"model{line.replace(' at line ', '@').replace(' at cell ', '@cell')}"
+            notes.append(graph.partial + "; checked the graph from its output tensors")
         for name, where in duplicate_layer_names(record.outputs, recorder):
             lines = " and ".join(loc.label() if loc else "an unknown line" for loc in where)
             notes.append(f"layer name '{name}' is used by {len(where)} layers, created at {lines}")

@@ -10,9 +10,11 @@ def portable(report):
     make every layer configuration plain data (Keras keeps some lists as tracked lists)."""
     for graph in report.models:
         graph.source = None
+        graph.judge = None
         for owner, node in graph.walk():
             node.shape_function = None
             owner.source = None
+            owner.judge = None
             node.config = {str(k): plain(v) for k, v in node.config.items()}
     return report
 

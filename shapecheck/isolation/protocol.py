@@ -40,6 +40,7 @@ ALLOWED = {
     "builtins": {"slice", "set", "frozenset", "complex", "range", "Ellipsis", "NotImplemented"},
     "copyreg": {"_reconstructor", "__newobj__"},
     "shapecheck.runner": {"FileReport"},
+    "shapecheck.witnesses": {"Witnessed"},
     "shapecheck.graph": {"Graph", "Node", "Edge", "Location", "ChainFrame", "MergeSpec"},
     "shapecheck.rules.base": {"Finding", "Related", "Severity", "Fix", "TextEdit"},
     "numpy": {"dtype", "int64", "int32", "bool_", "float64"},

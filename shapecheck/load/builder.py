@@ -44,6 +44,9 @@ class LoadedModule:
     notes: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # functions not called, with the reason
     output: str = ""  # what the module printed
+    # a builder raised after mismatches were recorded: the layers built so far are checked and
+    # this is the file's error (exit 2), beside the findings (never lost)
+    fatal: Optional[str] = None
 
 
 def load_builder_module(
@@ -94,18 +97,24 @@ def _load(path: str, entries: Sequence[str], timeout: float, input_shapes: Optio
             _, exc = _run(lambda: exec(code, module.__dict__))
             if exc is not None and not recorder.models and not recorder.sites:
                 raise CheckError(describe_exception(exc, path, user))
+            if exc is not None and not recorder.models and _salvage(recorder, 0, exc, "the module"):
+                result.fatal = describe_exception(exc, path, user)
+                exc = None
             if exc is not None and not any(record.error is exc for record in recorder.models):
                 result.notes.append(f"the module raised after building: {describe_exception(exc, path, user)}")
         builders, result.skipped = _builder_functions(module, entries, recorder.callsites.seen_codes)
         needs_arguments = list(result.skipped)
         made = list(vars(module).items())
         for name, function in builders:
-            before = len(recorder.models)
+            before, recorded = len(recorder.models), len(recorder.keep_alive)
             value, exc = _run(function)
             made.append((name + "()", value))
             if exc is None or any(record.error is exc for record in recorder.models):
                 continue
             where = describe_exception(exc, path, user, name)
+            if len(recorder.models) == before and _salvage(recorder, recorded, exc, f"{name}()"):
+                result.fatal = result.fatal or (f"--entry {name}: {where}" if entries else where)
+                continue
             if entries:
                 raise CheckError(f"--entry {name}: {where}")
             if len(recorder.models) == before:
@@ -132,6 +141,21 @@ def _load(path: str, entries: Sequence[str], timeout: float, input_shapes: Optio
     if recorder.skipped_calls:
         result.notes.append("not run: " + ", ".join(recorder.skipped_calls) + " (shapecheck never trains, saves or prints)")
     return result
+
+
+def _salvage(recorder, start: int, exc: BaseException, who: str) -> bool:
+    """A builder that raised before `Model(...)`, after a merge mismatch was recorded (and
+    guessed past): keep what it built as a partial model, so those findings are reported
+    beside the raise. False when no mismatch was recorded: then the raise is the whole story."""
+    from shapecheck.capture.records import ModelRecord, Site
+
+    if not recorder.mismatch_since(start):
+        return False
+    outputs = recorder.frontier_since(start)
+    if not outputs:
+        return False
+    recorder.models.append(ModelRecord(Site(None, ()), owner=object(), outputs=outputs, error=exc, raised_in=who))
+    return True
 
 
 def _compile(text: str, path: str):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Sequence
+from typing import Optional, Sequence
 
 from shapecheck import __version__
 from shapecheck.runner import FileReport, RunReport
@@ -38,9 +38,9 @@ def finding_dict(f: Finding) -> dict:
     }
 
 
-def model_dict(graph: Graph, path: str, findings: Sequence[Finding] = (), unchecked=None) -> dict:
+def model_dict(graph: Graph, path: str, findings: Sequence[Finding] = (), unchecked=None, witnessed=None) -> dict:
     merges = []
-    for owner, node, verdict, why in model_verdicts(graph, path, findings, unchecked):
+    for owner, node, verdict, why in model_verdicts(graph, path, findings, unchecked, witnessed):
         merges.append({
             "layer": node.name,
             "op": node.op,
@@ -58,6 +58,22 @@ def model_dict(graph: Graph, path: str, findings: Sequence[Finding] = (), unchec
         "inputs": [list(s) for s in graph.input_shapes],
         "partial": graph.partial,
         "merges": merges,
+        "witnesses": witnesses_dict((witnessed or {}).get(graph.name)),
+    }
+
+
+def witnesses_dict(keras) -> Optional[dict]:
+    """What Keras said at the witness sizes (witnesses.py); None where no size was claimed."""
+    if keras is None:
+        return None
+    return {
+        "summary": keras.summary(),
+        "sizes": [{"size": text, "keras_builds": built, "witnesses_failure_of": claim, "keras_refuses": list(refused)}
+                  for text, built, claim, refused in keras.rows],
+        "agreed": keras.agreed,
+        "disputes": [{"about": about, "note": note} for about, note in keras.disputes.items()],
+        "sampled_past_unfollowed_layers": keras.sampled,
+        "unavailable": keras.unavailable,
     }
 
 
@@ -71,7 +87,8 @@ def file_dict(file: FileReport) -> dict:
         "notes": file.notes,
         "skipped": file.skipped,
         "not_swept": file.not_swept,
-        "models": [model_dict(g, file.path, file.findings, file.unchecked) for g in file.models],
+        "disputed": file.disputed,
+        "models": [model_dict(g, file.path, file.findings, file.unchecked, file.witnessed) for g in file.models],
     }
 
 
@@ -85,6 +102,8 @@ def summary_dict(run: RunReport) -> dict:
         "infos": run.count(Severity.INFO),
         "unchecked": len(run.errors),
         "not_swept": run.not_swept,
+        "disputed": run.disputed,
+        "unconfirmed": run.unconfirmed,
         "undecided": len(run.undecided),
         "no_model": len(run.no_model),
     }

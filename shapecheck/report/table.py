@@ -21,7 +21,7 @@ from shapecheck.rules import Finding, Severity
 
 VERDICT_STYLE = {
     "ok": "green", "broadcast": "yellow", "mismatch": "bold red", "follows": "red", "sizes": "bold red",
-    "square-only": "yellow", "unchecked sizes": "yellow",
+    "square-only": "yellow", "unchecked sizes": "yellow", "disputed": "bold red", "behind a failure": "yellow",
 }
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 DEFAULT_PIPE_WIDTH = 160
@@ -57,6 +57,10 @@ def summary_line(run: RunReport) -> str:
     ]
     nonzero = [c for c in counts if not c.startswith("0 ")]
     not_swept = f", {plural(run.not_swept, 'merge')} not swept" if run.not_swept else ""
+    if run.disputed:
+        not_swept += f", {plural(run.disputed, 'size claim')} Keras disputes"
+    if run.unconfirmed:
+        not_swept += f", {plural(run.unconfirmed, 'model')}' sizes not confirmed by Keras"
     scope = (f"{plural(len(run.files), 'file')} ({plural(len(run.models), 'model')}, "
              f"{plural(run.merge_count, 'merge')} checked{not_swept})")
     if nonzero:
@@ -77,14 +81,17 @@ def compact_shapes(shapes) -> list[str]:
     return shape_runs(shapes, "x")
 
 
-def merge_table(graph: Graph, path: str, findings: Sequence[Finding] = (), unchecked=None) -> Table:
+def merge_table(graph: Graph, path: str, findings: Sequence[Finding] = (), unchecked=None, witnessed=None) -> Table:
     title = f"model {graph.name}"
     if graph.entry:
         title += f"  (from {graph.entry}, {graph.layer_count()} layers, inputs {', '.join(format_shape(s) for s in graph.input_shapes)})"
-    table = Table(title=escape(title), title_justify="left", show_lines=False, expand=False)
+    keras = (witnessed or {}).get(graph.name)
+    caption = escape(keras.summary()) if keras is not None and keras.summary() else None
+    table = Table(title=escape(title), title_justify="left", show_lines=False, expand=False,
+                  caption=caption, caption_justify="left")
     for column in ("layer", "op", "line", "input shapes", "verdict", "why"):
         table.add_column(column, overflow="fold")
-    for owner, node, verdict, why in model_verdicts(graph, path, findings, unchecked):
+    for owner, node, verdict, why in model_verdicts(graph, path, findings, unchecked, witnessed):
         if node.recovered:
             why += f" ({node.recovered})"
         shapes = "\n".join(compact_shapes(node.input_shapes))
@@ -116,15 +123,15 @@ def finding_text(f: Finding) -> Text:
 
 
 def print_file(console: Console, file: FileReport, quiet: bool) -> None:
-    if file.error:
-        return  # the CLI prints errors on stderr
+    if file.error and not file.findings:
+        return  # the CLI prints errors on stderr (findings recorded before a builder raised are still shown)
     if file.undecided or (file.skip and not quiet):
         console.print(Text(f"{file.path}: skipped: {file.skip}", style="yellow" if file.undecided else "dim"))
     if not quiet:
         for graph in file.models:
             if graph.partial:
                 console.print(Text(f"{file.path}: {graph.partial}", style="yellow"))
-            console.print(merge_table(graph, file.path, file.findings, file.unchecked))
+            console.print(merge_table(graph, file.path, file.findings, file.unchecked, file.witnessed))
     for finding in file.findings:
         console.print(finding_text(finding))
     if not quiet:

@@ -3,7 +3,10 @@ SC002: merges the sweep could not reach (never a silent "ok")."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterator
+
+import numpy as np
 
 from shapecheck.graph import Graph
 from shapecheck.provenance import format_shape
@@ -31,8 +34,26 @@ def _declared_ok(node) -> bool:
 def _sized_merges(sweep, square: bool) -> list:
     """The sweep's failing merges that are not already wrong at the declared size: those
     failing where each input is square (square=True: SC104, SC301), or only when one
-    input's H != W (SC202)."""
-    return [m for m in sweep.merges if sweep.fails_square(m) == square and _declared_ok(m.node)]
+    input's H != W (SC202). Merges only Keras found failing are SC104's (`_keras_merges`)."""
+    return [m for m in sweep.merges
+            if not m.from_keras and sweep.fails_square(m) == square and _declared_ok(m.node)]
+
+
+def _keras_merges(sweep) -> list:
+    """Merges Keras refused at a witness size where the algebra said they agree (or could not follow)."""
+    return [m for m in sweep.merges if m.from_keras and _declared_ok(m.node)]
+
+
+def _confirmed(sweep, merge) -> str:
+    """'; Keras confirms: refuses 33×33, builds 32×32' from the witness sizes."""
+    witnessed = sweep.witnessed
+    if witnessed is None or not witnessed.sizes or witnessed.disputes:
+        return ""
+    fails = [row[0] for row in witnessed.rows if merge.node.name in row[3]]
+    builds = [row[0] for row in witnessed.rows if row[1]]
+    if not fails:
+        return ""
+    return f"; Keras confirms: refuses {fails[0]}" + (f", builds {', '.join(builds[:2])}" if builds else "")
 
 
 def _tried(sweep) -> str:
@@ -72,19 +93,46 @@ class SizeDependentMismatch(Rule):
         if sweep is None or sweep.fixed:
             return
         merges = _sized_merges(sweep, square=True)
-        if not merges:
-            return
-        model_rule = sweep.constraint(sweep.union(merges))
+        if merges:
+            model_rule = sweep.constraint(sweep.union(merges))
         for merge in merges:
             node = merge.node
+            confirmed = _confirmed(sweep, merge)
             if len(merges) == 1:
-                rule = f"{model_rule} (fails at {sweep.examples(merge.failing)}; {_tried(sweep)}{_not_swept(sweep)})"
+                rule = f"{model_rule} (fails at {sweep.examples(merge.failing)}; {_tried(sweep)}{_not_swept(sweep)}{confirmed})"
             else:
                 rule = (f"it fails at {sweep.examples(merge.failing)}, ...; with the model's {len(merges) - 1} other "
-                        f"failing merges: {model_rule} ({_tried(sweep)}{_not_swept(sweep)})")
+                        f"failing merges: {model_rule} ({_tried(sweep)}{_not_swept(sweep)}{confirmed})")
             yield self.finding(
                 NodeSite(model, merge.graph, node, path),
                 f"{node.op} '{node.name}' accepts any size as declared but not at run time: {rule}",
+            )
+        yield from self._from_keras(model, path, sweep)
+
+    def _from_keras(self, model: Graph, path: str, sweep) -> Iterator[Finding]:
+        """What Keras refused where the algebra said it agrees, or could not follow: Keras'
+        answer, at the sizes Keras was asked."""
+        witnessed = sweep.witnessed
+        asked = len(witnessed.sizes) + witnessed.sampled if witnessed else 0
+        for merge in _keras_merges(sweep):
+            node = merge.node
+            yield self.finding(
+                NodeSite(model, merge.graph, node, path),
+                f"{node.op} '{node.name}' accepts any size as declared but not at run time: Keras refuses it at "
+                f"{sweep.examples(merge.failing, count=4)} (asked at {asked} sizes; {_why_keras(sweep, node)})",
+            )
+        for layer, line, rows in witnessed.inside if witnessed else ():
+            found = model.find_node(layer)
+            owner, block = found if found is not None else (model, model.nodes[model.inputs[0]])
+            where = block.location or model.location
+            at_line = replace(block, location=replace(where, line=line, column=1) if where else None)
+            failing = np.zeros(len(sweep.candidates), dtype=bool)
+            failing[rows] = True
+            yield self.finding(
+                NodeSite(model, owner, at_line, path),
+                f"a merge inside {block.op} '{block.name}' (its call() at line {line}) accepts any size as declared "
+                f"but not at run time: Keras refuses it at {sweep.examples(failing, count=4)} (asked at {asked} "
+                f"sizes; the shape algebra cannot see inside that call())",
             )
 
 
@@ -167,6 +215,12 @@ class SizeConstraint(Rule):
             f"only at some sizes: {sweep.constraint(failing)} "
             f"(fails at {sweep.examples(failing)}; {_tried(sweep)}{_not_swept(sweep)})",
         )
+
+
+def _why_keras(sweep, node) -> str:
+    if any(n.name == node.name for _, n, _ in sweep.unchecked):
+        return "the shape algebra cannot follow the path to it"
+    return "the shape algebra said it agrees there: a shapecheck bug, see the note"
 
 
 def _non_square_examples(sweep, merge) -> str:

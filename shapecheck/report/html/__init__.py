@@ -30,7 +30,8 @@ from shapecheck.report.html.drawing import esc
 from shapecheck.rules import Finding, Severity
 
 SEVERITY = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "info"}
-PROBLEM_VERDICTS = {"mismatch": "problem", "sizes": "problem", "broadcast": "warn", "square-only": "warn", "follows": "warn"}
+PROBLEM_VERDICTS = {"mismatch": "problem", "sizes": "problem", "broadcast": "warn", "square-only": "warn", "follows": "warn",
+                    "disputed": "problem", "behind a failure": "warn"}
 SIZE_CODES = {"SC104", "SC202", "SC301"}
 MAX_REPEAT_DRAWINGS = 64  # per finding; further repeats are listed, not drawn
 
@@ -162,7 +163,8 @@ class Page:
         for n, f in enumerate(findings):
             out.append(self._finding(k, key, n, f, (graph, index), file.path))
         out.append(self._sizes(key, graph, findings))
-        out.append(self._merge_table(k, key, graph, merges, file.path, file.findings, getattr(file, "unchecked", None)))
+        out.append(self._merge_table(k, key, graph, merges, file.path, file.findings, getattr(file, "unchecked", None),
+                                       getattr(file, "witnessed", None)))
         out.append("</section>")
         return "".join(out)
 
@@ -205,14 +207,15 @@ class Page:
             f'<div class="rule">{esc(m.rule)}</div>{declared}{examples}{legend}{notes}</div>' + "".join(pictures) + "</section>"
         )
 
-    def _merge_table(self, k: int, key: str, graph: Graph, merges, path: str, findings: Sequence[Finding], unchecked=None) -> str:
+    def _merge_table(self, k: int, key: str, graph: Graph, merges, path: str, findings: Sequence[Finding], unchecked=None,
+                     witnessed=None) -> str:
         if not merges:
             return '<p class="muted">No merges in this model.</p>'
         from shapecheck.report.verdicts import model_verdicts  # the model's merges, provenance shared
 
         rows = []
         problems = 0
-        for owner, node, label, why in model_verdicts(graph, path, findings, unchecked):
+        for owner, node, label, why in model_verdicts(graph, path, findings, unchecked, witnessed):
             if node.recovered:
                 why += f" ({node.recovered})"
             cls = PROBLEM_VERDICTS.get(label, "")

@@ -1,0 +1,335 @@
+"""Witnesses: Keras confirms what the shape algebra claims about input sizes.
+
+The size sweep (sweep.py) evaluates a model at thousands of sizes with shapecheck's own
+shape algebra; that algebra proposes, Keras decides. Before any size claim is shown (SC104,
+SC202, SC301, a "works at every size" for a model declared with None sizes), the model is
+built by Keras at a few witness sizes: for each merge the algebra says fails, a size where
+it fails (Keras must refuse that merge there), and a sample of sizes where the algebra
+says the model works (Keras must build it): small sizes, each residue class of small
+moduli, the reference size, the top of the range, and each input's axes moved on their own.
+
+Where Keras disagrees, Keras' answer is the one reported: a claim it contradicts is
+withdrawn, a merge it refuses at a size the algebra accepted is reported from Keras' own
+answer, and each disagreement is a note naming the layer and the size; the model is then
+`partial` in every format. Where the algebra could not follow a layer at all (SC002), Keras
+is asked at a sample of sizes instead, so merges behind (or inside) that layer are still
+checked at those sizes.
+
+The front end gives each graph a `judge` (capture/witness.py for Keras): concrete input
+shapes -> a `Judgement`. Nothing here imports Keras.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+
+from shapecheck import timing
+
+WORKING_SAMPLE = 12  # sizes where the algebra says the model works, per model
+FAILING_PER_MERGE = 1  # sizes where the algebra says a merge fails, per merge
+FAILING_MERGES = 8  # merges whose failing claim is witnessed, per model (the first ones)
+OPAQUE_SAMPLE = 48  # sizes Keras is asked at when the algebra cannot follow a layer
+MODULI = (2, 3, 4, 5, 7, 8, 16, 32)
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """Keras' answer at one set of concrete input shapes."""
+
+    failing: frozenset = frozenset()  # names of the merges Keras refused (going on past each, as capture does)
+    lines: tuple = ()  # (layer name, line) of merges refused inside a layer's call() that Keras ran as one
+    rejected: Optional[str] = None  # a layer that is not a merge refused the size: "conv2d: Negative dimension ..."
+    stopped: Optional[str] = None  # where the build could not go on (merges after it were not reached)
+
+    @property
+    def built(self) -> bool:
+        return not self.failing and not self.lines and not self.rejected and not self.stopped
+
+
+Judge = Callable[[list[tuple]], Judgement]
+
+
+@dataclass
+class Witnessed:
+    """What Keras said about one model's sweep: carried on the report, read by every format."""
+
+    # (size in words, Keras built it, the merge whose failure it witnesses or None, the merges Keras refused there)
+    rows: list = field(default_factory=list)
+    agreed: int = 0  # of those, where Keras and the algebra agreed
+    disputes: dict = field(default_factory=dict)  # merge name -> note (Keras' answer against the algebra's)
+    keras_only: dict = field(default_factory=dict)  # merge name -> sizes Keras refused it at that the algebra missed
+    inside: list = field(default_factory=list)  # (layer, line, sizes): refused inside a call() the algebra cannot see
+    sampled: int = 0  # sizes Keras was asked at past a layer the algebra cannot follow
+    unavailable: Optional[str] = None  # why Keras could not be asked (a saved file without a rebuildable model, ...)
+    behind: dict = field(default_factory=dict)  # merge name -> a failing merge before it ("name (line 12)")
+
+    @property
+    def sizes(self) -> list[str]:
+        return [row[0] for row in self.rows]
+
+    def summary(self) -> str:
+        """'sizes confirmed by Keras at 12 sizes: refuses 3×3; builds 2×2, 4×4, ...' or the disagreement count."""
+        if self.unavailable:
+            return f"sizes not confirmed by Keras: {self.unavailable}"
+        if not self.rows:
+            return ""
+        refused = [row[0] for row in self.rows if not row[1]]
+        built = [row[0] for row in self.rows if row[1]]
+        parts = [f"refuses {_some(refused)}"] if refused else []
+        parts += [f"builds {_some(built)}"] if built else []
+        count = len(self.rows)
+        past = f"; asked at {self.sampled} more past a layer the shape algebra cannot follow" if self.sampled else ""
+        if self.agreed == count and not self.disputes:
+            return f"sizes confirmed by Keras at {count} size{'s' if count != 1 else ''}: {'; '.join(parts)}{past}"
+        return (f"Keras agreed with the shape algebra at {self.agreed} of {count} sizes ({'; '.join(parts)}){past}; "
+                f"{len(self.disputes)} disagreement{'s' if len(self.disputes) != 1 else ''}")
+
+
+def _some(texts: list[str], most: int = 4) -> str:
+    return ", ".join(texts[:most]) + (", ..." if len(texts) > most else "")
+
+
+def confirm(sweep, judge: Optional[Judge]) -> Witnessed:
+    """Ask Keras at the witness sizes of `sweep`; amend the sweep to Keras' answer."""
+    witnessed = Witnessed()
+    if sweep.skipped or sweep.candidates is None:
+        return witnessed
+    if judge is None:
+        if not sweep.fixed or size_claims(sweep):
+            witnessed.unavailable = "no Keras model to build here"
+        return witnessed
+    witnessed.behind = behind_failures(sweep)
+    with timing.phase("witness"):
+        rows = witness_rows(sweep)
+        answers = [(row, claim, _ask(judge, sweep, row)) for row, claim in rows]
+        _compare(sweep, answers, witnessed)
+        if sweep.unchecked:
+            _sample_past_stops(sweep, judge, witnessed, {row for row, _, _ in answers})
+    return witnessed
+
+
+def _ask(judge: Judge, sweep, row: int) -> Judgement:
+    try:
+        return judge(concrete_shapes(sweep, row))
+    except Exception as exc:  # noqa: BLE001 - the judge's own trouble is a stop, never a verdict
+        return Judgement(stopped=f"Keras could not be asked ({type(exc).__name__}: {str(exc)[:120]})")
+
+
+def concrete_shapes(sweep, row: int) -> list[tuple]:
+    """The model's input shapes at candidate `row` (batch 2: nothing broadcasts by accident)."""
+    model = sweep.model
+    values = {(a.input_id, a.index): int(v) for a, v in zip(sweep.axes, sweep.candidates[row])}
+    shapes = []
+    for node_id in model.inputs:
+        shape = list(model.nodes[node_id].output_shapes[0])
+        for i in range(len(shape)):
+            if (node_id, i) in values:
+                shape[i] = values[(node_id, i)]
+        shape[0] = 2 if shape and shape[0] is None else shape[0]
+        shapes.append(tuple(shape))
+    return shapes
+
+
+def behind_failures(sweep) -> dict[str, str]:
+    """Merges downstream of a merge that fails at some sizes: at those sizes the build stops
+    at the first one, so the later merge is not reached there ("ok" would say too much)."""
+    model = sweep.model
+    top_of: dict[int, int] = {}  # id(node) -> the top-level node holding it
+    for node in model.nodes:
+        for _, inner in ([(model, node)] + (list(node.subgraph.walk()) if node.subgraph is not None else [])):
+            top_of[id(inner)] = node.id
+    consumers: dict[int, list[int]] = {n.id: [] for n in model.nodes}
+    for node in model.nodes:
+        for e in node.inputs:
+            consumers[e.source].append(node.id)
+    behind: dict[str, str] = {}
+    for merge in sweep.merges:
+        start = top_of.get(id(merge.node))
+        if start is None:
+            continue
+        where = f" ({merge.node.location.label()})" if merge.node.line else ""
+        seen, stack = set(), list(consumers[start])
+        while stack:
+            node_id = stack.pop()
+            if node_id in seen:
+                continue
+            seen.add(node_id)
+            stack.extend(consumers[node_id])
+            node = model.nodes[node_id]
+            for _, inner in [(model, node)] + (list(node.subgraph.walk()) if node.subgraph is not None else []):
+                if inner.merge is not None:
+                    behind.setdefault(inner.name, f"'{merge.node.name}'{where}")
+    failing = {m.node.name for m in sweep.merges}
+    return {name: cause for name, cause in behind.items() if name not in failing}
+
+
+# -- which sizes -------------------------------------------------------------------------
+def size_claims(sweep) -> list:
+    """The failing merges whose failure is a claim about other sizes: those that agree at
+    the declared size (a mismatch there is Keras' own answer already, from the build)."""
+    from shapecheck.algebra.merge import outcome
+
+    return [m for m in sweep.merges if not m.from_keras and outcome(m.node.merge, m.node.input_shapes).ok]
+
+
+def witness_rows(sweep) -> list[tuple[int, Optional[str]]]:
+    """Rows of the sweep to build with Keras, each with the merge whose failure it
+    witnesses (None: a size where the algebra says the model works)."""
+    rows: dict[int, Optional[str]] = {}
+    square = sweep.square_rows()
+    claims = size_claims(sweep)
+    for merge in claims[:FAILING_MERGES]:
+        failing = np.flatnonzero(merge.failing & square) if (merge.failing & square).any() else np.flatnonzero(merge.failing)
+        for r in failing[:FAILING_PER_MERGE]:
+            rows.setdefault(int(r), merge.node.name)
+    working = sweep.accepted & ~sweep.any_conflict()
+    if not sweep.fixed or claims:
+        for r in working_sample(sweep, working):
+            rows.setdefault(r, None)
+    return list(rows.items())
+
+
+def working_sample(sweep, working: np.ndarray) -> list[int]:
+    """Working sizes: the smallest, each residue class of small moduli, the reference size
+    and the largest, on the square rows; then per axis (the others at their reference)
+    and, for axes of different inputs, rows where they differ."""
+    picked: list[int] = []
+    square = np.flatnonzero((sweep.groups == "square") & working)
+    if len(square):
+        values = sweep.candidates[square, 0]
+        picked += [int(square[0]), int(square[min(1, len(square) - 1)])]
+        for p in MODULI:
+            for r in range(p):
+                hit = np.flatnonzero(values % p == r)
+                if len(hit):
+                    picked.append(int(square[hit[0]]))
+        picked.append(int(square[-1]))
+    for k in range(len(sweep.axes) if len(sweep.axes) > 1 else 0):
+        axis_rows = np.flatnonzero((sweep.groups == f"axis{k}") & working)
+        if len(axis_rows):
+            picked += [int(axis_rows[0]), int(axis_rows[len(axis_rows) // 2])]
+    for k, l in sweep.pairs:
+        grid = np.flatnonzero((sweep.groups == f"grid{k}.{l}") & working)
+        if len(grid):
+            picked += [int(grid[len(grid) // 3]), int(grid[(2 * len(grid)) // 3])]
+    unique = list(dict.fromkeys(picked))
+    if len(unique) <= WORKING_SAMPLE:
+        return unique
+    head = unique[:4]  # the smallest sizes, then an even spread over the rest
+    rest = unique[4:]
+    step = len(rest) / (WORKING_SAMPLE - 4)
+    return head + [rest[int(i * step)] for i in range(WORKING_SAMPLE - 4)]
+
+
+# -- what Keras said against what the algebra said ----------------------------------------
+def _expected(sweep, row: int) -> set[str]:
+    """Merges the algebra says conflict at `row` (consequences of an earlier conflict too:
+    Keras is asked going on past each refused merge, as the algebra does)."""
+    return {node.name for (graph, node), mask in sweep.conflict_masks() if mask[row]}
+
+
+def _compare(sweep, answers: list, witnessed: Witnessed) -> None:
+    withdrawn: set[str] = set()
+    unchecked = {node.name for _, node, _ in sweep.unchecked}
+    for row, claim, answer in answers:
+        size = sweep.size_text(row)
+        witnessed.rows.append((size, answer.built, claim, tuple(sorted(answer.failing))))
+        expected = _expected(sweep, row)
+        agree = True
+        for name in sorted(expected - answer.failing):
+            if answer.rejected or answer.stopped:
+                continue  # Keras stopped before it; said below
+            agree = False
+            withdrawn.add(name)
+            witnessed.disputes.setdefault(name, f"the shape algebra says '{name}' fails at {size}, but Keras builds it "
+                                                f"there: the size claim is withdrawn")
+        for name in sorted(answer.failing - expected - unchecked):
+            agree = False
+            witnessed.keras_only.setdefault(name, []).append(row)
+            witnessed.disputes.setdefault(name, f"Keras refuses '{name}' at {size}, where the shape algebra said it "
+                                                f"agrees: Keras' answer is reported")
+        for name in answer.failing & unchecked:
+            witnessed.keras_only.setdefault(name, []).append(row)
+        for layer, line in answer.lines:
+            named = _merges_at_line(sweep.model, layer, line)
+            if named:
+                agree = agree and named <= expected
+                for name in named - expected:
+                    witnessed.keras_only.setdefault(name, []).append(row)
+            else:
+                agree = False
+                _add_inside(witnessed, layer, line, row)
+        if answer.rejected:
+            agree = False
+            witnessed.disputes.setdefault(f"size {size}", f"Keras refuses the size {size} at {answer.rejected}, "
+                                                          f"which the shape algebra accepts")
+        if answer.stopped and not answer.lines:
+            agree = False
+            witnessed.disputes.setdefault(f"stop {answer.stopped}", f"at {size} Keras stopped at {answer.stopped}")
+        witnessed.agreed += agree
+    if withdrawn:
+        sweep.merges = [m for m in sweep.merges if m.node.name not in withdrawn]
+    _keras_only_merges(sweep, witnessed)
+
+
+def _merges_at_line(model, layer: str, line: int) -> set[str]:
+    """IR merges at `line` inside the layer `layer` (the model itself for a subclassed one)."""
+    found = model.find_node(layer)
+    graph = found[1].subgraph if found is not None and found[1].subgraph is not None else model
+    return {node.name for _, node in graph.merges() if node.line == line}
+
+
+def _add_inside(witnessed: Witnessed, layer: str, line: int, row: int) -> None:
+    for entry in witnessed.inside:
+        if entry[0] == layer and entry[1] == line:
+            entry[2].append(row)
+            return
+    witnessed.inside.append((layer, line, [row]))
+
+
+def _keras_only_merges(sweep, witnessed: Witnessed) -> None:
+    """Merges Keras refused where the algebra said they agree (or could not follow them):
+    reported from Keras' answer, at the sizes Keras was asked."""
+    from shapecheck.sweep import MergeSizes
+
+    by_name = {node.name: (graph, node) for graph, node in sweep.model.merges()}
+    for name, rows in witnessed.keras_only.items():
+        if name not in by_name:
+            continue
+        failing = np.zeros(len(sweep.candidates), dtype=bool)
+        failing[rows] = True
+        graph, node = by_name[name]
+        sweep.merges.append(MergeSizes(graph, node, failing & sweep.accepted, from_keras=True))
+
+
+def _sample_past_stops(sweep, judge: Judge, witnessed: Witnessed, done: set[int]) -> None:
+    """The algebra could not follow some layer: ask Keras at a sample of sizes, so that the
+    merges behind it (and inside it) are checked at those sizes at least."""
+    square = np.flatnonzero((sweep.groups == "square") & sweep.accepted)
+    others = np.flatnonzero((sweep.groups != "square") & sweep.accepted)
+    small = [int(r) for r in square[:32]]
+    spread = [int(r) for r in square[32::max(1, (len(square) - 32) // 8)]] if len(square) > 32 else []
+    extra = [int(r) for r in others[::max(1, len(others) // 8)]] if len(others) else []
+    rows = [r for r in dict.fromkeys(small + spread + extra) if r not in done][:OPAQUE_SAMPLE]
+    unchecked = {node.name for _, node, _ in sweep.unchecked}
+    for row in rows:
+        answer = _ask(judge, sweep, row)
+        witnessed.sampled += 1
+        for name in answer.failing:
+            if name in unchecked:
+                witnessed.keras_only.setdefault(name, []).append(row)
+            elif name not in _expected(sweep, row):
+                witnessed.keras_only.setdefault(name, []).append(row)
+                witnessed.disputes.setdefault(name, f"Keras refuses '{name}' at {sweep.size_text(row)}, where the shape "
+                                                    f"algebra said it agrees: Keras' answer is reported")
+        for layer, line in answer.lines:
+            named = _merges_at_line(sweep.model, layer, line)
+            for name in named:
+                witnessed.keras_only.setdefault(name, []).append(row)
+            if not named:
+                _add_inside(witnessed, layer, line, row)
+    sweep.merges = [m for m in sweep.merges if not m.from_keras]  # made again with the sample's answers
+    _keras_only_merges(sweep, witnessed)
