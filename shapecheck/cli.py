@@ -211,6 +211,7 @@ def check(
         paths, select, ignore, entry, timeout, sizes, config_file, warn_unused_ignores, jobs, input_shape, not no_cache,
         max_memory, suggest_rebuild,
     )
+    options.size_maps = output_format is OutputFormat.html  # the pictures are made beside the analysis
     run = check_paths(paths, options)
     if baseline:
         from shapecheck import baseline as baselines

@@ -47,6 +47,7 @@ class Options:
     # build modules the ordinary way, weights and all (capture/weights.py); SHAPECHECK_BUILD_WEIGHTS=1
     build_weights: bool = field(default_factory=lambda: os.environ.get("SHAPECHECK_BUILD_WEIGHTS", "") not in ("", "0"))
     suggest_rebuild: bool = False  # try the other value of a flag in the call chain by building again (fixes/rebuild.py)
+    size_maps: bool = False  # make the HTML report's size maps beside the analysis (size_map.py)
 
     def entries_for(self, path: str) -> list:
         if self.entries:
@@ -77,6 +78,7 @@ class FileReport:
     added_memory: Optional[int] = None  # bytes: how far the supervised child's peak memory rose above the zygote's
     fatal: Optional[str] = None  # set while loading: becomes `error` once the rules ran (findings kept)
     witnessed: dict = field(default_factory=dict)  # model -> witnesses.Witnessed: what Keras said at witness sizes
+    size_maps: dict = field(default_factory=dict)  # model -> size_map.ModelMaps, when asked for (--format html)
 
     @property
     def status(self) -> str:
@@ -172,18 +174,19 @@ def selected_rules(select: Sequence[str], ignore: Sequence[str]) -> list[Rule]:
 
 def check_graphs(
     graphs: Sequence[Graph], path: str, rules: Sequence[Rule], sizes: SizeRange = SizeRange(), notes: Optional[list] = None,
-    unchecked: Optional[dict] = None, witnessed: Optional[dict] = None,
+    unchecked: Optional[dict] = None, witnessed: Optional[dict] = None, size_maps: Optional[dict] = None,
 ) -> list[Finding]:
     """Every rule on every model; notes from the size sweep go to `notes`, the merges it
     could not evaluate to `unchecked` (model -> {merge: why}), what Keras said at the
-    witness sizes to `witnessed` (model -> witnesses.Witnessed)."""
+    witness sizes to `witnessed` (model -> witnesses.Witnessed), and when `size_maps` is
+    given, each model's size map to it (model -> size_map.ModelMaps)."""
     from shapecheck.algebra.quiet import quiet_numpy  # numpy: only once there is a model
 
     with quiet_numpy():  # an overflow or 0/0 in the sweep is handled there, never printed
-        return _rules_on(graphs, path, rules, sizes, notes, unchecked, witnessed)
+        return _rules_on(graphs, path, rules, sizes, notes, unchecked, witnessed, size_maps)
 
 
-def _rules_on(graphs, path, rules, sizes, notes, unchecked, witnessed) -> list[Finding]:
+def _rules_on(graphs, path, rules, sizes, notes, unchecked, witnessed, size_maps) -> list[Finding]:
     from shapecheck import fixes, recovery
     from shapecheck.sweep import SweepCache
 
@@ -206,11 +209,26 @@ def _rules_on(graphs, path, rules, sizes, notes, unchecked, witnessed) -> list[F
     if notes is not None:
         notes.extend(n for n in dict.fromkeys(context.sweeps.notes()) if n not in notes)
     grouped = group_repeats(sorted(findings, key=lambda f: f.sort_key))
+    if size_maps is not None:
+        _size_maps_into(size_maps, graphs, grouped, context, sizes)
     with timing.phase("fixes"):
         stopped = fixes.attach(grouped, graphs, path, context)
     if stopped and notes is not None:
         notes.append(stopped)
     return grouped
+
+
+def _size_maps_into(size_maps: dict, graphs, findings: list[Finding], context: Context, sizes: SizeRange) -> None:
+    from shapecheck.size_map import model_maps
+
+    for model in graphs:
+        merges = {layer for f in findings if f.model == model.name and f.code in ("SC104", "SC202")
+                  for layer, _ in f.members()}
+        try:
+            size_maps[model.name] = model_maps(model, context.sweeps.get(model), sizes, merges)
+        except Exception:  # noqa: BLE001 - a picture is never worth failing the check for
+            if os.environ.get("SHAPECHECK_DEBUG"):
+                raise
 
 
 def _witness_notes(said: dict) -> list[str]:
@@ -260,7 +278,7 @@ def _check_into(report: FileReport, target: Target, options: Options) -> None:
     _load_into(report, target, options)
     rules = selected_rules(options.select, options.ignore_for(target.path))
     findings = check_graphs(report.models, target.path, rules, options.sizes, report.notes, report.unchecked,
-                            report.witnessed)
+                            report.witnessed, report.size_maps if options.size_maps else None)
     report.findings = sorted(
         suppress.apply(findings, {target.path}, options.warn_unused_ignores), key=lambda f: f.sort_key
     )

@@ -43,6 +43,7 @@ class Judgement:
     lines: tuple = ()  # (layer name, line) of merges refused inside a layer's call() that Keras ran as one
     rejected: Optional[str] = None  # a layer that is not a merge refused the size: "conv2d: Negative dimension ..."
     stopped: Optional[str] = None  # where the build could not go on (merges after it were not reached)
+    rejected_by: Optional[str] = None  # the name of the layer that refused the size
 
     @property
     def built(self) -> bool:
@@ -50,6 +51,11 @@ class Judgement:
 
 
 Judge = Callable[[list[tuple]], Judgement]
+
+
+class Unavailable(Exception):
+    """A judge that found, when first asked, that it cannot build the model (a saved file
+    whose config Keras will not rebuild without running code carried in it)."""
 
 
 @dataclass
@@ -63,6 +69,8 @@ class Witnessed:
     keras_only: dict = field(default_factory=dict)  # merge name -> sizes Keras refused it at that the algebra missed
     inside: list = field(default_factory=list)  # (layer, line, sizes): refused inside a call() the algebra cannot see
     sampled: int = 0  # sizes Keras was asked at past a layer the algebra cannot follow
+    built: list = field(default_factory=list)  # every size Keras built the model at, in words
+    built_rows: list = field(default_factory=list)  # the same, as rows of the sweep
     unavailable: Optional[str] = None  # why Keras could not be asked (a saved file without a rebuildable model, ...)
     behind: dict = field(default_factory=dict)  # merge name -> a failing merge before it ("name (line 12)")
 
@@ -104,16 +112,21 @@ def confirm(sweep, judge: Optional[Judge]) -> Witnessed:
     witnessed.behind = behind_failures(sweep)
     with timing.phase("witness"):
         rows = witness_rows(sweep)
-        answers = [(row, claim, _ask(judge, sweep, row)) for row, claim in rows]
+        try:
+            answers = [(row, claim, _ask(judge, sweep, row)) for row, claim in rows]
+            if sweep.unchecked:
+                _sample_past_stops(sweep, judge, witnessed, {row for row, _, _ in answers})
+        except Unavailable as exc:
+            return Witnessed(unavailable=str(exc), behind=witnessed.behind)
         _compare(sweep, answers, witnessed)
-        if sweep.unchecked:
-            _sample_past_stops(sweep, judge, witnessed, {row for row, _, _ in answers})
     return witnessed
 
 
 def _ask(judge: Judge, sweep, row: int) -> Judgement:
     try:
         return judge(concrete_shapes(sweep, row))
+    except Unavailable:
+        raise
     except Exception as exc:  # noqa: BLE001 - the judge's own trouble is a stop, never a verdict
         return Judgement(stopped=f"Keras could not be asked ({type(exc).__name__}: {str(exc)[:120]})")
 
@@ -206,7 +219,7 @@ def working_sample(sweep, working: np.ndarray) -> list[int]:
                 hit = np.flatnonzero(values % p == r)
                 if len(hit):
                     picked.append(int(square[hit[0]]))
-        picked.append(int(square[-1]))
+        picked.append(int(square[values <= 512][-1]) if (values <= 512).any() else int(square[-1]))
     for k in range(len(sweep.axes) if len(sweep.axes) > 1 else 0):
         axis_rows = np.flatnonzero((sweep.groups == f"axis{k}") & working)
         if len(axis_rows):
@@ -234,9 +247,13 @@ def _expected(sweep, row: int) -> set[str]:
 def _compare(sweep, answers: list, witnessed: Witnessed) -> None:
     withdrawn: set[str] = set()
     unchecked = {node.name for _, node, _ in sweep.unchecked}
+    unfollowed = {stop.node.name for _, _, stop in sweep.unchecked}
     for row, claim, answer in answers:
         size = sweep.size_text(row)
         witnessed.rows.append((size, answer.built, claim, tuple(sorted(answer.failing))))
+        if answer.built:
+            witnessed.built.append(size)
+            witnessed.built_rows.append(row)
         expected = _expected(sweep, row)
         agree = True
         for name in sorted(expected - answer.failing):
@@ -259,14 +276,13 @@ def _compare(sweep, answers: list, witnessed: Witnessed) -> None:
                 agree = agree and named <= expected
                 for name in named - expected:
                     witnessed.keras_only.setdefault(name, []).append(row)
-            else:
-                agree = False
+            else:  # inside a call() the algebra cannot see: Keras' word alone, nothing to disagree with
                 _add_inside(witnessed, layer, line, row)
-        if answer.rejected:
+        if answer.rejected and answer.rejected_by not in unfollowed:  # a layer the algebra stopped at claims nothing
             agree = False
             witnessed.disputes.setdefault(f"size {size}", f"Keras refuses the size {size} at {answer.rejected}, "
                                                           f"which the shape algebra accepts")
-        if answer.stopped and not answer.lines:
+        if answer.stopped and not answer.lines and not answer.failing:
             agree = False
             witnessed.disputes.setdefault(f"stop {answer.stopped}", f"at {size} Keras stopped at {answer.stopped}")
         witnessed.agreed += agree
@@ -296,6 +312,7 @@ def _keras_only_merges(sweep, witnessed: Witnessed) -> None:
     from shapecheck.sweep import MergeSizes
 
     by_name = {node.name: (graph, node) for graph, node in sweep.model.merges()}
+    sweep.merges = [m for m in sweep.merges if not m.from_keras]  # made afresh from every answer so far
     for name, rows in witnessed.keras_only.items():
         if name not in by_name:
             continue
@@ -318,6 +335,9 @@ def _sample_past_stops(sweep, judge: Judge, witnessed: Witnessed, done: set[int]
     for row in rows:
         answer = _ask(judge, sweep, row)
         witnessed.sampled += 1
+        if answer.built:
+            witnessed.built.append(sweep.size_text(row))
+            witnessed.built_rows.append(row)
         for name in answer.failing:
             if name in unchecked:
                 witnessed.keras_only.setdefault(name, []).append(row)
@@ -331,5 +351,4 @@ def _sample_past_stops(sweep, judge: Judge, witnessed: Witnessed, done: set[int]
                 witnessed.keras_only.setdefault(name, []).append(row)
             if not named:
                 _add_inside(witnessed, layer, line, row)
-    sweep.merges = [m for m in sweep.merges if not m.from_keras]  # made again with the sample's answers
     _keras_only_merges(sweep, witnessed)

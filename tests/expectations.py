@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>[A-Z0-9*,\s]+)")
-TOKEN = re.compile(r"(?P<code>SC\d{3})(?:\*(?P<count>\d+))?")
+TOKEN = re.compile(r"(?P<code>SC\d{3}|ERROR)(?:\*(?P<count>\d+))?")  # ERROR: the file's error is at this line
 
 
 def expected_findings(path: Path) -> Counter:

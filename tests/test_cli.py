@@ -73,7 +73,7 @@ class TestOnSeed001:
         assert (finding["line"], finding["layer"], finding["call_chain"]) == (15, "no_zero_padding", ["build_model:15"])
         assert document["summary"] == {
             "files": 1, "models": 1, "merges": 3, "errors": 1, "warnings": 1, "infos": 0, "unchecked": 0,
-            "not_swept": 0,
+            "not_swept": 0, "disputed": 0, "unconfirmed": 0,
             "undecided": 0, "no_model": 0,
         }
         assert (file["reason"], file["undecided"]) == ("imports keras", False)
@@ -104,19 +104,20 @@ class TestAPartialSweep:
 
     def test_table_verdict_and_summary(self):
         result = invoke(UNCHECKED)
-        assert result.exit_code == 0  # SC002 is info: below the default --fail-on warning
-        assert "unchecked sizes" in result.output
+        assert result.exit_code == 1  # the SC104 Keras found past the op the sweep cannot follow
+        assert "Keras was run at" in result.output
         last = result.output.strip().splitlines()[-1]
-        assert last == "Found 1 info in 1 file (1 model, 2 merges checked, 1 merge not swept)"
+        assert last == "Found 1 error and 1 info in 1 file (1 model, 2 merges checked, 1 merge not swept)"
 
     def test_json_status_is_partial(self):
         document = json.loads(invoke(UNCHECKED, "--format", "json").stdout)
         (file,) = document["files"]
         assert (file["status"], file["not_swept"]) == ("partial", 1)
         verdicts = {m["layer"]: m["verdict"] for m in file["models"][0]["merges"]}
-        assert verdicts == {"add": "ok", "concatenate": "unchecked sizes"}
+        assert verdicts == {"add": "ok", "concatenate": "sizes"}
         assert document["summary"]["not_swept"] == 1
-        assert [(f["code"], f["name"], f["severity"]) for f in document["findings"]] == [("SC002", "sweep-incomplete", "info")]
+        assert [(f["code"], f["name"], f["severity"]) for f in document["findings"]] == [
+            ("SC002", "sweep-incomplete", "info"), ("SC104", "size-dependent-mismatch", "error")]
 
     @pytest.mark.parametrize("fmt, text", [
         ("concise", "sweep_unchecked_op.py:20:15: SC002 the size sweep cannot follow ExtractPatches"),

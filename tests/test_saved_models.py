@@ -107,8 +107,21 @@ def test_saved_copies_report_what_the_builder_reports(saved_fixtures, suffix):
 
 
 @pytest.mark.slow
-def test_dynamic_unet_keras_file_gets_sc104_without_tensorflow(saved_fixtures):
+def test_dynamic_unet_keras_file_gets_sc104_confirmed_by_keras_rebuilt_in_safe_mode(saved_fixtures):
+    """The algebra finds the size rule without Keras; Keras (the config rebuilt in safe mode,
+    nothing carried in the file run) confirms it before it is shown."""
     (stem,) = [stem for fixture, _, stem, _ in saved_fixtures if fixture == "unet_dynamic.py"]
+    run = check_paths([str(stem) + ".keras"])
+    assert sorted({f.code for f in run.findings}) == ["SC104"]
+    (file,) = run.files
+    (keras_said,) = file.witnessed.values()
+    assert keras_said.summary().startswith("sizes confirmed by Keras") and not keras_said.disputes
+    assert file.status == "findings"
+
+
+@pytest.mark.slow
+def test_a_fixed_size_saved_model_without_size_claims_is_read_without_tensorflow(saved_fixtures):
+    (stem,) = [stem for fixture, _, stem, _ in saved_fixtures if fixture == "resnext50_seed.py"]
     code = (
         "import sys\n"
         "from shapecheck.runner import check_paths\n"
@@ -119,7 +132,7 @@ def test_dynamic_unet_keras_file_gets_sc104_without_tensorflow(saved_fixtures):
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "['SC104']"
+    assert result.stdout.strip() == "[]"
 
 
 PLANTED = '''

@@ -61,8 +61,10 @@ def _elementwise(shapes, preferred, size):
     rows = [[s[0]] + ["missing"] * (rank - len(s)) + list(s[1:]) for s in shapes]
     conflict = np.zeros(size, dtype=bool)
     merged = [None]
+    per_axis = [np.zeros(size, dtype=bool)]
     for axis in range(1, rank):
         value = "missing"
+        axis_conflict = np.zeros(size, dtype=bool)
         for row in rows:
             d = row[axis]
             if isinstance(d, str):
@@ -73,11 +75,15 @@ def _elementwise(shapes, preferred, size):
             if value is None or d is None:
                 value = None
                 continue
-            conflict |= _mask((value != d) & (value != 1) & (d != 1), size)
+            axis_conflict |= _mask((value != d) & (value != 1) & (d != 1), size)
             value = np.where(np.asarray(value) == 1, d, value)
         merged.append(None if isinstance(value, str) else _simplify(value))
+        per_axis.append(axis_conflict)
+        conflict |= axis_conflict
     guess = list(rows[preferred])
-    out = [_where(conflict, g if not isinstance(g, str) else None, m) for g, m in zip(guess, merged)]
+    # where the inputs conflict on an axis the build goes on with the guessed input's size there;
+    # axes that agree (a size-1 gate broadcast over channels) keep their merged size
+    out = [_where(c, g if not isinstance(g, str) else None, m) for g, m, c in zip(guess, merged, per_axis)]
     return tuple(out), conflict
 
 
@@ -219,8 +225,8 @@ class Evaluator:
             return [self._fallback(graph, node, ins)], taint
         except (KeyError, TypeError, ValueError, IndexError):
             return [self._give_up(graph, node, "its configuration is not understood")], taint
-        if mask is not None:
-            self.result.accepted &= _mask(mask, self.size)
+        if mask is not None:  # where an earlier merge already failed, what follows its guess proves nothing
+            self.result.accepted &= _mask(mask, self.size) | (taint if taint is not None else False)
         return [out], taint
 
     def _merge(self, graph: Graph, node: Node, ins: list, deep: list[int], taint):

@@ -24,7 +24,7 @@ from shapecheck.capture.blocks import is_user_block
 from shapecheck.capture.to_ir import layer_name
 from shapecheck.graph import Graph
 from shapecheck.load.errors import message_line
-from shapecheck.witnesses import Judgement
+from shapecheck.witnesses import Judgement, Unavailable
 
 LIBRARY_DIRS = tuple({os.path.dirname(os.path.dirname(keras.__file__)), os.path.dirname(os.__file__),
                       os.path.dirname(os.path.dirname(os.path.abspath(__file__)))})
@@ -34,17 +34,19 @@ class _Stop(Exception):
     pass
 
 
-def keras_judge(graph: Graph, model: Any):
+def keras_judge(graph: Graph, model: Any, names: Optional[dict] = None):
     """The judge for `graph` (whose front-end model is `model`), or None when Keras cannot
-    be asked (no TensorFlow backend)."""
+    be asked (no TensorFlow backend). `names`: id(operation) -> its name in the IR, where
+    that differs from the operation's own (a saved config's ops rebuilt under new names)."""
     if keras.backend.backend() != "tensorflow" or model is None:
         return None
     merges = _merge_plan(graph)
+    opaque = {n.name for _, n in graph.walk() if n.opaque}
     inner = getattr(model, "_functional", None) if isinstance(model, Sequential) else model
     functional = isinstance(inner, Functional) and not is_user_block(model)
 
     def judge(shapes: list[tuple]) -> Judgement:
-        run = _Run(merges)
+        run = _Run(merges, opaque, names or {})
         import tensorflow as tf
 
         with StatelessScope(), SymbolicScope(), tf.__internal__.FuncGraph("shapecheck_witness").as_default():
@@ -89,15 +91,18 @@ def _merge_plan(graph: Graph) -> dict[str, tuple]:
 
 
 class _Run:
-    def __init__(self, merges: dict) -> None:
+    def __init__(self, merges: dict, opaque: set, names: dict) -> None:
         self.merges = merges
+        self.names = names
+        self.opaque = opaque  # user layers whose call() the capture could not follow: run on data
         self.failing: set[str] = set()
         self.lines: list[tuple[str, int]] = []
         self.rejected: Optional[str] = None
         self.stopped: Optional[str] = None
+        self.rejected_by: Optional[str] = None
 
     def judgement(self) -> Judgement:
-        return Judgement(frozenset(self.failing), tuple(self.lines), self.rejected, self.stopped)
+        return Judgement(frozenset(self.failing), tuple(self.lines), self.rejected, self.stopped, self.rejected_by)
 
     def functional(self, model, inputs: list, prefix: str) -> list:
         tensors = {id(x): y for x, y in zip(model.inputs, inputs)}
@@ -109,7 +114,7 @@ class _Run:
                 if any(id(x) not in tensors for x in node.input_tensors):
                     continue
                 op = node.operation
-                name = prefix + layer_name(op)
+                name = prefix + self.names.get(id(op), layer_name(op))
                 nested = getattr(op, "_functional", None) if isinstance(op, Sequential) else op
                 if isinstance(nested, Functional) and not is_user_block(op):
                     outputs = self.functional(nested, [tensors[id(x)] for x in node.input_tensors], name + "/")
@@ -125,6 +130,8 @@ class _Run:
 
     def call(self, op, name: str, args, kwargs, flat_inputs: list):
         try:
+            if name in self.opaque and is_user_block(op):
+                return _on_data(op, args, kwargs)
             return op(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - Keras' refusal is the answer
             return self.refused(op, name, exc, flat_inputs)
@@ -143,8 +150,47 @@ class _Run:
                 self.lines.append((name, line))
             self.stopped = f"{type(op).__name__} '{name}'"
             raise _Stop()
-        self.rejected = f"{type(op).__name__} '{name}' ({message_line(exc)[:160]})"
+        if self.failing:  # past a refused merge's continuation nothing more is known (the algebra says the same)
+            self.stopped = f"{type(op).__name__} '{name}', after a refused merge"
+        else:
+            self.rejected = f"{type(op).__name__} '{name}' ({message_line(exc)[:160]})"
+            self.rejected_by = name
         raise _Stop()
+
+
+EAGER_ELEMENTS = 1 << 22  # a layer run on data (zeros) at most this big an input; larger: symbolically
+
+
+def _on_data(op, args, kwargs):
+    """A user layer whose call() works on shapes as values (`tf.shape`, Python on sizes):
+    static shape inference may not see what it does, so it is run for real, eagerly, on
+    zeros of its inputs' shapes (what run time does), and the graph goes on with zeros of
+    the shape it returned."""
+    import numpy as np
+    import tensorflow as tf
+
+    tensors = [t for t in keras.tree.flatten((args, kwargs)) if tf.is_tensor(t)]
+    shapes = [tuple(t.shape) for t in tensors]
+    if any(d is None for s in shapes for d in s) or sum(int(np.prod(s)) for s in shapes) > EAGER_ELEMENTS:
+        return op(*args, **kwargs)
+    with tf.init_scope():
+        swap = {id(t): tf.zeros(t.shape, dtype=t.dtype) for t in tensors}
+        eager_args, eager_kwargs = keras.tree.map_structure(lambda v: swap.get(id(v), v), (args, kwargs))
+        out = op(*eager_args, **eager_kwargs)
+    return _as_graph_zeros(out)
+
+
+def _as_graph_zeros(value):
+    """Eager results as zeros of their shapes in the scratch graph."""
+    import tensorflow as tf
+
+    if tf.is_tensor(value):
+        return tf.zeros(tuple(value.shape), dtype=value.dtype)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_as_graph_zeros(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _as_graph_zeros(v) for k, v in value.items()}
+    return value
 
 
 def _continuation(plan: tuple, inputs: list):
@@ -155,8 +201,17 @@ def _continuation(plan: tuple, inputs: list):
     if preferred >= len(inputs):
         return None
     chosen = inputs[preferred]
-    if kind == "elementwise":
-        return tf.zeros_like(chosen)
+    if kind == "elementwise":  # per axis: the broadcast size where the inputs agree, the deepest input's elsewhere
+        shapes = [tuple(t.shape) for t in inputs]
+        rank = max(len(s) for s in shapes)
+        rows = [s[:1] + (1,) * (rank - len(s)) + s[1:] for s in shapes]  # Keras inserts missing axes after the batch
+        if any(d is None for r in rows for d in r):
+            return tf.zeros_like(chosen)
+        out = []
+        for axis in range(rank):
+            sizes = {r[axis] for r in rows} - {1}
+            out.append(sizes.pop() if len(sizes) == 1 else (1 if not sizes else rows[preferred][axis]))
+        return tf.zeros(out, dtype=chosen.dtype)
     if kind == "concat":
         shapes = [tuple(t.shape) for t in inputs]
         if any(d is None for s in shapes for d in s) or len({len(s) for s in shapes}) != 1:
@@ -180,3 +235,46 @@ def _user_line(exc: BaseException) -> Optional[int]:
         tb = tb.tb_next
     return found
 
+
+
+def saved_judge(config: dict, graph: Graph):
+    """The judge of a saved file's model: the architecture rebuilt by Keras from its config
+    in safe mode (no Lambda, no custom class: nothing carried in the file runs), when first
+    asked; Unavailable when Keras will not rebuild it so."""
+    state: dict = {}
+
+    def judge(shapes: list[tuple]) -> Judgement:
+        if "judge" not in state:
+            try:
+                model = keras.saving.deserialize_keras_object(config, safe_mode=True)
+            except Exception as exc:  # noqa: BLE001 - Lambda, custom objects, a Keras 2 config Keras 3 refuses
+                state["judge"] = None
+                state["why"] = f"Keras will not rebuild this saved model in safe mode ({type(exc).__name__}: " \
+                               f"{message_line(exc)[:120]})"
+            else:
+                state["judge"] = keras_judge(graph, model, _config_names(config, model)) \
+                    if isinstance(model, keras.Model) else None
+                state["why"] = "the saved config is not a Keras model"
+        if state["judge"] is None:
+            raise Unavailable(state["why"])
+        return state["judge"](shapes)
+
+    return judge
+
+
+def _config_names(config: dict, model) -> dict:
+    """id(operation) -> the name the saved config gave it: Keras names rebuilt `keras.ops`
+    operations afresh (extract_patches_1), the IR keeps the config's names. The config's
+    layers and the rebuilt model's operations come in the same order; nested models too."""
+    out: dict = {}
+    layers = (config.get("config") or {}).get("layers") if isinstance(config, dict) else None
+    operations = getattr(model, "operations", None)
+    if not isinstance(layers, list) or operations is None or len(layers) != len(operations):
+        return out
+    for entry, op in zip(layers, operations):
+        name = entry.get("name") or (entry.get("config") or {}).get("name") if isinstance(entry, dict) else None
+        if isinstance(name, str):
+            out[id(op)] = name
+        if isinstance(op, keras.Model) and isinstance(entry, dict):
+            out.update(_config_names(entry, op))
+    return out

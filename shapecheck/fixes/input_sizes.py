@@ -45,7 +45,28 @@ def sizes_agree(site: FindingSite, sweep, rows: list[int]) -> bool:
         return False  # the algebra does not see this mismatch: it cannot vouch for other sizes
     after = verify.evaluate(site, site.model, verify.sweep_inputs(sweep, site.model, sweep.candidates[rows]), len(rows))
     needed = verify.must_agree(site)
-    return bool(after.accepted.all()) and not (set(after.conflicts) & (needed | (set(after.conflicts) - before)))
+    agree = bool(after.accepted.all()) and not (set(after.conflicts) & (needed | (set(after.conflicts) - before)))
+    return agree and keras_agrees(site, sweep, rows, needed)
+
+
+def keras_agrees(site: FindingSite, sweep, rows: list[int], needed: set) -> bool:
+    """Keras builds the model at each suggested size without refusing the finding's merges
+    (witnesses.py); where no Keras model can be built, the algebra's word stands."""
+    from shapecheck.witnesses import concrete_shapes
+
+    judge = site.model.judge
+    if judge is None:
+        return True
+    names = {layer for layer, _ in site.finding.members()} | {str(n) for n in needed}
+    for row in rows:
+        try:
+            answer = judge(concrete_shapes(sweep, row))
+        except Exception:  # noqa: BLE001 - not confirmed: not shown
+            return False
+        if answer.rejected or answer.stopped or answer.lines or (answer.failing & names) or \
+                (not sweep.fixed and answer.failing):
+            return False
+    return True
 
 
 def _group_rows(sweep) -> np.ndarray:
@@ -84,7 +105,8 @@ def next_valid_size(site: FindingSite) -> Iterator[Fix]:
     if sweep is None or sweep.fixed:
         return
     merge = next((m for m in sweep.merges if m.node.name == site.finding.layer), None)
-    if merge is None:
+    if merge is None or merge.from_keras:
+        yield from _keras_built_size(site, sweep, merge)
         return
     group = _group_rows(sweep)
     failing_here = np.flatnonzero(merge.failing & group)
@@ -99,6 +121,30 @@ def next_valid_size(site: FindingSite) -> Iterator[Fix]:
     words = (f"feed only sizes at which every merge agrees ({rule}; pad or resize the input): "
              f"e.g. {sweep.size_text(picks[0])} instead of {sweep.size_text(example)}")
     yield make_fix(site, _input_node(site.model), words, "input-size", verify.verified_sweep(site), COST)
+
+
+def _keras_built_size(site: FindingSite, sweep, merge) -> Iterator[Fix]:
+    """A failure only Keras saw (past a layer the algebra cannot follow, or inside a call()
+    it cannot see): the size Keras built nearest one it refused. Keras built it, so that is
+    the check; no rule in words is claimed."""
+    keras = sweep.witnessed
+    if keras is None or not keras.built_rows:
+        return
+    if merge is not None:
+        refused = np.flatnonzero(merge.failing)
+    else:
+        at = next((rows for layer, line, rows in keras.inside
+                   if layer == site.finding.layer and line == site.finding.line), None)
+        refused = np.array(sorted(at or []), dtype=np.int64)
+    if not len(refused):
+        return
+    example = _example_row(sweep, refused)
+    built = np.array(keras.built_rows, dtype=np.int64)
+    distance = np.abs(sweep.candidates[built] - sweep.candidates[example]).sum(axis=1)
+    pick = int(built[int(np.argmin(distance))])
+    words = (f"feed only sizes at which Keras builds the model (it refuses {sweep.size_text(example)}): "
+             f"e.g. {sweep.size_text(pick)} instead of {sweep.size_text(example)}")
+    yield make_fix(site, _input_node(site.model), words, "input-size", (f"{sweep.size_text(pick)}, built by Keras",), COST)
 
 
 def _example_row(sweep, failing: np.ndarray) -> int:

@@ -41,11 +41,12 @@ ALLOWED = {
     "copyreg": {"_reconstructor", "__newobj__"},
     "shapecheck.runner": {"FileReport"},
     "shapecheck.witnesses": {"Witnessed"},
+    "shapecheck.size_map": {"SizeMap", "ModelMaps"},
     "shapecheck.graph": {"Graph", "Node", "Edge", "Location", "ChainFrame", "MergeSpec"},
     "shapecheck.rules.base": {"Finding", "Related", "Severity", "Fix", "TextEdit"},
-    "numpy": {"dtype", "int64", "int32", "bool_", "float64"},
-    "numpy.core.multiarray": {"scalar"},
-    "numpy._core.multiarray": {"scalar"},
+    "numpy": {"dtype", "int64", "int32", "bool_", "float64", "ndarray"},
+    "numpy.core.multiarray": {"scalar", "_reconstruct"},
+    "numpy._core.multiarray": {"scalar", "_reconstruct"},
 }
 
 

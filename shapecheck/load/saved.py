@@ -74,7 +74,26 @@ def load_saved(path: str) -> ConfigGraph:
 
     config = read_config(path)
     with quiet_numpy():
-        return graphs_from_config(config, path, fallback=keras_fallback, keras_class=is_keras_class)
+        saved = graphs_from_config(config, path, fallback=keras_fallback, keras_class=is_keras_class)
+    if len(saved.graphs) == 1:
+        saved.graphs[0].judge = lazy_judge(config, saved.graphs[0])
+    return saved
+
+
+def lazy_judge(config: dict, graph):
+    """Keras' own answer at witness sizes (witnesses.py): Keras is imported only when a size
+    claim is to be confirmed, and the model rebuilt from its config in safe mode."""
+    state: dict = {}
+
+    def judge(shapes: list) -> object:
+        if "judge" not in state:
+            from shapecheck.capture import session  # noqa: F401  (quiet TensorFlow import)
+            from shapecheck.capture.witness import saved_judge
+
+            state["judge"] = saved_judge(config, graph)
+        return state["judge"](shapes)
+
+    return judge
 
 
 def is_keras_class(class_name: str) -> bool:

@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Iterator
 
-import numpy as np
-
 from shapecheck.graph import Graph
 from shapecheck.provenance import format_shape
 from shapecheck.rules.base import Context, Finding, NodeSite, Rule, Severity, register
@@ -114,14 +112,17 @@ class SizeDependentMismatch(Rule):
         answer, at the sizes Keras was asked."""
         witnessed = sweep.witnessed
         asked = len(witnessed.sizes) + witnessed.sampled if witnessed else 0
+        built = f", builds {', '.join(witnessed.built[:3])}" if witnessed and witnessed.built else ", builds none of them"
         for merge in _keras_merges(sweep):
             node = merge.node
             yield self.finding(
                 NodeSite(model, merge.graph, node, path),
                 f"{node.op} '{node.name}' accepts any size as declared but not at run time: Keras refuses it at "
-                f"{sweep.examples(merge.failing, count=4)} (asked at {asked} sizes; {_why_keras(sweep, node)})",
+                f"{sweep.examples(merge.failing, count=4)}{built} (asked at {asked} sizes; {_why_keras(sweep, node)})",
             )
         for layer, line, rows in witnessed.inside if witnessed else ():
+            import numpy as np  # only once there is a sweep (an ordinary module's check imports no numpy)
+
             found = model.find_node(layer)
             owner, block = found if found is not None else (model, model.nodes[model.inputs[0]])
             where = block.location or model.location
@@ -130,9 +131,9 @@ class SizeDependentMismatch(Rule):
             failing[rows] = True
             yield self.finding(
                 NodeSite(model, owner, at_line, path),
-                f"a merge inside {block.op} '{block.name}' (its call() at line {line}) accepts any size as declared "
-                f"but not at run time: Keras refuses it at {sweep.examples(failing, count=4)} (asked at {asked} "
-                f"sizes; the shape algebra cannot see inside that call())",
+                f"the call() of {block.op} '{block.name}' fails at line {line} at some sizes the model accepts as "
+                f"declared: Keras refuses {sweep.examples(failing, count=4)} there (run at {asked} sizes; the shape "
+                f"algebra cannot see inside that call())",
             )
 
 
@@ -217,6 +218,13 @@ class SizeConstraint(Rule):
         )
 
 
+def _keras_instead(sweep) -> str:
+    witnessed = sweep.witnessed
+    if witnessed is None or not witnessed.sampled:
+        return ""
+    return f"; Keras was run at {len(witnessed.sizes) + witnessed.sampled} sizes instead, and what it refused is reported"
+
+
 def _why_keras(sweep, node) -> str:
     if any(n.name == node.name for _, n, _ in sweep.unchecked):
         return "the shape algebra cannot follow the path to it"
@@ -266,5 +274,5 @@ class SweepIncomplete(Rule):
                 NodeSite(model, stop.graph, stop.node, path),
                 f"the size sweep cannot follow {stop.node.op} '{stop.node.name}' ({stop.why}): "
                 f"{len(merges)} merge{'s' if len(merges) > 1 else ''} behind it not swept ({names}), "
-                f"reported as `unchecked sizes`",
+                f"reported as `unchecked sizes`{_keras_instead(sweep)}",
             )

@@ -51,16 +51,11 @@ class Page:
         self.anchors: dict[tuple, str] = {}  # (file index, model, layer) -> finding anchor
         self.rows: dict[tuple, str] = {}  # (file index, model, layer) -> its row in the merge table
         self.sources: dict[str, list[str]] = {}
-        self.sweeps: dict[int, object] = {}  # id(model) -> its size sweep, run once
+        self._current = None  # the file report being drawn: its size maps
 
-    def sweep(self, graph: Graph):
-        if id(graph) not in self.sweeps:
-            try:
-                self.sweeps[id(graph)] = sizemap.sweep_of(graph, self.sizes)
-            except Exception:  # noqa: BLE001 - the map is a picture of the sweep; never fail the report for it
-                _reraise_when_debugging()
-                self.sweeps[id(graph)] = None
-        return self.sweeps[id(graph)]
+    def maps(self, file, graph: Graph):
+        """The size map and failing-size examples the analysis made for `graph` (size_map.py)."""
+        return (getattr(file, "size_maps", None) or {}).get(graph.name)
 
     # -- the page ---------------------------------------------------------------------
     def html(self) -> str:
@@ -149,6 +144,7 @@ class Page:
     # -- one model --------------------------------------------------------------------
     def _model(self, k: int, j: int, file, graph: Graph, findings: list[Finding], index: dict, merges: list) -> str:
         key = f"{k}-{j}"
+        self._current = file
         inputs = ", ".join(format_shape(s) for s in graph.input_shapes)
         counts = " ".join(_pill(sum(1 for f in findings if f.severity == s), SEVERITY[s]) for s in SEVERITY)
         meta = [f"{graph.layer_count()} layers", f"{len(merges)} merge{'s' if len(merges) != 1 else ''}", f"inputs {inputs}"]
@@ -169,14 +165,8 @@ class Page:
         return "".join(out)
 
     def _sizes(self, key: str, graph: Graph, findings: list[Finding]) -> str:
-        sweep = self.sweep(graph)
-        if sweep is None:
-            return ""
-        try:
-            m = sizemap.build(graph, self.sizes, sweep)
-        except Exception:  # noqa: BLE001 - the map is a picture of the sweep; never fail the report for it
-            _reraise_when_debugging()
-            return ""
+        maps = self.maps(self._current, graph)
+        m = maps.map if maps is not None else None
         if m is None:
             return ""
         if m.rule.startswith("works at every size"):  # nothing to see: say so in one line
@@ -295,22 +285,15 @@ class Page:
             return drawing.draw_layer(graph, node, severity), "", drawing.Focus()
         focus = drawing.focus_for(node, f.code)
         caption = ""
-        if f.code in ("SC104", "SC202") and self.sweep(model) is not None:
-            focus, caption = self._at_failing_size(model, graph, node, f, focus)
+        maps = self.maps(self._current, model)
+        if f.code in ("SC104", "SC202") and maps is not None and node.name in maps.examples:
+            focus, caption = self._at_failing_size(maps.examples[node.name], node, focus)
         d = drawing.draw_merge(graph, node, focus, severity, _verdict_text(node, f, focus))
         return caption + d.svg, _branch_table(graph, node, d, focus), focus
 
-    def _at_failing_size(self, model: Graph, graph: Graph, node: Node, f: Finding, focus):
+    def _at_failing_size(self, found: tuple, node: Node, focus):
         """Shapes at a size where the merge fails: the drawing then shows which branch rounds."""
-        try:
-            found = sizemap.example(model, self.sweep(model), node)
-        except Exception:  # noqa: BLE001 - then it is drawn at the declared size
-            _reraise_when_debugging()
-            found = None
-        if found is None:
-            return focus, ""
-        label, shapes = found
-        at = {node_id: shape for (graph_id, node_id), shape in shapes.items() if graph_id == id(graph)}
+        label, at = found
         inputs = [at.get(e.source) for e in node.inputs]
         if any(s is None for s in inputs):
             return focus, ""

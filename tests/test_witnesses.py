@@ -1,0 +1,77 @@
+"""Keras confirms every size verdict (shapecheck/witnesses.py): each witness size printed
+for a fixture declared with None sizes is run for real, eagerly on zeros, and must do what
+the report says Keras did there (build, or refuse)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import FIXTURES
+
+DYNAMIC = [p for p in sorted(FIXTURES.rglob("*.py")) if "None" in p.read_text(encoding="utf-8")]
+
+
+def _runs(model, shapes) -> bool:
+    try:
+        model([np.zeros(s, dtype="float32") for s in shapes] if len(shapes) > 1 else np.zeros(shapes[0], dtype="float32"))
+    except Exception:  # noqa: BLE001 - Keras refusing the size at run time
+        return False
+    return True
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fixture", DYNAMIC, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_every_printed_witness_size_does_at_run_time_what_the_report_says(fixture, checked):
+    from shapecheck.sweep import SweepCache
+    from shapecheck.witnesses import concrete_shapes
+
+    run = checked(str(fixture), isolate=False)
+    checked_sizes = 0
+    for file in run.files:
+        for graph in file.models:
+            keras_said = file.witnessed.get(graph.name)
+            if keras_said is None or graph.source is None or not keras_said.rows:
+                continue
+            sweep = SweepCache(file_sizes(), witness=False).get(graph)
+            by_text = {sweep.size_text(r): r for r in range(len(sweep.candidates))}
+            for text, built, _claim, _refused in keras_said.rows:
+                shapes = concrete_shapes(sweep, by_text[text])
+                if any(d is None for s in shapes for d in s):
+                    continue  # a token input's other axes: not a size of ours to run
+                if int(np.prod(shapes[0])) > 1 << 21:
+                    continue  # a real forward pass that large is a benchmark, not a test
+                assert _runs(graph.source, shapes) == built, (graph.name, text, built)
+                checked_sizes += 1
+    assert checked_sizes or not any(w.rows for f in run.files for w in f.witnessed.values())
+
+
+def file_sizes():
+    from shapecheck.size_range import SizeRange
+
+    return SizeRange()
+
+
+@pytest.mark.slow
+def test_a_claim_keras_contradicts_is_withdrawn_and_the_model_is_partial(checked, monkeypatch):
+    """With the algebra made wrong on purpose (a pooling that rounds up), Keras' answer wins."""
+    from shapecheck.algebra import layers as algebra_layers
+
+    original = algebra_layers.output_shape
+
+    def wrong(op, config, ins, built, outs):
+        out, mask = original(op, config, ins, built, outs)
+        if op == "AveragePooling1D":
+            out = (out[0], out[1] + (ins[0][1] % 5 != 0), *out[2:])
+        return out, mask
+
+    monkeypatch.setattr("shapecheck.algebra.evaluate.output_shape", wrong)
+    from shapecheck.runner import Options, check_paths
+
+    run = check_paths([str(FIXTURES / "witnesses" / "se_strided_conv1d.py")], Options(isolate=False))
+    (file,) = run.files
+    assert file.status == "partial"
+    notes = " ".join(file.notes)
+    assert "Keras disagrees with the shape algebra" in notes and "concatenate" in notes
+    (finding,) = [f for f in file.findings if f.code == "SC104"]
+    assert "Keras refuses it at 6" in finding.message
