@@ -55,3 +55,23 @@ def merge_chain(merges: int, kind: str) -> Graph:
     b.graph.outputs = [x]
     b.graph.entry = "build"
     return b.graph
+
+
+def algebra_judge(graph: Graph):
+    """A stand-in for Keras in tests without TensorFlow: answers at one size with the shape
+    algebra's own verdict (so Keras 'agrees' by construction; what is tested is the report)."""
+    import numpy as np
+
+    from shapecheck.algebra.evaluate import Evaluator
+    from shapecheck.witnesses import Judgement
+
+    def judge(shapes):
+        evaluator = Evaluator(1)
+        evaluator.run(graph, {i: tuple(np.array([d]) if d is not None and k else d for k, d in enumerate(s))
+                              for i, s in zip(graph.inputs, shapes)})
+        result = evaluator.result
+        failing = frozenset(n.name for key, mask in result.conflicts.items() if mask.any()
+                            for _, n in [result.merge_nodes[key]])
+        return Judgement(failing, rejected=None if result.accepted.all() else "a layer (stand-in)")
+
+    return judge

@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from conftest import ROOT, run_cli
-from irgraphs import PATH, GraphBuilder
+from irgraphs import algebra_judge, PATH, GraphBuilder
 from shapecheck.report import html
 from shapecheck.report.html import drawing, sizemap
 from shapecheck.runner import FileReport, RunReport, check_graphs, selected_rules
@@ -30,8 +30,12 @@ def debugging(monkeypatch):
 
 
 def checked_run(*graphs, path=PATH, sizes="1:256") -> RunReport:
-    findings = check_graphs(list(graphs), path, selected_rules((), ()), SizeRange.parse(sizes))
-    return RunReport([FileReport(path, models=list(graphs), findings=findings)])
+    report = FileReport(path, models=list(graphs))
+    for graph in graphs:
+        graph.judge = algebra_judge(graph)
+    report.findings = check_graphs(list(graphs), path, selected_rules((), ()), SizeRange.parse(sizes), report.notes,
+                                   report.unchecked, report.witnessed, report.size_maps)
+    return RunReport([report])
 
 
 def residual(channels_main=256, name="add", bn_run=1, line=14):

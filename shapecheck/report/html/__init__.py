@@ -287,11 +287,11 @@ class Page:
         caption = ""
         maps = self.maps(self._current, model)
         if f.code in ("SC104", "SC202") and maps is not None and node.name in maps.examples:
-            focus, caption = self._at_failing_size(maps.examples[node.name], node, focus)
+            focus, caption = self._at_failing_size(model, maps.examples[node.name], node, focus)
         d = drawing.draw_merge(graph, node, focus, severity, _verdict_text(node, f, focus))
         return caption + d.svg, _branch_table(graph, node, d, focus), focus
 
-    def _at_failing_size(self, found: tuple, node: Node, focus):
+    def _at_failing_size(self, model: Graph, found: tuple, node: Node, focus):
         """Shapes at a size where the merge fails: the drawing then shows which branch rounds."""
         label, at = found
         inputs = [at.get(e.source) for e in node.inputs]
