@@ -4,8 +4,9 @@ For each fixture, side by side and alternating, in fresh processes:
   plain:      python -c "import tensorflow; run the module (and its builder)"  (the ordinary
               Keras build, weights and all; summary() skipped, as shapecheck skips it)
   shapecheck: shapecheck FIXTURE --quiet  (builds without weight values, in a supervised child)
-and prints the median wall times, their ratio (target <= 0.6 on the seeds' ResNeXt-50) and
-the memory each adds to a process that has imported TensorFlow.
+and prints the median wall times, their ratio (target <= 0.6 on the seeds' ResNeXt-50 and on
+a U-Net declared with None sizes, witnesses on) and the memory each adds to a process that
+has imported TensorFlow, and how much of shapecheck's time the witnesses take.
 
 Then where shapecheck's time goes: the phases the child reports (--debug), and a profile of
 the module's run in this process split into the user's code, Keras and TensorFlow, and
@@ -32,6 +33,7 @@ FIXTURES = {  # label: (fixture, builder to call after the module ran, or None)
     "resnext": ("fixtures/resnext50_seed.py", None),
     "unet": ("fixtures/real/nvidia_unet_medical_subclassed.py", "build_unet"),
     "resnet50-seed003": ("fixtures/resnet50_valid_padding.py", None),
+    "unet-none": ("fixtures/unet_dynamic.py", None),  # declared with None sizes: witnesses confirm its SC104
 }
 PLAIN = (
     "import os; os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3'); "
@@ -102,6 +104,15 @@ def phases(audit: list[str]) -> str:
     return found[-1] if found else "(no timings reported)"
 
 
+def witness_share(timings: str, total: float) -> str:
+    """The witness phase's seconds and their share of the whole shapecheck run."""
+    found = re.search(r"witness (\d+\.\d+) s", timings)
+    if not found:
+        return "none asked (no size claim to confirm)"
+    seconds = float(found.group(1))
+    return f"{seconds:.2f} s, {100 * seconds / total:.0f}% of the {total:.2f} s run"
+
+
 def profile_split(fixture: str, builder) -> str:
     """Shares of the module's run, by whose code ran (cProfile own time; the profiler slows
     everything alike, so the shares, not the seconds, are the result)."""
@@ -165,10 +176,12 @@ def main() -> None:
               f"cpu count {os.cpu_count()})")
         print(f"  plain build:    {p:6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in plain)})")
         print(f"  shapecheck:     {a:6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in audit)})")
-        print(f"  ratio shapecheck/plain: {a / p:.3f}" + ("  (target <= 0.6)" if label == "resnext" else ""))
+        print(f"  ratio shapecheck/plain: {a / p:.3f}" + ("  (target <= 0.6)" if label in ("resnext", "unet-none") else ""))
         print(f"  memory above the import of TensorFlow: plain build +{added_mib(fixture, builder, False):.0f} MiB, "
               f"shapecheck +{added_mib(fixture, builder, True):.0f} MiB (peak resident)")
-        print(f"  shapecheck's phases: {phases(audit_cmd)}")
+        timings = phases(audit_cmd)
+        print(f"  shapecheck's phases: {timings}")
+        print(f"  witnesses (Keras confirming the size claims): {witness_share(timings, a)}")
         print(f"  the module's run, by whose code: {profile_split(fixture, builder)}")
 
 

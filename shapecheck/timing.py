@@ -29,14 +29,18 @@ def take() -> dict[str, float]:
     return out
 
 
+INSIDE_RULES = ("sweep", "witness")  # run inside the rules phase: shown within it
+
+
 def describe(timings: dict[str, float]) -> str:
-    """'module 1.21 s, graph 0.03 s, rules 0.10 s (sweep 0.10 s), ...' (the sweep runs inside the rules)."""
+    """'module 1.21 s, graph 0.03 s, rules 0.40 s (sweep 0.10 s, witness 0.25 s), ...'."""
     parts = []
     for name, seconds in timings.items():
-        if name == "sweep":
+        if name in INSIDE_RULES:
             continue
         text = f"{name} {seconds:.2f} s"
-        if name == "rules" and "sweep" in timings:
-            text += f" (sweep {timings['sweep']:.2f} s)"
+        inner = [f"{n} {timings[n]:.2f} s" for n in INSIDE_RULES if n in timings]
+        if name == "rules" and inner:
+            text += f" ({', '.join(inner)})"
         parts.append(text)
     return ", ".join(parts)

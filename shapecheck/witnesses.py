@@ -71,6 +71,7 @@ class Witnessed:
     sampled: int = 0  # sizes Keras was asked at past a layer the algebra cannot follow
     built: list = field(default_factory=list)  # every size Keras built the model at, in words
     built_rows: list = field(default_factory=list)  # the same, as rows of the sweep
+    asked_rows: list = field(default_factory=list)  # every row Keras was asked at (witnesses and samples)
     unavailable: Optional[str] = None  # why Keras could not be asked (a saved file without a rebuildable model, ...)
     behind: dict = field(default_factory=dict)  # merge name -> a failing merge before it ("name (line 12)")
 
@@ -108,8 +109,8 @@ def confirm(sweep, judge: Optional[Judge]) -> Witnessed:
     if judge is None:
         if not sweep.fixed or size_claims(sweep):
             witnessed.unavailable = "no Keras model to build here"
+        witnessed.behind = behind_failures(sweep)
         return witnessed
-    witnessed.behind = behind_failures(sweep)
     with timing.phase("witness"):
         rows = witness_rows(sweep)
         try:
@@ -117,8 +118,9 @@ def confirm(sweep, judge: Optional[Judge]) -> Witnessed:
             if sweep.unchecked:
                 _sample_past_stops(sweep, judge, witnessed, {row for row, _, _ in answers})
         except Unavailable as exc:
-            return Witnessed(unavailable=str(exc), behind=witnessed.behind)
+            return Witnessed(unavailable=str(exc), behind=behind_failures(sweep))
         _compare(sweep, answers, witnessed)
+    witnessed.behind = behind_failures(sweep)  # after Keras' answer: withdrawn claims stop nothing
     return witnessed
 
 
@@ -147,36 +149,30 @@ def concrete_shapes(sweep, row: int) -> list[tuple]:
 
 
 def behind_failures(sweep) -> dict[str, str]:
-    """Merges downstream of a merge that fails at some sizes: at those sizes the build stops
-    at the first one, so the later merge is not reached there ("ok" would say too much)."""
+    """Merges downstream of a merge the size claims say fails at some sizes: at those sizes
+    the build stops at the first one, so the later merge is not reached there ("ok" would
+    say too much). One pass in topological order; inside a nested graph, its merges are
+    behind what reaches the node that holds it."""
     model = sweep.model
-    top_of: dict[int, int] = {}  # id(node) -> the top-level node holding it
-    for node in model.nodes:
-        for _, inner in ([(model, node)] + (list(node.subgraph.walk()) if node.subgraph is not None else [])):
-            top_of[id(inner)] = node.id
-    consumers: dict[int, list[int]] = {n.id: [] for n in model.nodes}
-    for node in model.nodes:
-        for e in node.inputs:
-            consumers[e.source].append(node.id)
+    claims = {}
+    for merge in size_claims(sweep):
+        holder = next((node for node in model.nodes if node is merge.node or (node.subgraph is not None and any(
+            inner is merge.node for _, inner in node.subgraph.walk()))), None)
+        if holder is not None:
+            where = f" ({merge.node.location.label()})" if merge.node.line else ""
+            claims.setdefault(holder.id, f"'{merge.node.name}'{where}")
+    cause: dict[int, Optional[str]] = {}
     behind: dict[str, str] = {}
-    for merge in sweep.merges:
-        start = top_of.get(id(merge.node))
-        if start is None:
-            continue
-        where = f" ({merge.node.location.label()})" if merge.node.line else ""
-        seen, stack = set(), list(consumers[start])
-        while stack:
-            node_id = stack.pop()
-            if node_id in seen:
-                continue
-            seen.add(node_id)
-            stack.extend(consumers[node_id])
-            node = model.nodes[node_id]
-            for _, inner in [(model, node)] + (list(node.subgraph.walk()) if node.subgraph is not None else []):
-                if inner.merge is not None:
-                    behind.setdefault(inner.name, f"'{merge.node.name}'{where}")
+    for node in model.nodes:  # ids are topological
+        reaching = next((cause[e.source] for e in node.inputs if cause.get(e.source)), None)
+        if reaching is not None:
+            inner = [n for _, n in node.subgraph.walk()] if node.subgraph is not None else []
+            for merge in [node] + inner:
+                if merge.merge is not None:
+                    behind.setdefault(merge.name, reaching)
+        cause[node.id] = reaching or claims.get(node.id)
     failing = {m.node.name for m in sweep.merges}
-    return {name: cause for name, cause in behind.items() if name not in failing}
+    return {name: why for name, why in behind.items() if name not in failing}
 
 
 # -- which sizes -------------------------------------------------------------------------
@@ -251,6 +247,7 @@ def _compare(sweep, answers: list, witnessed: Witnessed) -> None:
     for row, claim, answer in answers:
         size = sweep.size_text(row)
         witnessed.rows.append((size, answer.built, claim, tuple(sorted(answer.failing))))
+        witnessed.asked_rows.append(row)
         if answer.built:
             witnessed.built.append(size)
             witnessed.built_rows.append(row)
@@ -335,6 +332,7 @@ def _sample_past_stops(sweep, judge: Judge, witnessed: Witnessed, done: set[int]
     for row in rows:
         answer = _ask(judge, sweep, row)
         witnessed.sampled += 1
+        witnessed.asked_rows.append(row)
         if answer.built:
             witnessed.built.append(sweep.size_text(row))
             witnessed.built_rows.append(row)
@@ -352,3 +350,4 @@ def _sample_past_stops(sweep, judge: Judge, witnessed: Witnessed, done: set[int]
             if not named:
                 _add_inside(witnessed, layer, line, row)
     _keras_only_merges(sweep, witnessed)
+

@@ -83,3 +83,24 @@ def test_a_claim_keras_contradicts_is_withdrawn_and_the_model_is_partial(checked
     assert "Keras disagrees with the shape algebra" in notes and "concatenate" in notes
     (finding,) = [f for f in file.findings if f.code == "SC104"]
     assert "Keras refuses it at 6" in finding.message
+
+
+@pytest.mark.slow
+def test_the_merges_after_a_gate_that_fails_are_not_a_plain_ok(checked):
+    from shapecheck.report.verdicts import model_verdicts
+
+    run = checked(str(FIXTURES / "witnesses" / "attention_gate_unet.py"))
+    (file,) = run.files
+    (graph,) = file.models
+    verdicts = {node.name: label for _, node, label, _ in
+                model_verdicts(graph, file.path, file.findings, file.unchecked, file.witnessed)}
+    assert verdicts == {"multiply": "sizes", "multiply_1": "broadcast", "concatenate": "behind a failure"}
+    assert file.witnessed[graph.name].summary().startswith("sizes confirmed by Keras")
+
+
+@pytest.mark.slow
+def test_a_builder_that_raises_after_a_mismatch_keeps_it(checked):
+    run = checked(str(FIXTURES / "witnesses" / "raises_after_mismatch.py"))
+    (file,) = run.files
+    assert file.status == "error" and ":13: ValueError" in file.error
+    assert [(f.code, f.line) for f in file.findings] == [("SC101", 12)]

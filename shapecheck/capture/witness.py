@@ -45,8 +45,10 @@ def keras_judge(graph: Graph, model: Any, names: Optional[dict] = None):
     inner = getattr(model, "_functional", None) if isinstance(model, Sequential) else model
     functional = isinstance(inner, Functional) and not is_user_block(model)
 
-    def judge(shapes: list[tuple]) -> Judgement:
-        run = _Run(merges, opaque, names or {})
+    def judge(shapes: list[tuple], changes: Optional[dict] = None) -> Judgement:
+        """`changes` (layer name -> {argument: value}): every layer built again, these with
+        the arguments changed (a suggested fix, as if the model were built that way)."""
+        run = _Run(merges, opaque, names or {}, changes)
         import tensorflow as tf
 
         with StatelessScope(), SymbolicScope(), tf.__internal__.FuncGraph("shapecheck_witness").as_default():
@@ -91,9 +93,10 @@ def _merge_plan(graph: Graph) -> dict[str, tuple]:
 
 
 class _Run:
-    def __init__(self, merges: dict, opaque: set, names: dict) -> None:
+    def __init__(self, merges: dict, opaque: set, names: dict, changes: Optional[dict] = None) -> None:
         self.merges = merges
         self.names = names
+        self.changes = changes  # None: the model's own layers; else every layer built again
         self.opaque = opaque  # user layers whose call() the capture could not follow: run on data
         self.failing: set[str] = set()
         self.lines: list[tuple[str, int]] = []
@@ -129,12 +132,30 @@ class _Run:
         return self.call(model, name, (argument,), {}, keras.tree.flatten(argument))
 
     def call(self, op, name: str, args, kwargs, flat_inputs: list):
+        if self.changes is not None:
+            op = self.fresh(op, name)
         try:
             if name in self.opaque and is_user_block(op):
                 return _on_data(op, args, kwargs)
             return op(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - Keras' refusal is the answer
             return self.refused(op, name, exc, flat_inputs)
+
+    def fresh(self, op, name: str):
+        """The layer built again from its config (with the change asked for, if any)."""
+        change = self.changes.get(name)
+        if isinstance(op, keras.layers.Lambda) or is_user_block(op) or not isinstance(op, keras.layers.Layer):
+            if change:  # a layer that cannot be made again from its config: not confirmed
+                self.stopped = f"{type(op).__name__} '{name}' (cannot be built again from its config)"
+                raise _Stop()
+            return op
+        try:
+            return type(op).from_config({**op.get_config(), **(change or {})})
+        except Exception:  # noqa: BLE001 - a config Keras will not take back
+            if change:
+                self.stopped = f"{type(op).__name__} '{name}' (cannot be built again from its config)"
+                raise _Stop() from None
+            return op
 
     def refused(self, op, name: str, exc: BaseException, flat_inputs: list):
         if name in self.merges:
@@ -243,7 +264,7 @@ def saved_judge(config: dict, graph: Graph):
     asked; Unavailable when Keras will not rebuild it so."""
     state: dict = {}
 
-    def judge(shapes: list[tuple]) -> Judgement:
+    def judge(shapes: list[tuple], changes: Optional[dict] = None) -> Judgement:
         if "judge" not in state:
             try:
                 model = keras.saving.deserialize_keras_object(config, safe_mode=True)
@@ -257,7 +278,7 @@ def saved_judge(config: dict, graph: Graph):
                 state["why"] = "the saved config is not a Keras model"
         if state["judge"] is None:
             raise Unavailable(state["why"])
-        return state["judge"](shapes)
+        return state["judge"](shapes, changes)
 
     return judge
 

@@ -5,6 +5,7 @@ shown."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterator, Optional
 
 import numpy as np
@@ -90,7 +91,8 @@ def declared_size(site: FindingSite) -> Iterator[Fix]:
     rule = sweep.constraint(failing_rows(sweep, group))
     shown = " or ".join(sweep.size_text(r) for r in picks)
     words = f"an input size at which every merge agrees: {shown}, not {sweep.declared_text()} ({rule}; pad or resize the input)"
-    yield make_fix(site, _input_node(site.model), words, "input-size", tuple(sweep.size_text(r) for r in picks), COST)
+    fix = make_fix(site, _input_node(site.model), words, "input-size", tuple(sweep.size_text(r) for r in picks), COST)
+    yield _built(site, fix, [sweep.size_text(r) for r in picks])
 
 
 def failing_rows(sweep, group: np.ndarray) -> np.ndarray:
@@ -120,7 +122,13 @@ def next_valid_size(site: FindingSite) -> Iterator[Fix]:
     rule = sweep.constraint(sweep.union(sweep.merges))
     words = (f"feed only sizes at which every merge agrees ({rule}; pad or resize the input): "
              f"e.g. {sweep.size_text(picks[0])} instead of {sweep.size_text(example)}")
-    yield make_fix(site, _input_node(site.model), words, "input-size", verify.verified_sweep(site), COST)
+    fix = make_fix(site, _input_node(site.model), words, "input-size", verify.verified_sweep(site), COST)
+    yield _built(site, fix, [sweep.size_text(picks[0])])
+
+
+def _built(site: FindingSite, fix: Fix, sizes: list[str]) -> Fix:
+    """Say that Keras built the model at the suggested sizes (keras_agrees asked it)."""
+    return replace(fix, keras_built=tuple(sizes)) if site.model.judge is not None else fix
 
 
 def _keras_built_size(site: FindingSite, sweep, merge) -> Iterator[Fix]:
@@ -144,7 +152,8 @@ def _keras_built_size(site: FindingSite, sweep, merge) -> Iterator[Fix]:
     pick = int(built[int(np.argmin(distance))])
     words = (f"feed only sizes at which Keras builds the model (it refuses {sweep.size_text(example)}): "
              f"e.g. {sweep.size_text(pick)} instead of {sweep.size_text(example)}")
-    yield make_fix(site, _input_node(site.model), words, "input-size", (f"{sweep.size_text(pick)}, built by Keras",), COST)
+    fix = make_fix(site, _input_node(site.model), words, "input-size", (sweep.size_text(pick),), COST)
+    yield replace(fix, keras_built=(sweep.size_text(pick),))
 
 
 def _example_row(sweep, failing: np.ndarray) -> int:

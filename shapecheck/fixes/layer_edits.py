@@ -10,7 +10,7 @@ to the width its own merge needs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterator, Optional
 
 from shapecheck.algebra.layers import CONV, CONV_TRANSPOSE, POOL, as_tuple
@@ -163,9 +163,15 @@ def _edits(site: FindingSite, c: Candidate) -> tuple:
 
 
 def verified(site: FindingSite, candidates: list[Candidate]) -> Iterator[Fix]:
+    """Candidates the shape algebra verifies, then Keras builds (where it can be asked)."""
     for c in candidates:
-        if verify.check(site, verify.apply(site, [apply_changes(c.changes)])):
-            yield make_fix(site, c.layer, describe(site, c), "layer-argument", verify.verified_at(site), 1, _edits(site, c))
+        if not verify.check(site, verify.apply(site, [apply_changes(c.changes)])):
+            continue
+        built = verify.keras_builds(site, c.changes)
+        if built is None:
+            continue  # Keras refuses the edited model: the algebra's word does not stand
+        fix = make_fix(site, c.layer, describe(site, c), "layer-argument", verify.verified_at(site), 1, _edits(site, c))
+        yield replace(fix, keras_built=built)
 
 
 @suggester("SC101", "SC102", "SC104", "SC202")

@@ -278,3 +278,41 @@ def check(site, patched: Graph) -> bool:
 
 def verified_at(site) -> tuple:
     return verified_sweep(site) if is_size_dependent(site) else verified_declared(site)
+
+
+def keras_builds(site, changes: dict) -> Optional[tuple]:
+    """Keras builds the model with `changes` (layer name -> {argument: value}), every layer
+    built again for the shapes that reach it (witnesses.py's judge): at the declared size,
+    or for a size-dependent finding at a size where it failed and at sizes where the model
+    worked. The sizes it built at, with the finding's merges agreeing and nothing else newly
+    refused; () when Keras cannot be asked here; None when Keras refuses the edit."""
+    from shapecheck.witnesses import Unavailable, concrete_shapes
+
+    judge = site.model.judge
+    if judge is None:
+        return ()
+    needed = must_agree(site)
+    before = {node.name for _, node in site.model.merges() if node.recovered}
+    sweep = sweep_of(site)
+    if is_size_dependent(site) and sweep is not None:
+        merge = next((m for m in sweep.merges if m.node.name == site.finding.layer), None)
+        rows = [int(r) for r in np.flatnonzero(merge.failing)[:1]] if merge is not None else []
+        built = sweep.witnessed.built_rows if sweep.witnessed is not None else []
+        rows += [r for r in built[:2] if r not in rows]
+        asked = [(sweep.size_text(r), concrete_shapes(sweep, r)) for r in rows]
+    else:
+        shapes = [(2,) + tuple(site.model.nodes[i].output_shapes[0][1:]) for i in site.model.inputs]
+        asked = [(size_words(site.model), shapes)]
+    said = []
+    for words, shapes in asked:
+        try:
+            answer = judge(shapes, changes=changes)
+        except Unavailable:
+            return ()
+        except Exception:  # noqa: BLE001 - not confirmed
+            return None
+        if answer.rejected or answer.stopped or answer.lines or (answer.failing & needed) or \
+                (answer.failing - before - needed):
+            return None
+        said.append(words)
+    return tuple(said)

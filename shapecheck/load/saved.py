@@ -85,13 +85,13 @@ def lazy_judge(config: dict, graph):
     claim is to be confirmed, and the model rebuilt from its config in safe mode."""
     state: dict = {}
 
-    def judge(shapes: list) -> object:
+    def judge(shapes: list, changes=None) -> object:
         if "judge" not in state:
             from shapecheck.capture import session  # noqa: F401  (quiet TensorFlow import)
             from shapecheck.capture.witness import saved_judge
 
             state["judge"] = saved_judge(config, graph)
-        return state["judge"](shapes)
+        return state["judge"](shapes, changes)
 
     return judge
 

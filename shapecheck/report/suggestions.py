@@ -6,7 +6,8 @@ from shapecheck.rules.base import Fix
 
 
 def fix_words(fix: Fix) -> str:
-    verified = f" (verified at {', '.join(str(v) for v in fix.verified_at)})" if fix.verified_at else ""
+    built = f"; Keras builds it at {', '.join(fix.keras_built)}" if fix.keras_built else ""
+    verified = f" (verified at {', '.join(str(v) for v in fix.verified_at)}{built})" if fix.verified_at else ""
     return f"{fix.description}{verified}"
 
 
@@ -23,6 +24,7 @@ def fix_dict(fix: Fix) -> dict:
         "line": fix.line,
         "cell": fix.cell,
         "verified_at": [str(v) for v in fix.verified_at],
+        "keras_built": list(fix.keras_built),
         "edits": [
             {"path": e.path, "cell": e.cell, "line": e.line, "column": e.column, "end_line": e.end_line,
              "end_column": e.end_column, "replacement": e.replacement}

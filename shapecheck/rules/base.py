@@ -75,6 +75,7 @@ class Fix:
     safe: bool = False  # exact and safe as a text change on the user's line: --fix may apply it
     cell: Optional[int] = None
     cost: int = 1  # how big the edit is (arguments, layers, lines touched): the smallest is shown first
+    keras_built: tuple = ()  # sizes Keras built the edited model at with this finding's merges agreeing
 
 
 @dataclass

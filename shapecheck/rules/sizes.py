@@ -115,9 +115,10 @@ class SizeDependentMismatch(Rule):
         built = f", builds {', '.join(witnessed.built[:3])}" if witnessed and witnessed.built else ", builds none of them"
         for merge in _keras_merges(sweep):
             node = merge.node
+            said = "Keras refuses it at "  # listed, not put in words: a sample is no rule
             yield self.finding(
                 NodeSite(model, merge.graph, node, path),
-                f"{node.op} '{node.name}' accepts any size as declared but not at run time: Keras refuses it at "
+                f"{node.op} '{node.name}' accepts any size as declared but not at run time: {said}"
                 f"{sweep.examples(merge.failing, count=4)}{built} (asked at {asked} sizes; {_why_keras(sweep, node)})",
             )
         for layer, line, rows in witnessed.inside if witnessed else ():
