@@ -25,6 +25,7 @@ from shapecheck.load.time_limit import TimeLimit, time_limit
 from shapecheck.rules import Context, Finding, Rule, Severity, all_rules, group_repeats
 from shapecheck.rules.sizes import DYNAMIC_SWEEP_CODES
 from shapecheck.size_range import SizeRange
+from shapecheck.witnesses import loud_notes
 
 
 FAIL_LEVELS = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
@@ -100,6 +101,12 @@ class FileReport:
     def disputed(self) -> int:
         """Size claims of the shape algebra that Keras contradicted (or could not be asked about)."""
         return sum(len(w.disputes) for w in self.witnessed.values())
+
+    @property
+    def loud_notes(self) -> list[str]:
+        """Each disagreement of Keras with the shape algebra, each model no Keras could confirm:
+        every format says these (the machine formats as warnings of their own)."""
+        return loud_notes(self.witnessed)
 
     @property
     def unconfirmed(self) -> int:
@@ -205,7 +212,7 @@ def _rules_on(graphs, path, rules, sizes, notes, unchecked, witnessed, size_maps
     if witnessed is not None:
         witnessed.update(said)
     if notes is not None:
-        notes.extend(n for n in _witness_notes(said) if n not in notes)
+        notes.extend(n for n in loud_notes(said) if n not in notes)
     if notes is not None:
         notes.extend(n for n in dict.fromkeys(context.sweeps.notes()) if n not in notes)
     grouped = group_repeats(sorted(findings, key=lambda f: f.sort_key))
@@ -229,20 +236,6 @@ def _size_maps_into(size_maps: dict, graphs, findings: list[Finding], context: C
         except Exception:  # noqa: BLE001 - a picture is never worth failing the check for
             if os.environ.get("SHAPECHECK_DEBUG"):
                 raise
-
-
-def _witness_notes(said: dict) -> list[str]:
-    """Loud notes: each disagreement between Keras and the shape algebra, each model whose
-    size claims no Keras could confirm."""
-    out = []
-    for model, keras in said.items():
-        for note in keras.disputes.values():
-            out.append(f"Keras disagrees with the shape algebra in model '{model}': {note} (a shapecheck bug: "
-                       f"please report it; the model counts as partial)")
-        if keras.unavailable:
-            out.append(f"model '{model}': {keras.summary()}; its size verdicts are the shape algebra's alone "
-                       f"(the model counts as partial)")
-    return out
 
 
 def check_target(target: Target, options: Options) -> FileReport:

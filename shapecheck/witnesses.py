@@ -97,6 +97,20 @@ class Witnessed:
                 f"{len(self.disputes)} disagreement{'s' if len(self.disputes) != 1 else ''}")
 
 
+def loud_notes(said: dict) -> list[str]:
+    """model name -> Witnessed, as notes: each disagreement between Keras and the shape
+    algebra, each model whose size claims no Keras could confirm."""
+    out = []
+    for model, keras in said.items():
+        for note in keras.disputes.values():
+            out.append(f"Keras disagrees with the shape algebra in model '{model}': {note} (a shapecheck bug: "
+                       f"please report it; the model counts as partial)")
+        if keras.unavailable:
+            out.append(f"model '{model}': {keras.summary()}; its size verdicts are the shape algebra's alone "
+                       f"(the model counts as partial)")
+    return out
+
+
 def _some(texts: list[str], most: int = 4) -> str:
     return ", ".join(texts[:most]) + (", ..." if len(texts) > most else "")
 

@@ -5,7 +5,12 @@ checks, as at run time. Each node of the functional graph is called in turn, so 
 that refuses the size is known; a merge that refuses is recorded and the run goes on with
 the continuation the shape algebra uses (its deepest input), so one run answers for
 every merge. A merge inside a layer Keras runs as one (a custom layer's `call()`, a
-subclassed model) is found by the line of the user's code that raised.
+subclassed model) is found by the line of the user's code that raised. A custom layer
+whose `call()` the capture could not follow (it works on sizes as values) is run for real,
+eagerly on zeros, since static shapes may not show what it does at run time.
+
+With `changes` the judge answers for an edited model (a suggested fix): every layer is
+built again from its config, the edited ones with their new arguments.
 """
 
 from __future__ import annotations

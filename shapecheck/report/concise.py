@@ -26,4 +26,5 @@ def render(run: RunReport) -> str:
         for f in file.findings:
             lines.append(finding_line(f))
             lines.extend(f"    {fix_line(fix)}" for fix in f.fixes)
+        lines.extend(f"{file.path}: warning: {note}" for note in file.loud_notes)  # never a quiet partial
     return "\n".join(lines)

@@ -48,4 +48,6 @@ def render(run: RunReport) -> str:
             lines.append(f"::error {_file_properties(file)},title=shapecheck::{_data(file.error)}")
         elif file.undecided:
             lines.append(f"::warning {_file_properties(file)},title=shapecheck%3A not checked::{_data(file.skip)}")
+        for note in file.loud_notes:  # Keras disagreed with the algebra, or could not be asked
+            lines.append(f"::warning {_file_properties(file)},title=shapecheck%3A sizes::{_data(note)}")
     return "\n".join(lines)

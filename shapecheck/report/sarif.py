@@ -113,6 +113,9 @@ def document(run: RunReport) -> dict:
     rules = all_rules()
     index = {rule.code: i for i, rule in enumerate(rules)}
     notifications = [_notification(file) for file in run.files if file.error or file.undecided]
+    notifications += [{"level": "warning", "message": {"text": f"{file.path}: {note}"},
+                       "locations": [{"physicalLocation": {"artifactLocation": _artifact(file.path)}}]}
+                      for file in run.files for note in file.loud_notes]
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",

@@ -154,6 +154,10 @@ class Page:
                f'<span class="meta">{esc(" · ".join(meta))}</span><span class="counts">{counts}</span></div>']
         if graph.partial:
             out.append(f'<div class="banner">{esc(graph.partial)}</div>')
+        keras = (getattr(file, "witnessed", None) or {}).get(graph.name)
+        if keras is not None and keras.summary():
+            cls = "banner" if keras.disputes or keras.unavailable else "muted witnesses"
+            out.append(f'<div class="{cls}">{esc(keras.summary())}</div>')
         if len(findings) > 3:
             out.append(_index(key, findings))
         for n, f in enumerate(findings):
