@@ -25,7 +25,6 @@ from shapecheck.load.time_limit import TimeLimit, time_limit
 from shapecheck.rules import Context, Finding, Rule, Severity, all_rules, group_repeats
 from shapecheck.rules.sizes import DYNAMIC_SWEEP_CODES
 from shapecheck.size_range import SizeRange
-from shapecheck.witnesses import loud_notes
 
 
 FAIL_LEVELS = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
@@ -106,6 +105,8 @@ class FileReport:
     def loud_notes(self) -> list[str]:
         """Each disagreement of Keras with the shape algebra, each model no Keras could confirm:
         every format says these (the machine formats as warnings of their own)."""
+        from shapecheck.witnesses import loud_notes  # numpy: only once there is a sweep
+
         return loud_notes(self.witnessed)
 
     @property
@@ -212,6 +213,8 @@ def _rules_on(graphs, path, rules, sizes, notes, unchecked, witnessed, size_maps
     if witnessed is not None:
         witnessed.update(said)
     if notes is not None:
+        from shapecheck.witnesses import loud_notes
+
         notes.extend(n for n in loud_notes(said) if n not in notes)
     if notes is not None:
         notes.extend(n for n in dict.fromkeys(context.sweeps.notes()) if n not in notes)

@@ -272,7 +272,7 @@ def saved_judge(config: dict, graph: Graph):
     def judge(shapes: list[tuple], changes: Optional[dict] = None) -> Judgement:
         if "judge" not in state:
             try:
-                model = keras.saving.deserialize_keras_object(config, safe_mode=True)
+                model = _rebuild_safely(config)
             except Exception as exc:  # noqa: BLE001 - Lambda, custom objects, a Keras 2 config Keras 3 refuses
                 state["judge"] = None
                 state["why"] = f"Keras will not rebuild this saved model in safe mode ({type(exc).__name__}: " \
@@ -286,6 +286,44 @@ def saved_judge(config: dict, graph: Graph):
         return state["judge"](shapes, changes)
 
     return judge
+
+
+def _rebuild_safely(config: dict):
+    """The model of a saved config, with nothing carried in it run: Keras' safe mode for a
+    `.keras` / `to_json()` config; a legacy `.h5` config (class names without modules) through
+    Keras' legacy loader with Keras' own classes only, refused outright when it holds a
+    `Lambda` (the legacy loader would unmarshal its code)."""
+    import copy
+
+    try:
+        return keras.saving.deserialize_keras_object(copy.deepcopy(config), safe_mode=True)
+    except TypeError:
+        if "module" in config:
+            raise
+    import json
+
+    if '"Lambda"' in json.dumps(config) or "__lambda__" in json.dumps(config):
+        raise ValueError("a Lambda in a legacy config: its code would have to be unmarshalled")
+    from keras.src.legacy.saving import saving_utils
+
+    return saving_utils.model_from_config(copy.deepcopy(config), custom_objects=_keras_operations())  # it pops keys
+
+
+def _keras_operations() -> dict:
+    """Keras' own operation classes by name (the `keras.ops` ops a functional config can hold)."""
+    import importlib
+    import inspect
+
+    from keras.src.ops.operation import Operation
+
+    found = {}
+    for name in ("numpy", "nn", "image", "math", "core", "linalg"):
+        module = importlib.import_module(f"keras.src.ops.{name}")
+        for attr, value in vars(module).items():
+            if inspect.isclass(value) and issubclass(value, Operation) and value.__module__.startswith("keras.") \
+                    and not hasattr(keras.layers, attr):  # a layer of that name (Add) is the layer, not the op
+                found.setdefault(attr, value)
+    return found
 
 
 def _config_names(config: dict, model) -> dict:
