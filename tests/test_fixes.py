@@ -304,7 +304,7 @@ def test_reports_show_the_fixes(report_with_fix):
     assert "%0Afix: padding='same'" in github.render(report_with_fix)
     (fix, _) = json.loads(json_report.render(report_with_fix))["findings"][0]["fixes"]
     assert fix == {"description": "padding='same' on Conv2D 'conv' (line 2)", "kind": "layer-argument",
-                   "path": "model.py", "line": 2, "cell": None, "verified_at": ["8×8"], "edits": [], "safe": False}
+                   "path": "model.py", "line": 2, "cell": None, "verified_at": ["8×8"], "keras_built": [], "edits": [], "safe": False}
     result = json.loads(sarif.render(report_with_fix))["runs"][0]["results"][0]
     (sarif_fix,) = result["fixes"]  # only the fix with a text edit
     replacement = sarif_fix["artifactChanges"][0]["replacements"][0]
