@@ -9,7 +9,6 @@ import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -21,7 +20,6 @@ DOCS = ROOT / "docs"
 sys.path.insert(0, str(DOCS))
 
 import hooks  # noqa: E402  (docs/hooks.py: the rule pages)
-import rule_examples  # noqa: E402  (docs/rule_examples.py)
 
 SETUP_COMMANDS = (
     "python -m pip install -e . && shapecheck fixtures/",
@@ -106,46 +104,6 @@ def test_every_rule_has_its_page_and_a_row_in_the_index():
             assert f"\n{heading}\n" in page, (rule.code, heading)
         assert f"| [{rule.code}]({rule.code}.md) | {rule.name} | {rule.severity.label} |" in table
     assert hooks.MARKER in (DOCS / "rules" / "index.md").read_text()
-
-
-def test_every_rule_has_an_example_template():
-    assert set(rule_examples.TEMPLATES) == {r.code for r in all_rules()}
-    for rule in all_rules():
-        bad, good = rule_examples.modules(rule.code, *_doc(rule))
-        compile(bad, f"{rule.code}_example.py", "exec")
-        if good is not None:
-            compile(good, f"{rule.code}_fixed.py", "exec")
-        assert (good is None) == (rule_examples.split_instead(_doc(rule)[1])[1] == ""), rule.code
-
-
-def _doc(rule):
-    from shapecheck.rules.docs import rule_doc
-
-    doc = rule_doc(rule)
-    return doc.example, doc.instead
-
-
-@pytest.mark.slow
-def test_each_rules_example_is_reported_and_its_fix_is_not(tmp_path):
-    """The lines of every rule page's Example and Use instead, in whole modules, checked in one run."""
-    from shapecheck.runner import Options, check_paths
-
-    paths = {}
-    for rule in all_rules():
-        bad, good = rule_examples.modules(rule.code, *_doc(rule))
-        for kind, text in (("example", bad), ("fixed", good)):
-            if text is not None:
-                path = tmp_path / f"{rule.code.lower()}_{kind}.py"
-                path.write_text(text)
-                paths[str(path)] = (rule.code, kind)
-    run = check_paths(list(paths), Options(warn_unused_ignores=True))
-    codes = {path: set() for path in paths}
-    for finding in run.findings:
-        codes[str(Path(finding.path).resolve())].add(finding.code)
-    assert not run.errors, run.errors
-    wrong = [(code, kind, sorted(codes[path])) for path, (code, kind) in paths.items()
-             if (code in codes[path]) != (kind == "example")]
-    assert not wrong, wrong
 
 
 # -- the site -----------------------------------------------------------------------------------------------------
