@@ -3,7 +3,7 @@
 `mkdocs build` (mkdocs.yml: `hooks: [docs/hooks.py]`) adds `rules/SCxxx.md` for every rule
 in the registry, puts them in the navigation under Rules, and fills the rules index's table.
 The same text is what `shapecheck rule CODE` prints (shapecheck/rules/docs.py), and each
-page's two modules are the ones tests/test_docs.py checks.
+page's two modules are the ones tests/test_rule_docs.py checks.
 
     python docs/hooks.py OUT_DIR    # write the generated pages to OUT_DIR, to read them
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import sys
+import textwrap
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -19,15 +20,29 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 import rule_examples  # noqa: E402  (docs/rule_examples.py)
 from shapecheck.rules import all_rules  # noqa: E402
-from shapecheck.rules.docs import rule_doc  # noqa: E402
+from shapecheck.rules.docs import rule_doc, sections  # noqa: E402
 
 MARKER = "<!-- rules-table"
 FAMILIES = {"SC0": "The check itself", "SC1": "Mismatches that fail", "SC2": "Accidents that build",
             "SC3": "What a model needs"}
 
 
+def _prose(text: str) -> str:
+    """A docstring part as Markdown: its paragraphs and lists as written, the first letter capitalized."""
+    text = textwrap.dedent(text).strip("\n")
+    return text[:1].upper() + text[1:]
+
+
+def summary(rule) -> str:
+    """The first sentence of 'What it does' (of its first paragraph, where a list follows)."""
+    first = " ".join(_prose(sections(rule)["What it does"]).split("\n\n")[0].split())
+    sentence = first.split(". ")[0].rstrip(".:;")
+    return sentence + "."
+
+
 def rule_page(rule) -> str:
     doc = rule_doc(rule)
+    parts = sections(rule)
     prose, code = rule_examples.split_instead(doc.instead)
     bad, good = rule_examples.modules(rule.code, doc.example, doc.instead)
     source = Path(inspect.getfile(type(rule))).relative_to(HERE.parent).as_posix()
@@ -39,11 +54,11 @@ def rule_page(rule) -> str:
         "",
         "## What it does",
         "",
-        doc.what,
+        _prose(parts["What it does"]),
         "",
         "## Why is this bad?",
         "",
-        doc.why,
+        _prose(parts["Why is this bad?"]),
         "",
         "## Example",
         "",
@@ -61,7 +76,7 @@ def rule_page(rule) -> str:
         "",
         "## The example, checked",
         "",
-        f"`tests/test_docs.py` puts the lines above into whole modules and checks them with shapecheck:",
+        f"`tests/test_rule_docs.py` puts the lines above into whole modules and checks them with shapecheck:",
         f"{rule.code} is reported on the first" + (" and not on the second." if good else
                                                  "; this rule's advice is not code, so there is no second."),
         "",
@@ -85,7 +100,7 @@ def rules_table() -> str:
             continue
         lines += [f"## {title} ({prefix}xx)", "",
                   "| code | name | severity | what it does |", "|---|---|---|---|"]
-        lines += [f"| [{r.code}]({r.code}.md) | {r.name} | {r.severity.label} | {rule_doc(r).summary} |" for r in rules]
+        lines += [f"| [{r.code}]({r.code}.md) | {r.name} | {r.severity.label} | {summary(r)} |" for r in rules]
         lines.append("")
     return "\n".join(lines)
 
@@ -96,8 +111,6 @@ def pages() -> dict[str, str]:
 
 
 def _dedent(block: str) -> str:
-    import textwrap
-
     return textwrap.dedent(block).strip("\n")
 
 
