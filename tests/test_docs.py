@@ -92,6 +92,35 @@ def test_the_json_report_of_every_fixture_validates(fixture, checked, report_sch
     jsonschema.validate(document, report_schema)
 
 
+# -- packaging: one version, the licence, the changelog -------------------------------------------------------------
+def test_the_version_is_written_once_and_the_changelog_names_it():
+    import tomllib
+
+    import shapecheck
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "version" not in pyproject["project"] and pyproject["project"]["dynamic"] == ["version"]
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "shapecheck.__version__"}
+    result = run_cli("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"shapecheck {shapecheck.__version__}"
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    assert "## [Unreleased]" in changelog and f"## [{shapecheck.__version__}]" in changelog
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License\n\nCopyright (c) 2026 the shapecheck authors")
+    assert "License :: OSI Approved :: MIT License" in pyproject["project"]["classifiers"]
+
+
+def test_the_installed_keras_is_within_the_bound_capture_is_written_for():
+    """capture/ hooks into keras.src internals: pyproject bounds Keras to the versions tested."""
+    import importlib.metadata
+    import tomllib
+
+    requirements = pytest.importorskip("packaging.requirements")
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    keras = next(requirements.Requirement(r) for r in pyproject["project"]["dependencies"] if r.startswith("keras"))
+    assert any(spec.operator == "<" for spec in keras.specifier), "an upper bound on keras"
+    assert keras.specifier.contains(importlib.metadata.version("keras"))
+
+
 # -- rule pages ---------------------------------------------------------------------------------------------------
 def test_every_rule_has_its_page_and_a_row_in_the_index():
     pages = hooks.pages()
@@ -162,3 +191,32 @@ def test_docs_pages_quote_the_tested_files():
     for page, name in (("pre-commit.md", "pre-commit-config.yaml"), ("ci.md", "github-actions.yml"),
                        ("python-api.md", "test_models_example.py")):
         assert (DOCS / name).read_text().rstrip("\n") in (DOCS / page).read_text(), name
+
+
+# -- the pages' `$ shapecheck ...` examples ----------------------------------------------------------------------
+FINDING = re.compile(r"^(?P<where>\S+?:(?:cell \d+:)?\d+:\d+): (?P<code>SC\d{3}) ", re.M)
+
+
+def _examples() -> list[tuple[str, str, str]]:
+    """(page, args, printed output) of every `$ shapecheck ARGS` block of the README and docs/*.md."""
+    from refresh_readme_examples import BLOCK, documents
+
+    return [(path.relative_to(ROOT).as_posix(), match.group("args"), match.group("out"))
+            for path in documents([]) for match in BLOCK.finditer(path.read_text(encoding="utf-8"))]
+
+
+def test_the_pages_show_examples():
+    pages = {page for page, _, _ in _examples()}
+    assert {"README.md", "docs/sweep.md", "docs/fixes.md", "docs/examples.md", "docs/capture.md"} <= pages
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page, args, printed", _examples(), ids=lambda value: value if len(value) < 80 else "")
+def test_an_example_reports_the_findings_the_page_shows(page, args, printed):
+    """Each finding a page shows (path:line:col: CODE) is what the command reports today; the
+    wording is kept current by `python docs/refresh_readme_examples.py`."""
+    import shlex
+
+    result = run_cli(*shlex.split(args), env={"COLUMNS": "160"})
+    shown = sorted(FINDING.findall(printed))
+    assert shown == sorted(FINDING.findall(result.stdout + result.stderr)), (page, args)
