@@ -1,4 +1,4 @@
-"""Make docs/html-report-seed000.png, the README's picture of the HTML report: seed 000
+"""Make docs/html-report-seed000.png, the picture of the HTML report in docs/html-report.md: seed 000
 (fixtures/resnext50_all_identity.py) in headless Chromium, the top of the page.
 
     python docs/make_screenshot.py [--dark]

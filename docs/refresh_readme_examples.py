@@ -1,7 +1,9 @@
-"""Run every `$ shapecheck ...` example of the README again and put its real output in place.
+"""Run every `$ shapecheck ...` example of the README and of the documentation pages
+(docs/*.md) again and put its real output in place.
 
-    python docs/refresh_readme_examples.py          # rewrite README.md
+    python docs/refresh_readme_examples.py          # rewrite README.md and docs/*.md
     python docs/refresh_readme_examples.py --check  # exit 1 where an example's output changed
+    python docs/refresh_readme_examples.py docs/sweep.md   # only these files
 
 An example is a fenced block whose first line is `$ shapecheck ARGS` (run from the
 repository's root, COLUMNS=160); the block's other lines are what it printed. Blocks that
@@ -28,9 +30,15 @@ def run(args: str) -> str:
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
-def main() -> int:
-    readme = ROOT / "README.md"
-    text = readme.read_text(encoding="utf-8")
+def documents(args: list[str]) -> list[Path]:
+    """The files named on the command line, or README.md and every page of docs/."""
+    named = [Path(a).resolve() for a in args if not a.startswith("--")]
+    return named or [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+
+
+def refresh_file(path: Path, check: bool) -> list[str]:
+    """Refresh one file's examples (unless check); the examples whose output changed."""
+    text = path.read_text(encoding="utf-8")
     changed = []
 
     def refresh(match: re.Match) -> str:
@@ -42,12 +50,19 @@ def main() -> int:
         return f"```\n$ shapecheck {match.group('args')}\n{out}```"
 
     new = BLOCK.sub(refresh, text)
-    for args in changed:
-        print(f"changed: shapecheck {args}")
-    if "--check" in sys.argv:
-        return 1 if changed else 0
-    readme.write_text(new, encoding="utf-8")
-    return 0
+    if not check and new != text:
+        path.write_text(new, encoding="utf-8")
+    return changed
+
+
+def main() -> int:
+    check = "--check" in sys.argv
+    changed = []
+    for path in documents(sys.argv[1:]):
+        for args in refresh_file(path, check):
+            changed.append(args)
+            print(f"changed: {path.relative_to(ROOT)}: shapecheck {args}")
+    return 1 if check and changed else 0
 
 
 if __name__ == "__main__":

@@ -355,6 +355,76 @@ def test_the_documented_github_workflow_gates_a_pull_request(tmp_path, sarif_sch
     assert steps["Upload HTML report"]["with"]["path"] == "shapecheck.html"
 
 
+def _action_env(step: dict, inputs: dict, outputs: dict, env: dict) -> dict:
+    """A composite step's `env:` as the runner would set it: ${{ inputs.x }} and ${{ steps.id.outputs.y }}."""
+    def value(text):
+        def one(match):
+            scope, _, rest = match.group(1).strip().partition(".")
+            if scope == "inputs":
+                return inputs[rest]
+            if scope == "steps":
+                step_id, _, output = rest.partition(".outputs.")
+                return outputs.get(step_id, {}).get(output, "")
+            raise AssertionError(f"an expression the test does not know: {match.group(0)}")
+        return re.sub(r"\$\{\{(.*?)\}\}", one, str(text))
+    return {**env, **{k: value(v) for k, v in (step.get("env") or {}).items()}}
+
+
+@pytest.mark.slow
+def test_the_reusable_action_checks_the_changed_model_files_and_writes_sarif(tmp_path, sarif_schema):
+    """Run action.yml's own shell steps (not its `uses:` steps) in a repository shaped like a pull
+    request, with shapecheck installed by the action's install step into a fresh virtualenv."""
+    yaml = pytest.importorskip("yaml")
+    jsonschema = pytest.importorskip("jsonschema")
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    assert action["runs"]["using"] == "composite"
+    steps = action["runs"]["steps"]
+    assert [s["uses"].split("@")[0] for s in steps if "uses" in s] == ["actions/setup-python", "github/codeql-action/upload-sarif"]
+    for step in steps:  # inputs reach the shell through the environment only
+        assert "${{" not in step.get("run", ""), step.get("name")
+    inputs = {name: spec.get("default", "") for name, spec in action["inputs"].items()}
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    inputs.update(install=str(ROOT), **{"pip-args": "--no-deps --no-build-isolation --quiet"})
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git("init", "-q", "-b", "main", cwd=repo)
+    (repo / "README.md").write_text("models\n")
+    (repo / "old_model.py").write_text(Path(SEED001).read_text())  # on the base branch: not checked
+    git("add", ".", cwd=repo)
+    git("commit", "-qm", "base", cwd=repo)
+    git("update-ref", "refs/remotes/origin/main", "main", cwd=repo)
+    git("checkout", "-qb", "pr", cwd=repo)
+    (repo / "seed001.py").write_text(Path(SEED001).read_text())
+    (repo / "notes.txt").write_text("not a model\n")
+    git("add", ".", cwd=repo)
+    git("commit", "-qm", "a model", cwd=repo)
+    base_env = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "GITHUB_BASE_REF": "main", "HOME": str(tmp_path),
+                "NO_COLOR": "1", "RUNNER_TEMP": str(tmp_path), "PIP_NO_INDEX": "1"}
+    outputs: dict = {}
+    for step in steps:
+        if "uses" in step:
+            continue
+        output_file = tmp_path / f"output-{len(outputs)}"
+        output_file.write_text("")
+        env = {**_action_env(step, inputs, outputs, base_env), "GITHUB_OUTPUT": str(output_file)}
+        result = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=repo, env=env, capture_output=True, text=True,
+                                timeout=600)
+        outputs[step.get("id", step["name"])] = dict(line.split("=", 1) for line in output_file.read_text().splitlines())
+        if step["name"] == "Fail on findings":
+            assert result.returncode == 1, result.stderr  # the gate fails on the mismatch
+        else:
+            assert result.returncode == 0, (step["name"], result.stdout, result.stderr)
+    assert outputs["changed"]["count"] == "1"
+    assert Path(outputs["changed"]["list"]).read_text() == "seed001.py\n"
+    assert outputs["check"]["exit-code"] == "1"
+    document = json.loads((repo / "shapecheck.sarif").read_text())
+    jsonschema.validate(document, sarif_schema)
+    assert [r["ruleId"] for r in document["runs"][0]["results"]] == ["SC101", "SC201"]
+    upload = next(s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload-sarif"))
+    assert upload["with"]["sarif_file"] == "${{ inputs.sarif-file }}" and inputs["sarif-file"] == "shapecheck.sarif"
+
+
 # -- Python API ---------------------------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_api_on_paths_and_on_model_objects():
@@ -422,7 +492,5 @@ def test_parallel_workers_give_the_same_report_in_the_same_order():
     assert json.loads(parallel.stdout) == json.loads(serial.stdout)
 
 
-def test_readme_snippets_are_the_tested_files():
-    readme = (ROOT / "README.md").read_text()
-    for name in ("pre-commit-config.yaml", "github-actions.yml", "test_models_example.py"):
-        assert (ROOT / "docs" / name).read_text().rstrip("\n") in readme, name
+# The pages that quote docs/pre-commit-config.yaml, docs/github-actions.yml and
+# docs/test_models_example.py are checked against those files in tests/test_docs.py.

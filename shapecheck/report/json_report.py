@@ -1,4 +1,6 @@
-"""The JSON document of DESIGN.md (a public interface: keep its keys stable)."""
+"""The JSON document (a public interface: keep its keys stable). Its contract is the JSON Schema
+shapecheck/report/schema/report.schema.json and docs/json.md; SCHEMA_VERSION is that schema's
+version (semver: a new optional key is a minor version, a removed or retyped key a major one)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from shapecheck.graph import Graph
 from shapecheck.report.suggestions import fix_dict
 from shapecheck.report.verdicts import model_verdicts
 from shapecheck.rules import Finding, Severity
+
+SCHEMA_VERSION = "1.0.0"
 
 
 def finding_dict(f: Finding) -> dict:
@@ -112,6 +116,7 @@ def summary_dict(run: RunReport) -> dict:
 def render(run: RunReport) -> str:
     document = {
         "shapecheck": __version__,
+        "schema_version": SCHEMA_VERSION,
         "files": [file_dict(f) for f in run.files],
         "findings": [finding_dict(f) for f in run.findings],
         "summary": summary_dict(run),

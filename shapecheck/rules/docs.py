@@ -26,13 +26,19 @@ class RuleDoc:
         return self.what.split(". ")[0].rstrip(".").replace("\n", " ") + "."
 
 
-def rule_doc(rule: Rule) -> RuleDoc:
+def sections(rule: Rule) -> dict[str, str]:
+    """The docstring's four parts as written (line breaks, lists and indentation kept)."""
     text = inspect.cleandoc(type(rule).__doc__ or "")
     parts = dict.fromkeys(SECTIONS, "")
     matches = list(_HEADING.finditer(text))
     for match, following in zip(matches, matches[1:] + [None]):
         end = following.start() if following else len(text)
         parts[match.group(1)] = text[match.end():end].strip("\n")
+    return parts
+
+
+def rule_doc(rule: Rule) -> RuleDoc:
+    parts = sections(rule)
     return RuleDoc(
         what=_capitalized(_flow(parts["What it does"])),
         why=_capitalized(_flow(parts["Why is this bad?"])),

@@ -154,7 +154,8 @@ class SquareOnlyMatch(Rule):
         out = Add()([x, t])            # agrees only because 64 == 64
 
     Use instead: undo the swap on the same branch (Permute((2, 1, 3)) again), or use the
-    axis order you meant.
+    axis order you meant:
+        out = Add()([x, Permute((2, 1, 3))(t)])
     """
 
     code, name, severity = "SC202", "square-only-match", Severity.WARNING
@@ -253,11 +254,11 @@ class SweepIncomplete(Rule):
         y = MyOpaqueLayer()(x)             # neither the algebra nor Keras can say its shape per size
         out = layers.Concatenate()([x, y])  # unchecked sizes
 
-    Use instead: give the layer a `compute_output_shape` that Keras can answer for concrete
-    sizes, declare the input size, or accept the gap knowingly (`--ignore SC002`):
-        class MyOpaqueLayer(keras.layers.Layer):
-            def compute_output_shape(self, shape):
-                return shape
+    Use instead: declare the input size the model is fed (the sweep then only states, as
+    SC301, which other sizes would work), give the layer shape arithmetic Keras can answer
+    for concrete sizes (a `compute_output_shape` helps only where shapecheck cannot follow
+    its `call()`), or accept the gap knowingly (`--ignore SC002`):
+        x = keras.Input((224, 224, 3))
     """
 
     code, name, severity = "SC002", "sweep-incomplete", Severity.INFO
