@@ -259,6 +259,7 @@ def _expected(sweep, row: int) -> set[str]:
 def _compare(sweep, answers: list, witnessed: Witnessed) -> None:
     withdrawn: set[str] = set()
     unchecked = {node.name for _, node, _ in sweep.unchecked}
+    known = declared_failing(sweep.model)
     unfollowed = {stop.node.name for _, _, stop in sweep.unchecked}
     for row, claim, answer in answers:
         size = sweep.size_text(row)
@@ -276,12 +277,12 @@ def _compare(sweep, answers: list, witnessed: Witnessed) -> None:
             withdrawn.add(name)
             witnessed.disputes.setdefault(name, f"the shape algebra says '{name}' fails at {size}, but Keras builds it "
                                                 f"there: the size claim is withdrawn")
-        for name in sorted(answer.failing - expected - unchecked):
+        for name in sorted(answer.failing - expected - unchecked - known):
             agree = False
             witnessed.keras_only.setdefault(name, []).append(row)
             witnessed.disputes.setdefault(name, f"Keras refuses '{name}' at {size}, where the shape algebra said it "
                                                 f"agrees: Keras' answer is reported")
-        for name in answer.failing & unchecked:
+        for name in (answer.failing & unchecked) - known:
             witnessed.keras_only.setdefault(name, []).append(row)
         for layer, line in answer.lines:
             named = _merges_at_line(sweep.model, layer, line)
@@ -302,6 +303,19 @@ def _compare(sweep, answers: list, witnessed: Witnessed) -> None:
     if withdrawn:
         sweep.merges = [m for m in sweep.merges if m.node.name not in withdrawn]
     _keras_only_merges(sweep, witnessed)
+
+
+def declared_failing(model) -> set[str]:
+    """Merges already wrong as declared (a mismatch, or an op whose NumPy broadcasting puts
+    the batch axis on another: SC101-SC103): Keras refusing them elsewhere says nothing new."""
+    from shapecheck.algebra.merge import batch_clash, outcome
+
+    out = set()
+    for _, node in model.merges():
+        if not outcome(node.merge, node.input_shapes).ok or (
+                node.kind == "op" and node.merge.kind == "elementwise" and batch_clash(node.input_shapes)):
+            out.add(node.name)
+    return out
 
 
 def _merges_at_line(model, layer: str, line: int) -> set[str]:
@@ -345,6 +359,7 @@ def _sample_past_stops(sweep, judge: Judge, witnessed: Witnessed, done: set[int]
     extra = [int(r) for r in others[::max(1, len(others) // 8)]] if len(others) else []
     rows = [r for r in dict.fromkeys(small + spread + extra) if r not in done][:OPAQUE_SAMPLE]
     unchecked = {node.name for _, node, _ in sweep.unchecked}
+    known = declared_failing(sweep.model)
     for row in rows:
         answer = _ask(judge, sweep, row)
         witnessed.sampled += 1
@@ -352,7 +367,7 @@ def _sample_past_stops(sweep, judge: Judge, witnessed: Witnessed, done: set[int]
         if answer.built:
             witnessed.built.append(sweep.size_text(row))
             witnessed.built_rows.append(row)
-        for name in answer.failing:
+        for name in answer.failing - known:
             if name in unchecked:
                 witnessed.keras_only.setdefault(name, []).append(row)
             elif name not in _expected(sweep, row):

@@ -64,3 +64,14 @@ def test_merged_shape_broadcasts_like_keras():
     assert merged_shape(MergeSpec("elementwise"), [(N, 56, 56, 256), (N, 1, 1, 256)]) == (N, 56, 56, 256)
     assert merged_shape(MergeSpec("concat", -1), [(N, 7, 7, 3), (N, 7, 7, 5)]) == (N, 7, 7, 8)
     assert merged_shape(MergeSpec("elementwise"), [(N, 4), (N, 5)]) is None
+
+
+def test_an_op_broadcasting_a_pooled_vector_puts_its_batch_axis_on_the_width():
+    """`x - ops.mean(x, axis=(1, 2))`: NumPy aligns (B, 64) under (B, H, W, 64) from the right,
+    so B meets W (Keras: predict on a batch of 2 raises in Sub)."""
+    from shapecheck.algebra.merge import BatchClash, batch_clash
+
+    assert batch_clash([(None, 56, 56, 64), (None, 64)]) == BatchClash(1, 0, 2, 56)
+    assert batch_clash([(None, 56, 56, 64), (None, 1, 1, 64)]) is None  # keepdims: batch meets batch
+    assert batch_clash([(None, 20, 64), (20, 64)]) is None  # positions without a batch axis
+    assert batch_clash([(None, None, None, 64), (None, 64)]) is None  # unknown width: nothing to say

@@ -68,6 +68,32 @@ def elementwise(shapes: Sequence[Shape]) -> MergeOutcome:
     return MergeOutcome(tuple(conflicts), tuple(broadcasts), len(ranks) > 1)
 
 
+@dataclass(frozen=True)
+class BatchClash:
+    """An op (`x - y`, `keras.ops.add`) broadcasts NumPy's way, from the right with the batch
+    axis included: a lower-rank input's batch axis lands on axis `axis` of input `against`,
+    of size `size`, so the op fails for every batch size but 1 and `size`."""
+
+    input_index: int
+    against: int
+    axis: int
+    size: int
+
+
+def batch_clash(shapes: Sequence[Shape]) -> Optional[BatchClash]:
+    """For an elementwise op whose inputs differ in rank: where NumPy's alignment puts a
+    lower-rank input's batch axis on a fixed-size axis of a higher-rank one."""
+    rank = max(len(s) for s in shapes)
+    for i, s in enumerate(shapes):
+        if not s or len(s) == rank or s[0] is not None:
+            continue  # a lower-rank input without a batch axis ((L, D) positions) broadcasts as meant
+        at = rank - len(s)  # where its batch axis lands
+        for j, other in enumerate(shapes):
+            if len(other) == rank and isinstance(other[at], int) and other[at] != 1:
+                return BatchClash(i, j, at, other[at])
+    return None
+
+
 def concat(shapes: Sequence[Shape], axis: int) -> MergeOutcome:
     ranks = {len(s) for s in shapes}
     if len(ranks) > 1:

@@ -201,3 +201,36 @@ def broadcast_source(site: FindingSite) -> Iterator[Fix]:
         elif _changes_size(origin, "padding"):
             candidates.append(_same_line_candidate(site.model, origin, "padding", "same"))
     yield from verified(site, candidates)
+
+
+GLOBAL_POOLS = ("GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+                "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D")
+
+
+@suggester("SC103")
+def keep_the_batch_axis_first(site: FindingSite) -> Iterator[Fix]:
+    """An op whose lower-rank input is a global pool's vector: keepdims=True on the pool, so
+    NumPy's broadcasting meets the batch axis with the batch axis. Checked by the algebra
+    (the op's inputs then have one rank and agree) and built by Keras on a batch of 2."""
+    from shapecheck.algebra.merge import batch_clash
+
+    node = site.node
+    clash = batch_clash(node.input_shapes) if node.kind == "op" else None
+    if clash is None:
+        return
+    pool = site.graph.producer(node.inputs[clash.input_index])
+    if pool.op not in GLOBAL_POOLS or pool.config.get("keepdims"):
+        return
+    c = _same_line_candidate(site.model, pool, "keepdims", True)
+    after = verify.evaluate(site, verify.apply(site, [apply_changes(c.changes)]), record=True)
+    shapes = after.merge_inputs.get(node.name)
+    if shapes is None or node.name in after.conflicts:
+        return
+    concrete = [tuple(int(d) if d is not None else None for d in s) for s in shapes]
+    if batch_clash(concrete) is not None or len({len(s) for s in concrete}) != 1:
+        return
+    built = verify.keras_builds(site, c.changes)
+    if built is None:
+        return
+    fix = make_fix(site, pool, describe(site, c), "layer-argument", verify.verified_declared(site), 1, _edits(site, c))
+    yield replace(fix, keras_built=built)

@@ -286,13 +286,13 @@ def keras_builds(site, changes: dict) -> Optional[tuple]:
     or for a size-dependent finding at a size where it failed and at sizes where the model
     worked. The sizes it built at, with the finding's merges agreeing and nothing else newly
     refused; () when Keras cannot be asked here; None when Keras refuses the edit."""
-    from shapecheck.witnesses import Unavailable, concrete_shapes
+    from shapecheck.witnesses import Unavailable, concrete_shapes, declared_failing
 
     judge = site.model.judge
     if judge is None:
         return ()
     needed = must_agree(site)
-    before = {node.name for _, node in site.model.merges() if node.recovered}
+    before = declared_failing(site.model)  # wrong as declared already: other findings' to fix
     sweep = sweep_of(site)
     if is_size_dependent(site) and sweep is not None:
         merge = next((m for m in sweep.merges if m.node.name == site.finding.layer), None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from shapecheck.algebra.merge import AxisConflict, MergeOutcome, outcome
+from shapecheck.algebra.merge import AxisConflict, MergeOutcome, batch_clash, outcome
 from shapecheck.layout import CHANNELS_LAST, axis_name, channel_axis
 from shapecheck.provenance import axis_origin, describe_origin, format_shape
 from shapecheck.rules.base import Finding, NodeSite, Rule, Severity, register
@@ -132,6 +132,7 @@ class RankMismatch(Rule):
     code, name, severity = "SC103", "rank-mismatch", Severity.ERROR
 
     def check(self, site: NodeSite) -> Iterator[Finding]:
+        yield from self._batch_clash(site)
         result, _ = _conflicts(site)
         if result.ok or not result.rank_mismatch or site.node.merge.kind == "dot" or site.node.consequence_of:
             return
@@ -143,3 +144,25 @@ class RankMismatch(Rule):
             for i, e in enumerate(node.inputs)
         )
         yield self.finding(site, f"{node.op} '{node.name}' cannot merge rank {ranks}: {shapes}. {origins}")
+
+    def _batch_clash(self, site: NodeSite) -> Iterator[Finding]:
+        """An op (not a merge layer) of inputs of different rank: NumPy's broadcasting puts
+        the smaller one's batch axis on an axis of the larger one (Keras builds it, with the
+        batch unknown; it fails when run on a batch of 2)."""
+        node = site.node
+        if node.kind != "op" or node.merge.kind != "elementwise" or node.consequence_of:
+            return
+        clash = batch_clash(node.input_shapes)
+        if clash is None:
+            return
+        big = node.input_shapes[clash.against]
+        axis = axis_name(clash.axis, len(big), node.layout)
+        small = node.input_shapes[clash.input_index]
+        yield self.finding(
+            site,
+            f"{node.op} '{node.name}' broadcasts from the right, batch axis included (an op, not a merge layer): "
+            f"input {clash.input_index + 1} {format_shape(small)} puts its batch axis on the {axis} "
+            f"({clash.size}) of input {clash.against + 1} {format_shape(big)}, so it fails at run time for every "
+            f"batch size but 1 and {clash.size}. Keep the batch axis first: add the missing axes after it "
+            f"(keepdims=True, or keras.ops.expand_dims(x, axis=(1, 2)))",
+        )
