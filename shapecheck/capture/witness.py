@@ -56,18 +56,40 @@ def keras_judge(graph: Graph, model: Any, names: Optional[dict] = None):
         run = _Run(merges, opaque, names or {}, changes)
         import tensorflow as tf
 
-        with StatelessScope(), SymbolicScope(), tf.__internal__.FuncGraph("shapecheck_witness").as_default():
+        with tf.__internal__.FuncGraph("shapecheck_witness").as_default():
             placeholders = [tf.compat.v1.placeholder(shape=s, dtype=_dtype(graph, i)) for i, s in enumerate(shapes)]
-            try:
-                if functional:
-                    run.functional(inner, placeholders, "")
-                else:
-                    run.whole(model, graph.name, _structure(model, placeholders))
-            except _Stop:
-                pass
+            # weights as placeholders too: no initializer is traced for every kernel at every size
+            values = [(v, tf.compat.v1.placeholder(shape=v.shape, dtype=v.dtype)) for v in _variables(model)]
+            with StatelessScope(state_mapping=values), SymbolicScope():
+                _run_model(run, functional, inner, model, graph, placeholders)
         return run.judgement()
 
     return judge
+
+
+def _run_model(run: "_Run", functional: bool, inner, model, graph: Graph, placeholders: list) -> None:
+    """Node by node for a functional model; a subclassed one as one call."""
+    try:
+        if functional:
+            run.functional(inner, placeholders, "")
+        else:
+            run.whole(model, graph.name, _structure(model, placeholders))
+    except _Stop:
+        pass
+
+
+def _variables(model) -> list:
+    """The model's variables, each once (a shared layer's too)."""
+    try:
+        found = list(model.variables)
+    except Exception:  # noqa: BLE001 - a model Keras cannot list: its variables are read as Keras reads them
+        return []
+    seen, out = set(), []
+    for v in found:
+        if id(v) not in seen and getattr(v, "shape", None) is not None and None not in tuple(v.shape):
+            seen.add(id(v))
+            out.append(v)
+    return out
 
 
 def _dtype(graph: Graph, index: int) -> str:
@@ -199,7 +221,7 @@ def _on_data(op, args, kwargs):
     shapes = [tuple(t.shape) for t in tensors]
     if any(d is None for s in shapes for d in s) or sum(int(np.prod(s)) for s in shapes) > EAGER_ELEMENTS:
         return op(*args, **kwargs)
-    with tf.init_scope():
+    with tf.init_scope(), StatelessScope():  # eager, and weights read as Keras reads them (not the graph's placeholders)
         swap = {id(t): tf.zeros(t.shape, dtype=t.dtype) for t in tensors}
         eager_args, eager_kwargs = keras.tree.map_structure(lambda v: swap.get(id(v), v), (args, kwargs))
         out = op(*eager_args, **eager_kwargs)
