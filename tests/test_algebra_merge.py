@@ -64,3 +64,16 @@ def test_merged_shape_broadcasts_like_keras():
     assert merged_shape(MergeSpec("elementwise"), [(N, 56, 56, 256), (N, 1, 1, 256)]) == (N, 56, 56, 256)
     assert merged_shape(MergeSpec("concat", -1), [(N, 7, 7, 3), (N, 7, 7, 5)]) == (N, 7, 7, 8)
     assert merged_shape(MergeSpec("elementwise"), [(N, 4), (N, 5)]) is None
+
+
+def test_a_vector_merged_over_a_map_keeps_the_maps_sizes_in_the_sweep():
+    """Found by tests/fuzz (seed 92): `Add()([vector, map])` gave the map's H and W as
+    unknown when the vector came first, so a Cropping2D after it was never refused."""
+    import numpy as np
+
+    from shapecheck.algebra.evaluate import merge_values
+
+    h = np.arange(1, 6)
+    out, conflict = merge_values(MergeSpec("elementwise"), [(N, 8), (N, h, h + 1, 8)], 0, len(h))
+    assert not conflict.any()
+    assert list(out[1]) == list(h) and list(out[2]) == list(h + 1) and out[3] == 8

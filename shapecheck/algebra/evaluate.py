@@ -77,7 +77,8 @@ def _elementwise(shapes, preferred, size):
             value = np.where(np.asarray(value) == 1, d, value)
         merged.append(None if isinstance(value, str) else _simplify(value))
     guess = list(rows[preferred])
-    out = [_where(conflict, g if not isinstance(g, str) else None, m) for g, m in zip(guess, merged)]
+    # where the preferred input lacks an axis (a vector over a map), the merged size stands
+    out = [_where(conflict, g if not isinstance(g, str) else m, m) for g, m in zip(guess, merged)]
     return tuple(out), conflict
 
 
@@ -106,10 +107,11 @@ def _simplify(value):
 
 
 def _where(mask: np.ndarray, a, b):
-    if a is None or b is None:
-        return None
+    """`a` where `mask`, else `b`; None (unknown) only where it is needed."""
     if not mask.any():
         return b
+    if a is None or b is None:
+        return None
     return _simplify(np.where(mask, a, b))
 
 

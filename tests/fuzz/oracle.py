@@ -21,15 +21,20 @@ on other shapes would not check them again). Per op it records what Keras did:
 
 from __future__ import annotations
 
+import contextlib
 import traceback
 from dataclasses import dataclass, field
 from typing import Optional
 
 import keras
+from keras.src.backend import Variable
 
 from .spec import Spec, expression, helper, preamble, tensor_names
 
 PLAIN_MERGES = {"merge", "binop", "opmerge"}
+# keras.ops calls and slices are checked symbolically only as far as Keras' compute_output_spec
+# goes (ops.reshape(x, (-1, 6, 3)) builds at any size): these are also run on zeros
+RUNTIME_CHECKED = {"opcall", "getitem", "lambda"}
 PREAMBLE_FILE = "<fuzz-preamble>"
 
 
@@ -52,6 +57,38 @@ class Verdict:
         return None if self.dead else True
 
 
+_REAL_WEIGHTS = [False]
+
+
+@contextlib.contextmanager
+def real_weights():
+    _REAL_WEIGHTS[0] = True
+    try:
+        yield
+    finally:
+        _REAL_WEIGHTS[0] = False
+
+
+@contextlib.contextmanager
+def no_weight_values():
+    """Variables keep their shape and initializer but get no value (what Keras itself does
+    in a StatelessScope): the oracle only builds and never reads a weight, and creating
+    and initialising the variables was a third of its time. Every build() still runs."""
+    original = Variable._initialize_with_initializer
+
+    def deferred(variable, initializer):
+        if _REAL_WEIGHTS[0]:  # a custom layer's call() traced in a TF graph reads them
+            return original(variable, initializer)
+        variable._initializer = initializer
+        variable._value = None
+
+    Variable._initialize_with_initializer = deferred
+    try:
+        yield
+    finally:
+        Variable._initialize_with_initializer = original
+
+
 def _message(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0][:200] if text else ''}"
@@ -70,8 +107,10 @@ class Oracle:
         self.layouts = self._layouts()
         self.reference: Optional[Verdict] = None  # the declared build: its weights are the model's
 
-    def _layouts(self) -> list[str]:
-        out = [i.layout for i in self.spec.inputs]
+    def _layouts(self) -> list[Optional[str]]:
+        """Each tensor's layout as a layer declared it (data_format) on its way from the
+        inputs; None where none did (an Input's layout is what its readers make of it)."""
+        out: list[Optional[str]] = [None] * self.spec.n_inputs
         for op in self.spec.ops:
             kw = op.args.get("kw") or {}
             fmt = kw.get("data_format") or op.args.get("fmt")
@@ -79,6 +118,10 @@ class Oracle:
         return out
 
     def build(self, shapes: list[tuple]) -> Verdict:
+        with no_weight_values():
+            return self._build(shapes)
+
+    def _build(self, shapes: list[tuple]) -> Verdict:
         spec = self.spec
         verdict = Verdict([tuple(s) for s in shapes])
         ns = dict(self.base)
@@ -98,7 +141,8 @@ class Oracle:
             if op.is_merge:
                 verdict.merge_inputs[i] = [tuple(x.shape) for x in ins]
             try:
-                value = eval(self.code[i], ns)
+                with real_weights() if op.kind == "block" else contextlib.nullcontext():
+                    value = eval(self.code[i], ns)
             except Exception as exc:  # noqa: BLE001 - Keras raises ValueError, TypeError, ...
                 if not op.is_merge or (op.kind in ("nested", "block") and not self._inner_merge_failed(op, ins[0])):
                     verdict.rejected.append(f"op {i} {op.label}: {_message(exc)}")
@@ -122,6 +166,10 @@ class Oracle:
                 tainted[t] = True
             tainted[t] = tainted[t] or taint
             ns[name] = value
+            if op.kind in RUNTIME_CHECKED:
+                why = self._op_fails_when_run(i, op, ins, value)
+                if why:
+                    verdict.rejected.append(f"op {i} {op.label}: {why}")
             outs = value if isinstance(value, (list, tuple)) else [value]
             for out in outs:
                 if any(isinstance(d, int) and d <= 0 for d in out.shape):
@@ -163,6 +211,24 @@ class Oracle:
         except Exception:  # noqa: BLE001
             return True
         return False
+
+    def _op_fails_when_run(self, i: int, op, ins, value) -> str:
+        """Run one op on zeros (batch 2): does it raise, or change the batch or the shape
+        Keras gave it symbolically?"""
+        shapes = [tuple(x.shape) for x in ins]
+        if any(d is None for s in shapes for d in s[1:]):
+            return ""
+        ns = dict(self.base)
+        for s, x in zip(op.inputs, shapes):
+            ns[self.names[s]] = keras.ops.zeros((2,) + x[1:])
+        try:
+            out = eval(self.code[i], ns)
+        except Exception as exc:  # noqa: BLE001
+            return f"fails when run: {_message(exc)}"
+        got = tuple(out.shape)
+        if got[0] != 2 or any(d is not None and d != g for d, g in zip(value.shape[1:], got[1:])):
+            return f"when run on a batch of 2 gives {got}, symbolically {tuple(value.shape)}"
+        return ""
 
     def _inner_merge_failed(self, op, x) -> bool:
         """A nested model or custom layer raised: was it its merge, or a layer before it?
