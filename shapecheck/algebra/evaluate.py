@@ -52,8 +52,28 @@ def merge_values(spec: MergeSpec, shapes: list[SymShape], preferred: int, size: 
     if spec.kind == "concat":
         return _concat(spec.axis, shapes, preferred, size)
     if spec.kind == "dot":
-        raise Unknown("Dot")
+        return _dot(spec.axis, shapes, size)
     return _elementwise(shapes, preferred, size)
+
+
+def _dot(axes, shapes, size):
+    """keras.layers.Dot (no normalisation changes a shape): the two axes must be equal, an
+    unknown size only to another unknown one, as Dot.build checks; the output is the first
+    input without its axis, then the second without its batch and its axis."""
+    if len(shapes) != 2:
+        raise Unknown("Dot of more than two inputs")
+    a, b = shapes
+    ax_a, ax_b = axes if isinstance(axes, (list, tuple)) else (axes, axes)
+    ax_a, ax_b = ax_a % len(a), ax_b % len(b)
+    da, db = a[ax_a], b[ax_b]
+    if da is None or db is None:
+        conflict = np.full(size, (da is None) != (db is None))
+    else:
+        conflict = _mask(np.asarray(da) != np.asarray(db), size)
+    out = [d for i, d in enumerate(a) if i != ax_a] + [d for i, d in enumerate(b) if i not in (0, ax_b)]
+    if len(out) == 1:
+        out.append(1)
+    return tuple(out), conflict
 
 
 def _elementwise(shapes, preferred, size):

@@ -21,6 +21,7 @@ def main(argv=None) -> int:
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--ci", action="store_true", help="the CI sampling of sizes instead of random rows")
     parser.add_argument("--no-shrink", action="store_true")
+    parser.add_argument("--shrink-per-kind", type=int, default=3, help="shrink this many cases of each kind")
     args = parser.parse_args(argv)
 
     from .hunt import outcomes, shrink_outcome, write_case
@@ -47,7 +48,13 @@ def main(argv=None) -> int:
     coverage.seconds = time.monotonic() - start
     written = []
     if not args.no_shrink:
+        shrunk_kinds: dict = {}
         for outcome in failures:
+            kind = outcome.disagreements[0].kind
+            shrunk_kinds[kind] = shrunk_kinds.get(kind, 0) + 1
+            if shrunk_kinds[kind] > args.shrink_per_kind:  # written as found: the time goes to new kinds
+                written.append(write_case(args.out, outcome, outcome.spec, outcome))
+                continue
             small, small_outcome = shrink_outcome(outcome, hunt)
             if not small_outcome.disagreements:  # it went away (a row sampled at random): keep the original
                 small, small_outcome = outcome.spec, outcome

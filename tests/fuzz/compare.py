@@ -106,7 +106,15 @@ def subject(spec: Spec, source: str, sizes: SizeRange):
     findings = check_graphs([graph], path, selected_rules((), ()), sizes)
     with quiet_numpy():
         sweep = plan(graph, sizes)
-    return graph, findings, sweep
+    return Subject(graph, findings, sweep, loaded.notes)
+
+
+@dataclass
+class Subject:
+    graph: object
+    findings: list
+    sweep: object
+    notes: list
 
 
 def expected_codes(kind: str, args: dict, shapes: list, layout: str) -> set:
@@ -190,13 +198,14 @@ def check_spec(spec: Spec, sizes: SizeRange = SizeRange(1, 64), hunt: bool = Fal
         return out
     oracle.reference = declared
     try:
-        graph, findings, sweep = subject(spec, rendered.source, sizes)
+        seen = subject(spec, rendered.source, sizes)
+        graph, findings, sweep = seen.graph, seen.findings, seen.sweep
     except Exception as exc:  # noqa: BLE001 - a crash of shapecheck is a disagreement
         out.disagreements.append(Disagreement("crash", f"shapecheck raised {type(exc).__name__}: {exc}"))
         return out
     out.findings = sorted({(f.line, f.code) for f in findings})
     for rule in exclusions:
-        if rule.applies(spec, graph, sweep, findings):
+        if rule.applies(spec, seen):
             out.excluded.append(rule.name)
     if out.excluded:
         return out

@@ -186,6 +186,13 @@ class Oracle:
         return verdict
 
     def _continuation(self, op, ins, t: int) -> tuple:
+        if op.kind == "se":  # Multiply()([x, gate]): the gate is the deeper input
+            shape = list(ins[0].shape)
+            layout = self.layouts[op.inputs[0]] or "channels_last"
+            ch = 1 if layout == "channels_first" else len(shape) - 1
+            gate = [shape[0]] + [1] * (len(shape) - 1)
+            gate[ch] = op.args.get("units") or shape[ch]
+            return tuple(gate)
         depth = self.spec.depths()
         deepest = max(range(len(op.inputs)), key=lambda j: depth[op.inputs[j]])
         shape = list(ins[deepest].shape)
