@@ -36,6 +36,10 @@ PLAIN_MERGES = {"merge", "binop", "opmerge"}
 # goes (ops.reshape(x, (-1, 6, 3)) builds at any size): these are also run on zeros
 RUNTIME_CHECKED = {"opcall", "getitem", "lambda"}
 PREAMBLE_FILE = "<fuzz-preamble>"
+# what Keras' merge layers raise (base_merge.py, concatenate.py): a failure inside a nested
+# model or custom layer is its merge's only with one of these in the message
+MERGE_MESSAGES = ("Inputs have incompatible shapes", "requires inputs with matching shapes",
+                  "Incompatible input shapes", "Cannot broadcast shape")
 
 
 @dataclass
@@ -144,7 +148,7 @@ class Oracle:
                 with real_weights() if op.kind == "block" else contextlib.nullcontext():
                     value = eval(self.code[i], ns)
             except Exception as exc:  # noqa: BLE001 - Keras raises ValueError, TypeError, ...
-                if not op.is_merge or (op.kind in ("nested", "block") and not self._inner_merge_failed(op, ins[0])):
+                if not op.is_merge or (op.kind in ("nested", "block") and not self._inner_merge_failed(op, ins[0], exc)):
                     verdict.rejected.append(f"op {i} {op.label}: {_message(exc)}")
                     dead[t] = True
                     continue
@@ -237,16 +241,21 @@ class Oracle:
             return f"when run on a batch of 2 gives {got}, symbolically {tuple(value.shape)}"
         return ""
 
-    def _inner_merge_failed(self, op, x) -> bool:
+    def _inner_merge_failed(self, op, x, exc) -> bool:
         """A nested model or custom layer raised: was it its merge, or a layer before it?
-        Its inner branch alone, on an input of the same shape: if that builds, the merge failed."""
+        Keras' merge message must be in what it raised, and the inner branch alone, on an
+        input of the same shape, must build."""
+        text = str(exc)
+        if not any(m in text for m in MERGE_MESSAGES):
+            return False
         lines, _ = helper(op)
         branch = [ln.strip() for ln in lines if ln.strip().startswith("y = ") and "(y)" in ln]
         ns = dict(self.base)
         if op.kind == "block":  # `y = self.f0(y)`: the layers are made in __init__
             inits = [ln.strip().split(" = ", 1)[1] for ln in lines if ln.strip().startswith("self.f")]
             branch = [f"y = {expr}(y)" for expr in inits]
-        ns["y"] = keras.Input(tuple(x.shape[1:]))
+        # the same kind of tensor: Keras marks `x[:, :-2]` sparse, and a layer may refuse that
+        ns["y"] = keras.Input(tuple(x.shape[1:]), sparse=bool(getattr(x, "sparse", False)))
         try:
             for line in branch:
                 exec(line, ns)

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 
 pytest.importorskip("keras")
 
-SEEDS = range(0, int(os.environ.get("SHAPECHECK_FUZZ_GRAPHS", "330")))
+SEEDS = range(0, int(os.environ.get("SHAPECHECK_FUZZ_GRAPHS", "340")))
 JOBS = min(2, os.cpu_count() or 1)
 OUTPUT = Path(__file__).resolve().parent.parent / "output"
 
