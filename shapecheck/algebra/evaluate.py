@@ -63,8 +63,10 @@ def _dot(axes, shapes, size):
     if len(shapes) != 2:
         raise Unknown("Dot of more than two inputs")
     a, b = shapes
-    ax_a, ax_b = axes if isinstance(axes, (list, tuple)) else (axes, axes)
-    ax_a, ax_b = ax_a % len(a), ax_b % len(b)
+    pair = tuple(axes) if isinstance(axes, (list, tuple)) else (axes, axes)
+    if len(pair) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in pair):
+        raise Unknown(f"Dot with axes {axes!r}")  # a hostile saved config: Keras' own shape function decides
+    ax_a, ax_b = pair[0] % len(a), pair[1] % len(b)
     da, db = a[ax_a], b[ax_b]
     if da is None or db is None:
         conflict = np.full(size, (da is None) != (db is None))
