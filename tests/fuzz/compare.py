@@ -270,8 +270,8 @@ def check_spec(spec: Spec, sizes: SizeRange = SizeRange(1, 64), hunt: bool = Fal
         v = oracle.build(shapes)
         ours_ok = bool(sweep.accepted[r])
         keras_ok = v.accepted
-        if keras_ok is None and not ours_ok:
-            continue  # Keras could not follow a path past a failing block: undecided
+        if not ours_ok and (keras_ok is None or v.raised):
+            continue  # refused behind a failing merge: how the build goes on after it decides, not Keras
         if (keras_ok is not False) != ours_ok:
             why = v.rejected[0] if v.rejected else "Keras builds it"
             out.disagreements.append(Disagreement(

@@ -49,6 +49,9 @@ class Verdict:
     charged: set = field(default_factory=set)  # failing merges whose inputs are untainted
     merge_inputs: dict = field(default_factory=dict)  # op index -> input shapes (merges)
     rejected: list = field(default_factory=list)  # why the size is not accepted
+    # refusals behind a merge that already failed: they depend on how the build goes on
+    # after it (shapecheck's own convention), so they decide nothing
+    rejected_after: list = field(default_factory=list)
     dead: bool = False  # some path could not be continued
     weights: dict = field(default_factory=dict)  # op index -> weight shapes
     runtime: set = field(default_factory=set)  # merges that built but failed when run
@@ -58,7 +61,7 @@ class Verdict:
         """False: not accepted; True; None: accepted as far as Keras got (a path died)."""
         if self.rejected:
             return False
-        return None if self.dead else True
+        return None if self.dead or self.rejected_after else True
 
 
 _REAL_WEIGHTS = [False]
@@ -131,6 +134,7 @@ class Oracle:
         ns = dict(self.base)
         k = spec.n_inputs
         tainted = [False] * (k + len(spec.ops))
+        after = set()  # ops behind a failing merge
         dead = [False] * (k + len(spec.ops))
         for i, shape in enumerate(shapes):
             ns[self.names[i]] = keras.Input(tuple(shape))
@@ -149,7 +153,7 @@ class Oracle:
                     value = eval(self.code[i], ns)
             except Exception as exc:  # noqa: BLE001 - Keras raises ValueError, TypeError, ...
                 if not op.is_merge or (op.kind in ("nested", "block") and not self._inner_merge_failed(op, ins[0], exc)):
-                    verdict.rejected.append(f"op {i} {op.label}: {_message(exc)}")
+                    (verdict.rejected_after if taint else verdict.rejected).append(f"op {i} {op.label}: {_message(exc)}")
                     dead[t] = True
                     continue
                 verdict.raised[i] = _message(exc)
@@ -170,22 +174,25 @@ class Oracle:
                 tainted[t] = True
             tainted[t] = tainted[t] or taint
             ns[name] = value
+            refusals = verdict.rejected_after if tainted[t] else verdict.rejected
             if op.kind in RUNTIME_CHECKED:
                 why = self._op_fails_when_run(i, op, ins, value)
                 if why:
-                    verdict.rejected.append(f"op {i} {op.label}: {why}")
+                    refusals.append(f"op {i} {op.label}: {why}")
             outs = value if isinstance(value, (list, tuple)) else [value]
             for out in outs:
                 if any(isinstance(d, int) and d <= 0 for d in out.shape):
-                    verdict.rejected.append(f"op {i} {op.label}: empty axis {tuple(out.shape)}")
+                    refusals.append(f"op {i} {op.label}: empty axis {tuple(out.shape)}")
             layer = getattr(getattr(value, "_keras_history", None), "operation", None)
             if layer is not None and getattr(layer, "weights", None):
                 verdict.weights[i] = [tuple(w.shape) for w in layer.weights]
+                if tainted[t] or taint:
+                    after.add(i)
         if self.reference is not None:
             for i, shapes_i in verdict.weights.items():
                 ref = self.reference.weights.get(i)
                 if ref is not None and ref != shapes_i:
-                    verdict.rejected.append(f"op {i} {spec.ops[i].label}: weights {shapes_i} instead of {ref}")
+                    (verdict.rejected_after if i in after else verdict.rejected).append(f"op {i} {spec.ops[i].label}: weights {shapes_i} instead of {ref}")
         verdict.dead = verdict.dead or any(dead)
         return verdict
 
