@@ -34,6 +34,7 @@ from typing import Optional
 
 import numpy as np
 
+from shapecheck.algebra.evaluate import Evaluator
 from shapecheck.algebra.quiet import quiet_numpy
 from shapecheck.layout import channel_axis
 from shapecheck.load.builder import load_builder_module
@@ -262,13 +263,14 @@ def check_spec(spec: Spec, sizes: SizeRange = SizeRange(1, 64), hunt: bool = Fal
         if i is not None:
             sweep_fail[i] = m.failing if i not in sweep_fail else sweep_fail[i] | m.failing
     rows = sample_rows(sweep, spec.seed, hunt, sweep_fail)
-    out.rows = len(rows)
     square = squareish(sweep)
+    checks = [(row_shapes(spec, graph, sweep, r), bool(sweep.accepted[r]),
+               {i for i, mask in sweep_fail.items() if mask[r]}, bool(square[r])) for r in rows]
+    checks += own_rows(spec, graph, op_at, hunt, unchecked)
+    out.rows = len(checks)
     charged_sq, charged_other = set(), set()
-    for r in rows:
-        shapes = row_shapes(spec, graph, sweep, r)
+    for shapes, ours_ok, ours, is_square in checks:
         v = oracle.build(shapes)
-        ours_ok = bool(sweep.accepted[r])
         keras_ok = v.accepted
         if not ours_ok and (keras_ok is None or v.raised):
             continue  # refused behind a failing merge: how the build goes on after it decides, not Keras
@@ -281,11 +283,10 @@ def check_spec(spec: Spec, sizes: SizeRange = SizeRange(1, 64), hunt: bool = Fal
             continue
         if not ours_ok:
             continue
-        ours = {i for i, mask in sweep_fail.items() if mask[r]}
         theirs = v.charged - unchecked
         if theirs:
             out.failing_sizes = True
-            (charged_sq if square[r] else charged_other).update(theirs)
+            (charged_sq if is_square else charged_other).update(theirs)
         for i in sorted(theirs - ours):
             out.disagreements.append(Disagreement("row-miss", f"Keras: {_op_text(spec, i)} fails ({v.raised[i]}); "
                                                   "shapecheck charges it nothing here", line_of[i], shapes))
@@ -330,6 +331,49 @@ def check_spec(spec: Spec, sizes: SizeRange = SizeRange(1, 64), hunt: bool = Fal
             out.disagreements.append(Disagreement("rule-false", f"SC202 on {_op_text(spec, i)}, Keras: square "
                                                   f"{i in charged_sq}, non-square {i in charged_other}", line))
     return out
+
+
+def own_rows(spec: Spec, graph, op_at: dict, hunt: bool, unchecked: set) -> list:
+    """Sizes the oracle picks itself, not from the sweep's rows: every `None` axis of the
+    spec (the axes its author left free, whatever layout shapecheck reads) at one size, and
+    with two free axes one row where they differ. The algebra is evaluated at exactly these
+    sizes (one Evaluator pass), so a sweep that varies the wrong axis cannot hide a failure.
+    Returns (input shapes, algebra accepts, merges it charges, square) per row."""
+    free = [(p, j) for p, inp in enumerate(spec.inputs) for j, d in enumerate(inp.shape) if d is None]
+    if not free or len(graph.inputs) != spec.n_inputs:
+        return []
+    rng = random.Random(spec.seed * 7 + 1)
+    values = rng.sample([2, 3, 4, 5, 6, 7, 9, 11, 12, 13, 17, 24, 31, 33], 4 if hunt else 3)
+    table = [[v] * len(free) for v in values]
+    if len(free) > 1:
+        table.append([rng.randint(1, 40) for _ in free])
+    arrays = np.array(table, dtype=np.int64)
+    inputs = {}
+    for p, node_id in enumerate(graph.inputs):
+        inputs[node_id] = list(graph.nodes[node_id].output_shapes[0])
+    for k, (p, j) in enumerate(free):
+        shape = inputs[graph.inputs[p]]
+        if j + 1 >= len(shape):
+            return []
+        shape[j + 1] = arrays[:, k]
+    evaluator = Evaluator(len(table))
+    with quiet_numpy():
+        evaluator.run(graph, {n: tuple(s) for n, s in inputs.items()})
+    result = evaluator.result
+    skip = unchecked | {op_at.get(n.line) for _, n, _ in result.unchecked.values()}
+    charged = {}
+    for key, mask in result.merge_fail.items():
+        i = op_at.get(result.merge_nodes[key][1].line)
+        if i is not None and i not in skip:
+            charged[i] = mask if i not in charged else charged[i] | mask
+    rows = []
+    for r, row in enumerate(table):
+        shapes = [list(inp.shape) for inp in spec.inputs]
+        for (p, j), value in zip(free, row):
+            shapes[p][j] = int(value)
+        rows.append(([tuple(x) for x in shapes], bool(result.accepted[r]),
+                     {i for i, mask in charged.items() if mask[r]}, len(set(row)) == 1))
+    return rows
 
 
 def _tainted_ops(spec: Spec, raised: dict) -> set:
