@@ -48,7 +48,7 @@ from .spec import Spec, render
 COMPARED = {"SC101", "SC102", "SC103", "SC104", "SC202", "SC301"}
 CASE_DIR = os.path.join(tempfile.gettempdir(), "shapecheck-fuzz-cases")
 
-CI_SQUARE = list(range(1, 13)) + [15, 16, 17, 24, 31, 32, 33, 64]
+CI_SQUARE = list(range(1, 10)) + [12, 15, 16, 17, 32, 33, 64]
 CI_AXIS = list(range(1, 18)) + [31, 32, 33, 64]
 AXIS_ROWS = 5  # rows per axis (one axis moved, the others at the reference size), drawn from CI_AXIS
 
