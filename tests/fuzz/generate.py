@@ -229,7 +229,8 @@ class Gen:
         for _ in range(levels):
             x = self.down(x)
         if r.random() < 0.4:
-            x = self.do_layer(x) or x
+            mid = self.do_layer(x)
+            x = mid if mid is not None and self.meta[mid].n == self.meta[t].n else x  # not a vector now
         for _ in range(levels if r.random() < 0.85 else max(1, levels - 1)):
             x = self.up(x)
         self.merge_pair(x, t)
