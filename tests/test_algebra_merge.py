@@ -75,3 +75,41 @@ def test_an_op_broadcasting_a_pooled_vector_puts_its_batch_axis_on_the_width():
     assert batch_clash([(None, 56, 56, 64), (None, 1, 1, 64)]) is None  # keepdims: batch meets batch
     assert batch_clash([(None, 20, 64), (20, 64)]) is None  # positions without a batch axis
     assert batch_clash([(None, None, None, 64), (None, 64)]) is None  # unknown width: nothing to say
+
+
+def test_a_vector_merged_over_a_map_keeps_the_maps_sizes_in_the_sweep():
+    """Found by tests/fuzz (seed 92): `Add()([vector, map])` gave the map's H and W as
+    unknown when the vector came first, so a Cropping2D after it was never refused."""
+    import numpy as np
+
+    from shapecheck.algebra.evaluate import merge_values
+
+    h = np.arange(1, 6)
+    out, conflict = merge_values(MergeSpec("elementwise"), [(N, 8), (N, h, h + 1, 8)], 0, len(h))
+    assert not conflict.any()
+    assert list(out[1]) == list(h) and list(out[2]) == list(h + 1) and out[3] == 8
+
+
+def test_dot_needs_the_same_axis_even_unknown_like_keras():
+    """Found by tests/fuzz (seed 139): Keras' Dot.build compares the axes as they are, so
+    None against 1 raises; shapecheck let it through and the module failed to load."""
+    assert not dot([(N, N, 3), (N, 1, 3)], (1, 1)).ok
+    assert dot([(N, N, 3), (N, N, 3)], (1, 1)).ok
+    assert dot([(N, 4, 3), (N, 5, 3)], (2, 2)).ok
+
+
+def test_dot_in_the_sweep_fails_where_its_axes_differ():
+    """Found by tests/fuzz (seed 162): the sweep left Dot to Keras' shape function, which
+    made a failing Dot "not accepted" instead of a failing merge."""
+    import numpy as np
+
+    from shapecheck.algebra.evaluate import merge_values
+
+    length = np.arange(1, 9)
+    out, conflict = merge_values(MergeSpec("dot", (1, 1)), [(N, -(-length // 2), 2), (N, length, 2)], 1, len(length))
+    assert list(conflict) == [False] + [True] * 7
+    assert out == (N, 2, 2)
+    out, conflict = merge_values(MergeSpec("dot", (2, 2)), [(N, length, 4), (N, length + 1, 4)], 1, len(length))
+    assert not conflict.any() and list(out[1]) == list(length) and list(out[2]) == list(length + 1)
+    out, conflict = merge_values(MergeSpec("dot", 1), [(N, 8), (N, 8)], 0, 1)
+    assert out == (N, 1) and not conflict.any()

@@ -52,8 +52,30 @@ def merge_values(spec: MergeSpec, shapes: list[SymShape], preferred: int, size: 
     if spec.kind == "concat":
         return _concat(spec.axis, shapes, preferred, size)
     if spec.kind == "dot":
-        raise Unknown("Dot")
+        return _dot(spec.axis, shapes, size)
     return _elementwise(shapes, preferred, size)
+
+
+def _dot(axes, shapes, size):
+    """keras.layers.Dot (no normalisation changes a shape): the two axes must be equal, an
+    unknown size only to another unknown one, as Dot.build checks; the output is the first
+    input without its axis, then the second without its batch and its axis."""
+    if len(shapes) != 2:
+        raise Unknown("Dot of more than two inputs")
+    a, b = shapes
+    pair = tuple(axes) if isinstance(axes, (list, tuple)) else (axes, axes)
+    if len(pair) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in pair):
+        raise Unknown(f"Dot with axes {axes!r}")  # a hostile saved config: Keras' own shape function decides
+    ax_a, ax_b = pair[0] % len(a), pair[1] % len(b)
+    da, db = a[ax_a], b[ax_b]
+    if da is None or db is None:
+        conflict = np.full(size, (da is None) != (db is None))
+    else:
+        conflict = _mask(np.asarray(da) != np.asarray(db), size)
+    out = [d for i, d in enumerate(a) if i != ax_a] + [d for i, d in enumerate(b) if i not in (0, ax_b)]
+    if len(out) == 1:
+        out.append(1)
+    return tuple(out), conflict
 
 
 def _elementwise(shapes, preferred, size):
@@ -81,9 +103,10 @@ def _elementwise(shapes, preferred, size):
         per_axis.append(axis_conflict)
         conflict |= axis_conflict
     guess = list(rows[preferred])
-    # where the inputs conflict on an axis the build goes on with the guessed input's size there;
+    # where the inputs conflict on an axis the build goes on with the guessed input's size there
+    # (where the guessed input lacks that axis, a vector over a map, the merged size stands);
     # axes that agree (a size-1 gate broadcast over channels) keep their merged size
-    out = [_where(c, g if not isinstance(g, str) else None, m) for g, m, c in zip(guess, merged, per_axis)]
+    out = [_where(c, g if not isinstance(g, str) else m, m) for g, m, c in zip(guess, merged, per_axis)]
     return tuple(out), conflict
 
 

@@ -113,11 +113,13 @@ def concat(shapes: Sequence[Shape], axis: int) -> MergeOutcome:
 
 
 def dot(shapes: Sequence[Shape], axes) -> MergeOutcome:
+    """Keras' Dot.build compares the two axes as they are: an unknown size (None) agrees
+    only with another unknown one (None against 5 raises when the model is built)."""
     a, b = shapes[0], shapes[1]
     ax_a, ax_b = _dot_axes(a, b, axes)
     da, db = a[ax_a], b[ax_b]
     conflicts = ()
-    if da is not None and db is not None and da != db:
+    if da != db:
         conflicts = (AxisConflict(ax_a, (da, db)),)
     return MergeOutcome(conflicts, (), len(a) != len(b))
 
