@@ -116,6 +116,7 @@ class Graph:
     entry: Optional[str] = None  # how the model was obtained: "module", a builder name, ...
     location: Optional[Location] = None  # where the Model(...) call was
     partial: Optional[str] = None  # why the graph was walked from tensors, not a finished model
+    finished: bool = True  # False: its builder raised before the model's last layers were made
     source: object = field(default=None, repr=False, compare=False)  # the front end's model object, if any
     parent: Optional[tuple] = field(default=None, repr=False, compare=False)  # (graph, node) this one is nested in
     # concrete input shapes -> the front end's own answer at that size (witnesses.Judgement):

@@ -285,6 +285,9 @@ def _reference(sizes: SizeRange, declared: Optional[int]) -> int:
 
 def plan(model: Graph, sizes: SizeRange) -> Sweep:
     sweep = Sweep(model, sizes)
+    if not model.finished:
+        sweep.skipped = "the model was not finished (its builder raised): its other sizes say nothing"
+        return sweep
     axes = input_axes(model)
     if not axes:
         sweep.skipped = "no input with a length or spatial axis"

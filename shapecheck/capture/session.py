@@ -201,6 +201,7 @@ def _graph_of(record: ModelRecord, recorder: Recorder, nested: set, notes: list[
             graph.partial = f"{record.raised_in} raised before building a model: {type(record.error).__name__}: " \
                             f"{message_line(record.error)}"
             graph.name = record.raised_in.replace("()", "")
+            graph.finished = False  # the layers after the raise are missing: no claim about sizes
             notes.append(graph.partial + "; checked the layers it had built (the raise may follow from a mismatch "
                                          "guessed past above)")
         else:
