@@ -59,7 +59,7 @@ class TestOnSeed001:
     def test_json_document_follows_the_design(self):
         result = invoke(SEED001, "--format", "json")
         document = json.loads(result.stdout)
-        assert set(document) == {"shapecheck", "files", "findings", "summary"}
+        assert set(document) == {"shapecheck", "schema_version", "files", "findings", "summary"}
         (file,) = document["files"]
         assert file["status"] == "findings" and file["error"] is None
         (model,) = file["models"]

@@ -53,6 +53,8 @@ def keras_judge(graph: Graph, model: Any, names: Optional[dict] = None):
     def judge(shapes: list[tuple], changes: Optional[dict] = None) -> Judgement:
         """`changes` (layer name -> {argument: value}): every layer built again, these with
         the arguments changed (a suggested fix, as if the model were built that way)."""
+        if changes is not None and (not functional or set(changes) - _walked_names(inner, "", names or {})):
+            raise Unavailable("a layer Keras runs as one call (a subclassed model, a custom layer) holds the change")
         run = _Run(merges, opaque, names or {}, changes)
         import tensorflow as tf
 
@@ -60,7 +62,7 @@ def keras_judge(graph: Graph, model: Any, names: Optional[dict] = None):
             placeholders = [tf.compat.v1.placeholder(shape=s, dtype=_dtype(graph, i)) for i, s in enumerate(shapes)]
             # weights as placeholders too: no initializer is traced for every kernel at every size
             values = [(v, tf.compat.v1.placeholder(shape=v.shape, dtype=v.dtype)) for v in _variables(model)]
-            with StatelessScope(state_mapping=values), SymbolicScope():
+            with StatelessScope(state_mapping=values, initialize_variables=False), SymbolicScope():
                 _run_model(run, functional, inner, model, graph, placeholders)
         return run.judgement()
 
@@ -76,6 +78,23 @@ def _run_model(run: "_Run", functional: bool, inner, model, graph: Graph, placeh
             run.whole(model, graph.name, _structure(model, placeholders))
     except _Stop:
         pass
+
+
+def _walked_names(model, prefix: str, names: dict) -> set[str]:
+    """The names of the operations the judge calls one by one (nested functional models are
+    walked into; custom layers are called as one)."""
+    found = set()
+    for depth_nodes in model._nodes_by_depth.values():
+        for node in depth_nodes:
+            op = node.operation
+            if op is None or node.is_input:
+                continue
+            name = prefix + names.get(id(op), layer_name(op))
+            found.add(name)
+            nested = getattr(op, "_functional", None) if isinstance(op, Sequential) else op
+            if isinstance(nested, Functional) and not is_user_block(op):
+                found |= _walked_names(nested, name + "/", names)
+    return found
 
 
 def _variables(model) -> list:
@@ -221,7 +240,7 @@ def _on_data(op, args, kwargs):
     shapes = [tuple(t.shape) for t in tensors]
     if any(d is None for s in shapes for d in s) or sum(int(np.prod(s)) for s in shapes) > EAGER_ELEMENTS:
         return op(*args, **kwargs)
-    with tf.init_scope(), StatelessScope():  # eager, and weights read as Keras reads them (not the graph's placeholders)
+    with tf.init_scope(), StatelessScope(initialize_variables=False):  # eager, and weights read as Keras reads them (not the graph's placeholders)
         swap = {id(t): tf.zeros(t.shape, dtype=t.dtype) for t in tensors}
         eager_args, eager_kwargs = keras.tree.map_structure(lambda v: swap.get(id(v), v), (args, kwargs))
         out = op(*eager_args, **eager_kwargs)

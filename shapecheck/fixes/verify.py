@@ -316,3 +316,4 @@ def keras_builds(site, changes: dict) -> Optional[tuple]:
             return None
         said.append(words)
     return tuple(said)
+
