@@ -22,7 +22,7 @@ shapes -> a `Judgement`. Nothing here imports Keras.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable, NamedTuple, Optional
 
 import numpy as np
 
@@ -53,6 +53,15 @@ class Judgement:
 Judge = Callable[[list[tuple]], Judgement]
 
 
+class Asked(NamedTuple):
+    """One witness size and what Keras did there."""
+
+    size: str  # in words: "33×33"
+    built: bool
+    claim: Optional[str]  # the merge whose failure it witnesses (None: a size where the model works)
+    refused: tuple  # the merges Keras refused there
+
+
 class Unavailable(Exception):
     """A judge that found, when first asked, that it cannot build the model (a saved file
     whose config Keras will not rebuild without running code carried in it)."""
@@ -62,8 +71,7 @@ class Unavailable(Exception):
 class Witnessed:
     """What Keras said about one model's sweep: carried on the report, read by every format."""
 
-    # (size in words, Keras built it, the merge whose failure it witnesses or None, the merges Keras refused there)
-    rows: list = field(default_factory=list)
+    rows: list = field(default_factory=list)  # Asked, per witness size
     agreed: int = 0  # of those, where Keras and the algebra agreed
     disputes: dict = field(default_factory=dict)  # merge name -> note (Keras' answer against the algebra's)
     keras_only: dict = field(default_factory=dict)  # merge name -> sizes Keras refused it at that the algebra missed
@@ -71,13 +79,12 @@ class Witnessed:
     sampled: int = 0  # sizes Keras was asked at past a layer the algebra cannot follow
     built: list = field(default_factory=list)  # every size Keras built the model at, in words
     built_rows: list = field(default_factory=list)  # the same, as rows of the sweep
-    asked_rows: list = field(default_factory=list)  # every row Keras was asked at (witnesses and samples)
     unavailable: Optional[str] = None  # why Keras could not be asked (a saved file without a rebuildable model, ...)
     behind: dict = field(default_factory=dict)  # merge name -> a failing merge before it ("name (line 12)")
 
     @property
     def sizes(self) -> list[str]:
-        return [row[0] for row in self.rows]
+        return [row.size for row in self.rows]
 
     def summary(self) -> str:
         """'sizes confirmed by Keras at 12 sizes: refuses 3×3; builds 2×2, 4×4, ...' or the disagreement count."""
@@ -85,8 +92,8 @@ class Witnessed:
             return f"sizes not confirmed by Keras: {self.unavailable}"
         if not self.rows:
             return ""
-        refused = [row[0] for row in self.rows if not row[1]]
-        built = [row[0] for row in self.rows if row[1]]
+        refused = [row.size for row in self.rows if not row.built]
+        built = [row.size for row in self.rows if row.built]
         parts = [f"refuses {_some(refused)}"] if refused else []
         parts += [f"builds {_some(built)}"] if built else []
         count = len(self.rows)
@@ -257,19 +264,16 @@ def _expected(sweep, row: int) -> set[str]:
 
 
 def _compare(sweep, answers: list, witnessed: Witnessed) -> None:
+    """The witness sizes: each claim Keras contradicts is withdrawn, each refusal the algebra
+    missed is Keras' to report, and each size counts as agreed or not."""
     withdrawn: set[str] = set()
-    unchecked = {node.name for _, node, _ in sweep.unchecked}
-    known = declared_failing(sweep.model)
     unfollowed = {stop.node.name for _, _, stop in sweep.unchecked}
+    unclaimed = _not_claimed(sweep)
     for row, claim, answer in answers:
         size = sweep.size_text(row)
-        witnessed.rows.append((size, answer.built, claim, tuple(sorted(answer.failing))))
-        witnessed.asked_rows.append(row)
-        if answer.built:
-            witnessed.built.append(size)
-            witnessed.built_rows.append(row)
-        expected = _expected(sweep, row)
-        agree = True
+        witnessed.rows.append(Asked(size, answer.built, claim, tuple(sorted(answer.failing))))
+        expected, surprised = _record(sweep, witnessed, row, answer, unclaimed)
+        agree = not surprised
         for name in sorted(expected - answer.failing):
             if answer.rejected or answer.stopped:
                 continue  # Keras stopped before it; said below
@@ -277,21 +281,6 @@ def _compare(sweep, answers: list, witnessed: Witnessed) -> None:
             withdrawn.add(name)
             witnessed.disputes.setdefault(name, f"the shape algebra says '{name}' fails at {size}, but Keras builds it "
                                                 f"there: the size claim is withdrawn")
-        for name in sorted(answer.failing - expected - unchecked - known):
-            agree = False
-            witnessed.keras_only.setdefault(name, []).append(row)
-            witnessed.disputes.setdefault(name, f"Keras refuses '{name}' at {size}, where the shape algebra said it "
-                                                f"agrees: Keras' answer is reported")
-        for name in (answer.failing & unchecked) - known:
-            witnessed.keras_only.setdefault(name, []).append(row)
-        for layer, line in answer.lines:
-            named = _merges_at_line(sweep.model, layer, line)
-            if named:
-                agree = agree and named <= expected
-                for name in named - expected:
-                    witnessed.keras_only.setdefault(name, []).append(row)
-            else:  # inside a call() the algebra cannot see: Keras' word alone, nothing to disagree with
-                _add_inside(witnessed, layer, line, row)
         if answer.rejected and answer.rejected_by not in unfollowed:  # a layer the algebra stopped at claims nothing
             agree = False
             witnessed.disputes.setdefault(f"size {size}", f"Keras refuses the size {size} at {answer.rejected}, "
@@ -303,6 +292,40 @@ def _compare(sweep, answers: list, witnessed: Witnessed) -> None:
     if withdrawn:
         sweep.merges = [m for m in sweep.merges if m.node.name not in withdrawn]
     _keras_only_merges(sweep, witnessed)
+
+
+def _not_claimed(sweep) -> tuple[set[str], set[str]]:
+    """The merges the sweep could not reach, and those already wrong as declared: Keras
+    refusing either contradicts no claim of the algebra's."""
+    return {node.name for _, node, _ in sweep.unchecked}, declared_failing(sweep.model)
+
+
+def _record(sweep, witnessed: Witnessed, row: int, answer: Judgement, unclaimed: tuple) -> tuple[set[str], bool]:
+    """What Keras refused at `row`, kept for the report: a merge the algebra could not reach,
+    or said agrees there (a disagreement, said), and refusals inside a call() the algebra
+    cannot see. Returns the merges the algebra expected to fail there, and whether Keras
+    refused one it did not expect. `unclaimed`: _not_claimed(sweep)."""
+    unchecked, known = unclaimed
+    size = sweep.size_text(row)
+    if answer.built:
+        witnessed.built.append(size)
+        witnessed.built_rows.append(row)
+    expected = _expected(sweep, row)
+    surprised = False
+    for name in sorted(answer.failing - known - expected):
+        witnessed.keras_only.setdefault(name, []).append(row)
+        if name not in unchecked:
+            surprised = True
+            witnessed.disputes.setdefault(name, f"Keras refuses '{name}' at {size}, where the shape algebra said it "
+                                                f"agrees: Keras' answer is reported")
+    for layer, line in answer.lines:
+        named = _merges_at_line(sweep.model, layer, line)
+        for name in named - expected:
+            witnessed.keras_only.setdefault(name, []).append(row)
+        surprised = surprised or not named <= expected
+        if not named:  # inside a call() the algebra cannot see: Keras' word alone, nothing to disagree with
+            _add_inside(witnessed, layer, line, row)
+    return expected, surprised
 
 
 def declared_failing(model) -> set[str]:
@@ -358,27 +381,9 @@ def _sample_past_stops(sweep, judge: Judge, witnessed: Witnessed, done: set[int]
     spread = [int(r) for r in square[32::max(1, (len(square) - 32) // 8)]] if len(square) > 32 else []
     extra = [int(r) for r in others[::max(1, len(others) // 8)]] if len(others) else []
     rows = [r for r in dict.fromkeys(small + spread + extra) if r not in done][:OPAQUE_SAMPLE]
-    unchecked = {node.name for _, node, _ in sweep.unchecked}
-    known = declared_failing(sweep.model)
+    unclaimed = _not_claimed(sweep)
     for row in rows:
-        answer = _ask(judge, sweep, row)
         witnessed.sampled += 1
-        witnessed.asked_rows.append(row)
-        if answer.built:
-            witnessed.built.append(sweep.size_text(row))
-            witnessed.built_rows.append(row)
-        for name in answer.failing - known:
-            if name in unchecked:
-                witnessed.keras_only.setdefault(name, []).append(row)
-            elif name not in _expected(sweep, row):
-                witnessed.keras_only.setdefault(name, []).append(row)
-                witnessed.disputes.setdefault(name, f"Keras refuses '{name}' at {sweep.size_text(row)}, where the shape "
-                                                    f"algebra said it agrees: Keras' answer is reported")
-        for layer, line in answer.lines:
-            named = _merges_at_line(sweep.model, layer, line)
-            for name in named:
-                witnessed.keras_only.setdefault(name, []).append(row)
-            if not named:
-                _add_inside(witnessed, layer, line, row)
+        _record(sweep, witnessed, row, _ask(judge, sweep, row), unclaimed)
     _keras_only_merges(sweep, witnessed)
 

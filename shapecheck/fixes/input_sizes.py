@@ -38,36 +38,18 @@ def nearest(sweep, rows: np.ndarray, around: np.ndarray) -> list[int]:
     return picks
 
 
-def sizes_agree(site: FindingSite, sweep, rows: list[int]) -> bool:
+def sizes_agree(site: FindingSite, sweep, rows: list[int]) -> Optional[tuple]:
     """The model evaluated again at exactly these rows: the finding's merges agree and no
-    merge conflicts that did not already at the declared size."""
+    merge conflicts that did not already at the declared size; then Keras builds it there
+    (verify.keras_builds). The sizes Keras built at (() where it cannot be asked), or None."""
     before = set(verify.baseline(site).conflicts)
     if sweep.fixed and not {layer for layer, _ in site.finding.members()} <= before:
-        return False  # the algebra does not see this mismatch: it cannot vouch for other sizes
+        return None  # the algebra does not see this mismatch: it cannot vouch for other sizes
     after = verify.evaluate(site, site.model, verify.sweep_inputs(sweep, site.model, sweep.candidates[rows]), len(rows))
     needed = verify.must_agree(site)
-    agree = bool(after.accepted.all()) and not (set(after.conflicts) & (needed | (set(after.conflicts) - before)))
-    return agree and keras_agrees(site, sweep, rows, needed)
-
-
-def keras_agrees(site: FindingSite, sweep, rows: list[int], needed: set) -> bool:
-    """Keras builds the model at each suggested size without refusing the finding's merges
-    (witnesses.py); where no Keras model can be built, the algebra's word stands."""
-    from shapecheck.witnesses import concrete_shapes
-
-    judge = site.model.judge
-    if judge is None:
-        return True
-    names = {layer for layer, _ in site.finding.members()} | {str(n) for n in needed}
-    for row in rows:
-        try:
-            answer = judge(concrete_shapes(sweep, row))
-        except Exception:  # noqa: BLE001 - not confirmed: not shown
-            return False
-        if answer.rejected or answer.stopped or answer.lines or (answer.failing & names) or \
-                (not sweep.fixed and answer.failing):
-            return False
-    return True
+    if not after.accepted.all() or set(after.conflicts) & (needed | (set(after.conflicts) - before)):
+        return None
+    return verify.keras_builds(site, rows=rows)
 
 
 def _group_rows(sweep) -> np.ndarray:
@@ -86,13 +68,14 @@ def declared_size(site: FindingSite) -> Iterator[Fix]:
     if not rows.any() or len(set(sweep.declared)) != 1:
         return
     picks = nearest(sweep, rows, declared)
-    if not picks or not sizes_agree(site, sweep, picks):
+    built = sizes_agree(site, sweep, picks) if picks else None
+    if built is None:
         return
     rule = sweep.constraint(failing_rows(sweep, group))
     shown = " or ".join(sweep.size_text(r) for r in picks)
     words = f"an input size at which every merge agrees: {shown}, not {sweep.declared_text()} ({rule}; pad or resize the input)"
     fix = make_fix(site, _input_node(site.model), words, "input-size", tuple(sweep.size_text(r) for r in picks), COST)
-    yield _built(site, fix, [sweep.size_text(r) for r in picks])
+    yield replace(fix, keras_built=built)
 
 
 def failing_rows(sweep, group: np.ndarray) -> np.ndarray:
@@ -117,18 +100,14 @@ def next_valid_size(site: FindingSite) -> Iterator[Fix]:
         return
     example = _example_row(sweep, failing_here)
     picks = nearest(sweep, rows, sweep.candidates[example])[::-1]  # the next larger size first
-    if not picks or not sizes_agree(site, sweep, picks[:1]):
+    built = sizes_agree(site, sweep, picks[:1]) if picks else None
+    if built is None:
         return
     rule = sweep.constraint(sweep.union(sweep.merges))
     words = (f"feed only sizes at which every merge agrees ({rule}; pad or resize the input): "
              f"e.g. {sweep.size_text(picks[0])} instead of {sweep.size_text(example)}")
     fix = make_fix(site, _input_node(site.model), words, "input-size", verify.verified_sweep(site), COST)
-    yield _built(site, fix, [sweep.size_text(picks[0])])
-
-
-def _built(site: FindingSite, fix: Fix, sizes: list[str]) -> Fix:
-    """Say that Keras built the model at the suggested sizes (keras_agrees asked it)."""
-    return replace(fix, keras_built=tuple(sizes)) if site.model.judge is not None else fix
+    yield replace(fix, keras_built=built)
 
 
 def _keras_built_size(site: FindingSite, sweep, merge) -> Iterator[Fix]:

@@ -280,12 +280,13 @@ def verified_at(site) -> tuple:
     return verified_sweep(site) if is_size_dependent(site) else verified_declared(site)
 
 
-def keras_builds(site, changes: dict) -> Optional[tuple]:
-    """Keras builds the model with `changes` (layer name -> {argument: value}), every layer
-    built again for the shapes that reach it (witnesses.py's judge): at the declared size,
-    or for a size-dependent finding at a size where it failed and at sizes where the model
-    worked. The sizes it built at, with the finding's merges agreeing and nothing else newly
-    refused; () when Keras cannot be asked here; None when Keras refuses the edit."""
+def keras_builds(site, changes: Optional[dict] = None, rows: Optional[list] = None) -> Optional[tuple]:
+    """Keras builds the model (witnesses.py's judge), with `changes` (layer name -> {argument:
+    value}) if given, every layer then built again for the shapes that reach it: at the sweep's
+    `rows` if given (suggested input sizes), else at the declared size, or for a size-dependent
+    finding at a size where it failed and at sizes where the model worked. The sizes it built
+    at, with the finding's merges agreeing and nothing else newly refused; () when Keras cannot
+    be asked here (the algebra's word stands); None when Keras refuses."""
     from shapecheck.witnesses import Unavailable, concrete_shapes, declared_failing
 
     judge = site.model.judge
@@ -294,7 +295,9 @@ def keras_builds(site, changes: dict) -> Optional[tuple]:
     needed = must_agree(site)
     before = declared_failing(site.model)  # wrong as declared already: other findings' to fix
     sweep = sweep_of(site)
-    if is_size_dependent(site) and sweep is not None:
+    if rows is not None and sweep is not None:
+        asked = [(sweep.size_text(r), concrete_shapes(sweep, r)) for r in rows]
+    elif is_size_dependent(site) and sweep is not None:
         merge = next((m for m in sweep.merges if m.node.name == site.finding.layer), None)
         rows = [int(r) for r in np.flatnonzero(merge.failing)[:1]] if merge is not None else []
         built = sweep.witnessed.built_rows if sweep.witnessed is not None else []

@@ -40,7 +40,7 @@ ALLOWED = {
     "builtins": {"slice", "set", "frozenset", "complex", "range", "Ellipsis", "NotImplemented"},
     "copyreg": {"_reconstructor", "__newobj__"},
     "shapecheck.runner": {"FileReport"},
-    "shapecheck.witnesses": {"Witnessed"},
+    "shapecheck.witnesses": {"Witnessed", "Asked"},
     "shapecheck.size_map": {"SizeMap", "ModelMaps"},
     "shapecheck.graph": {"Graph", "Node", "Edge", "Location", "ChainFrame", "MergeSpec"},
     "shapecheck.rules.base": {"Finding", "Related", "Severity", "Fix", "TextEdit"},

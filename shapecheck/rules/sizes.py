@@ -47,8 +47,8 @@ def _confirmed(sweep, merge) -> str:
     witnessed = sweep.witnessed
     if witnessed is None or not witnessed.sizes or witnessed.disputes:
         return ""
-    fails = [row[0] for row in witnessed.rows if merge.node.name in row[3]]
-    builds = [row[0] for row in witnessed.rows if row[1]]
+    fails = [row.size for row in witnessed.rows if merge.node.name in row.refused]
+    builds = [row.size for row in witnessed.rows if row.built]
     if not fails:
         return ""
     return f"; Keras confirms: refuses {fails[0]}" + (f", builds {', '.join(builds[:2])}" if builds else "")

@@ -315,25 +315,21 @@ class Gen:
                 "fmt": CF if m.layout == CF else None, "merge": merge}
 
     def do_block(self) -> None:
-        t = self.pick(lambda m: m.n > 0)
-        if t is None:
-            return
-        m = self.meta[t]
-        args = self._helper_args(m)
-        args["cls_name"] = f"Block{self.helpers}"
-        args["name"] = f"Block{self.helpers}()"
-        ch = m.ch + args["filters"] if args["merge"] == "Concatenate" else m.ch
-        self.add(Op("block", args, [t]), Meta(m.n, m.layout, ch, m.fixed))
+        self._helper("block", lambda k: {"cls_name": f"Block{k}", "name": f"Block{k}()"})
 
     def do_nested(self) -> None:
+        self._helper("nested", lambda k: {"name": f"nested_{k}"})
+
+    def _helper(self, kind: str, names) -> None:
+        """A custom Layer (`block`) or a nested model (`nested`) holding a conv and a merge."""
         t = self.pick(lambda m: m.n > 0)
         if t is None:
             return
         m = self.meta[t]
         args = self._helper_args(m)
-        args["name"] = f"nested_{self.helpers}"
+        args.update(names(self.helpers))
         ch = m.ch + args["filters"] if args["merge"] == "Concatenate" else m.ch
-        self.add(Op("nested", args, [t]), Meta(m.n, m.layout, ch, m.fixed))
+        self.add(Op(kind, args, [t]), Meta(m.n, m.layout, ch, m.fixed))
 
     def do_reshape(self) -> None:
         r = self.rng
