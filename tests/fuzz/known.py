@@ -22,13 +22,9 @@ def _operator_rank_broadcast(spec, subject) -> bool:
     """`a + b` / keras.ops.add(a, b) with inputs of different rank (a (batch, C) vector over a
     (batch, H, W, C) map): numpy broadcasting lines the batch axis up with W, so the model
     builds and fails when run on a batch of more than one."""
-    from shapecheck.algebra.merge import batch_clash
-
     for _, node in subject.graph.walk():
         if node.kind == "op" and node.merge is not None and node.merge.kind == "elementwise":
-            # SC103 reports the batch axis meeting a declared axis (main, 2026-12-03); what is
-            # still open: the axis it meets is None (swept), so no declared size shows it
-            if len({len(s) for s in node.input_shapes}) > 1 and batch_clash(node.input_shapes) is None:
+            if len({len(s) for s in node.input_shapes}) > 1:
                 return True
     return False
 
