@@ -56,3 +56,13 @@ def finding_lines(stdout: str) -> list[str]:
     lines = stdout.splitlines()
     assert all(line.startswith("    fix: ") for line in lines if line[:1].isspace()), lines
     return [line for line in lines if not line[:1].isspace()]
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_disposable_mode():
+    """A test that leaves the supervised child's `weights.DISPOSABLE` on in this shared process
+    makes every later in-process build keep variables without values (the tests of ordinary
+    builds then fail far from the cause): fail the test that leaked it instead."""
+    yield
+    weights = sys.modules.get("shapecheck.capture.weights")
+    assert weights is None or not weights.DISPOSABLE, "this test left shapecheck.capture.weights.DISPOSABLE on"

@@ -14,10 +14,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 from shapecheck.capture import session  # noqa: E402,F401 - imports Keras quietly, once
 from shapecheck.capture import weights as _weights  # noqa: E402
 
-# as in a supervised child: the models shapecheck builds here are thrown away after the
-# check, so their variables never get values and no garbage collection runs per model
-_weights.DISPOSABLE = True
-
+import contextlib  # noqa: E402
 import keras  # noqa: E402
 import warnings  # noqa: E402
 
@@ -91,12 +88,24 @@ class Coverage:
         return "\n".join(lines)
 
 
+@contextlib.contextmanager
+def _disposable():
+    """As in a supervised child while one spec is checked: the models built are thrown away
+    afterwards, so their variables never get values and no garbage collection runs per
+    model. Restored afterwards: the fuzzer shares its process with the rest of the suite."""
+    before = _weights.DISPOSABLE
+    _weights.DISPOSABLE = True
+    try:
+        yield
+    finally:
+        _weights.DISPOSABLE = before
+        keras.backend.clear_session(free_memory=False)
+
+
 def check_seed(seed: int, sizes: SizeRange, hunt: bool) -> Outcome:
     spec = generate(seed)
-    try:
+    with _disposable():
         return check_spec(spec, sizes, hunt, EXCLUSIONS)
-    finally:
-        keras.backend.clear_session(free_memory=False)
 
 
 def run_seeds(seeds: Iterable[int], sizes: SizeRange = SizeRange(1, 64), hunt: bool = False,
@@ -120,16 +129,13 @@ def first_kind(outcome: Outcome) -> Optional[str]:
 
 def still_fails(spec: Spec, kind: str, sizes: SizeRange, hunt: bool) -> bool:
     try:
-        out = check_spec(spec, sizes, hunt, EXCLUSIONS)
+        with _disposable():
+            out = check_spec(spec, sizes, hunt, EXCLUSIONS)
     except Exception:  # noqa: BLE001 - a spec the shrinker broke
         return False
-    finally:
-        keras.backend.clear_session(free_memory=False)
     return any(d.kind == kind for d in out.disagreements)
 
 
 def check_spec_outcome(spec: Spec, sizes: SizeRange, hunt: bool) -> Outcome:
-    try:
+    with _disposable():
         return check_spec(spec, sizes, hunt, EXCLUSIONS)
-    finally:
-        keras.backend.clear_session(free_memory=False)
