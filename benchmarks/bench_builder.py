@@ -65,7 +65,7 @@ PLAIN_RUN = (
 AUDIT_RUN = (  # what the supervised child does, in this process
     "from shapecheck.capture import weights; weights.DISPOSABLE = True\n"
     "from shapecheck.load.discover import discover; from shapecheck.load.imports import Closure\n"
-    "from shapecheck.load.imports_cache import NO_CACHE; from shapecheck.runner import Options, check_target\n"
+    "from shapecheck.load.imports_cache import NO_CACHE; from shapecheck.options import Options; from shapecheck.worker import check_target\n"
     "check_target(discover([{path!r}], Closure(NO_CACHE))[0], Options(entries={entries!r}))"
 )
 

@@ -29,7 +29,10 @@ from shapecheck.load.discover import discover  # noqa: E402
 from shapecheck.load.imports import Closure  # noqa: E402
 from shapecheck.load.imports_cache import NO_CACHE  # noqa: E402
 from shapecheck.rules import all_rules  # noqa: E402
-from shapecheck.runner import FileReport, Options, _load_into, check_graphs  # noqa: E402
+from shapecheck.results import FileReport  # noqa: E402
+from shapecheck.options import Options  # noqa: E402
+from shapecheck.worker import _load_into  # noqa: E402
+from shapecheck.analysis import check_graphs  # noqa: E402
 
 
 def timed(function) -> float:

@@ -24,7 +24,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from irgraphs import merge_chain  # noqa: E402
 from shapecheck.report import json_report, table  # noqa: E402
 from shapecheck.report.verdicts import verdict  # noqa: E402
-from shapecheck.runner import FileReport, RunReport, check_graphs, selected_rules  # noqa: E402
+from shapecheck.results import FileReport, RunReport  # noqa: E402
+from shapecheck.analysis import check_graphs, selected_rules  # noqa: E402
 
 SIZES = (1_000, 5_000, 10_000)
 

@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from shapecheck.graph import Edge, Graph, MergeSpec, Node  # noqa: E402
-from shapecheck.sweep import SizeRange, plan  # noqa: E402
+from shapecheck.size_range import SizeRange  # noqa: E402
+from shapecheck.sweep import plan  # noqa: E402
 
 
 def build_resnext(fixture: Path):

@@ -15,9 +15,12 @@ import io
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from shapecheck.runner import FAIL_LEVELS, FileReport, Options, RunReport, check_graphs, check_paths, selected_rules
+from shapecheck.results import FAIL_LEVELS, FileReport, RunReport
+from shapecheck.options import Options
+from shapecheck.analysis import check_graphs, selected_rules
+from shapecheck.runner import check_paths
 from shapecheck.rules import Finding
-from shapecheck.sweep import SizeRange
+from shapecheck.size_range import SizeRange
 
 
 
@@ -58,13 +61,13 @@ class Report:
         return self.table()
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        """In Jupyter: the table as rich HTML (text elsewhere); see jupyter.py."""
-        from shapecheck.jupyter import mimebundle
+        """In Jupyter: the table as rich HTML (text elsewhere); see report/rich_html.py."""
+        from shapecheck.report.rich_html import mimebundle
 
         return mimebundle(self)
 
     def _repr_html_(self) -> str:
-        from shapecheck.jupyter import report_html
+        from shapecheck.report.rich_html import report_html
 
         return report_html(self)
 

@@ -13,7 +13,7 @@ import os
 from collections import Counter
 
 from shapecheck import __version__
-from shapecheck.load.errors import CheckError
+from shapecheck.errors import CheckError
 from shapecheck.rules import Finding
 
 FORMAT = 1

@@ -78,8 +78,8 @@ def _options(
     """CLI options over [tool.shapecheck] over defaults."""
     from shapecheck import config as configuration
     from shapecheck.isolation.warden import DEFAULT_MAX_MEMORY, parse_bytes
-    from shapecheck.runner import Options
-    from shapecheck.load.errors import CheckError
+    from shapecheck.options import Options
+    from shapecheck.errors import CheckError
     from shapecheck.size_range import SizeRange
 
     try:
@@ -217,7 +217,7 @@ def check(
     run = check_paths(paths, options)
     if baseline:
         from shapecheck import baseline as baselines
-        from shapecheck.load.errors import CheckError
+        from shapecheck.errors import CheckError
 
         try:
             known = baselines.read(baseline)
@@ -261,7 +261,7 @@ def check(
 def _print_diff(run) -> None:
     """--diff: the edits --fix would make, on stdout instead of the report; nothing written.
     Exit 1 when there is something to fix, 0 when not, 2 when a file cannot be."""
-    from shapecheck.rewrite import fix_run
+    from shapecheck.apply_fixes import fix_run
 
     outcome = fix_run(run, write_files=False)
     sys.stdout.write(outcome.diff)
@@ -277,7 +277,7 @@ def _print_diff(run) -> None:
 
 def _apply_fixes(run) -> bool:
     """--fix: write the edits; the fixed findings leave the run. True if a file was not written."""
-    from shapecheck.rewrite import fix_run
+    from shapecheck.apply_fixes import fix_run
 
     outcome = fix_run(run, write_files=True)
     for line in outcome.notes:

@@ -26,7 +26,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
-from shapecheck.load.errors import CheckError
+from shapecheck.errors import CheckError
 
 KEYS = {"select", "ignore", "per-file-ignores", "fail-on", "entries", "sizes", "timeout", "input-shapes"}
 FAIL_ON = {"error", "warning", "info", "never"}

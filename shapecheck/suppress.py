@@ -44,7 +44,7 @@ def _comments(path: str, mtime: float) -> tuple[tuple[int, int, Optional[tuple[s
 @lru_cache(maxsize=64)
 def _cell_comments(path: str, mtime: float) -> tuple[tuple[int, tuple], ...]:
     """(cell, its comments) for each code cell of a notebook."""
-    from shapecheck.load.errors import CheckError
+    from shapecheck.errors import CheckError
     from shapecheck.load.notebook import read_cells
 
     try:

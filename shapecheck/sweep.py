@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 
@@ -30,11 +30,9 @@ from shapecheck.algebra.constraints import describe, passing_value
 from shapecheck.algebra.evaluate import Evaluator, Stop
 from shapecheck.algebra.layers import KNOWN_LAYERS, MIXING, knows
 from shapecheck.algebra.ops import MIXING as MIXING_OPS
-from shapecheck import timing
 from shapecheck.graph import Graph, Node
 from shapecheck.layout import spatial_axes
-from shapecheck.size_range import SizeRange  # noqa: F401 - where callers have always found it
-from shapecheck.witnesses import Witnessed, confirm
+from shapecheck.size_range import SizeRange
 
 AXIS_NAMES = {1: [("L", "length")], 2: [("H", "height"), ("W", "width")],
               3: [("D", "depth"), ("H", "height"), ("W", "width")]}
@@ -85,7 +83,7 @@ class Sweep:
     reference: Optional[tuple] = None
     pairs: list[tuple[int, int]] = field(default_factory=list)
     conflicts: list[tuple[Graph, Node, np.ndarray]] = field(default_factory=list)  # every conflicting merge, tainted too
-    witnessed: Optional[Witnessed] = None  # what Keras said at the witness sizes (witnesses.py)
+    witnessed: Any = None  # witnesses.Witnessed: what Keras said at the witness sizes (set by witnesses.SweepCache)
 
     @property
     def names(self) -> list[str]:
@@ -394,41 +392,3 @@ def _evaluate(sweep: Sweep) -> None:
         if failing.any():
             graph, node = result.merge_nodes[key]
             sweep.merges.append(MergeSizes(graph, node, failing))
-
-
-class SweepCache:
-    """One sweep per model per run, shared by the rules that read it (SC104, SC202, SC301, SC002)."""
-
-    def __init__(self, sizes: SizeRange, witness: bool = True) -> None:
-        self.sizes = sizes
-        self.witness = witness  # Keras confirms the sweep's claims (witnesses.py) before a rule reads them
-        self._done: dict[int, tuple[Graph, Sweep]] = {}
-
-    def get(self, model: Graph) -> Sweep:
-        entry = self._done.get(id(model))
-        if entry is None or entry[0] is not model:
-            with timing.phase("sweep"):
-                sweep = plan(model, self.sizes)
-            if self.witness:
-                sweep.witnessed = confirm(sweep, model.judge)
-            entry = (model, sweep)
-            self._done[id(model)] = entry
-        return entry[1]
-
-    def witnessed(self) -> dict[str, Witnessed]:
-        """model name -> what Keras said at its witness sizes (models with something said)."""
-        return {model.name: sweep.witnessed for model, sweep in self._done.values()
-                if sweep.witnessed is not None and (sweep.witnessed.rows or sweep.witnessed.unavailable)}
-
-    def notes(self) -> list[str]:
-        return [note for _, sweep in self._done.values() for note in sweep.notes]
-
-    def unchecked(self) -> dict[str, dict[str, str]]:
-        """model name -> {merge name: why it was not swept}, for models declared with None sizes."""
-        out: dict[str, dict[str, str]] = {}
-        for model, sweep in self._done.values():
-            if sweep.fixed or sweep.skipped:
-                continue
-            for _, node, stop in sweep.unchecked:
-                out.setdefault(model.name, {})[node.name] = f"the size sweep stops at {stop.node.op} '{stop.node.name}'"
-        return out

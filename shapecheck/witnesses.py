@@ -27,6 +27,9 @@ from typing import Callable, NamedTuple, Optional
 import numpy as np
 
 from shapecheck import timing
+from shapecheck.graph import Graph
+from shapecheck.size_range import SizeRange
+from shapecheck.sweep import MergeSizes, Sweep, plan
 
 WORKING_SAMPLE = 8  # sizes where the algebra says the model works, per model (the 4 smallest, 4 spread)
 FAILING_PER_MERGE = 1  # sizes where the algebra says a merge fails, per merge
@@ -359,8 +362,6 @@ def _add_inside(witnessed: Witnessed, layer: str, line: int, row: int) -> None:
 def _keras_only_merges(sweep, witnessed: Witnessed) -> None:
     """Merges Keras refused where the algebra said they agree (or could not follow them):
     reported from Keras' answer, at the sizes Keras was asked."""
-    from shapecheck.sweep import MergeSizes
-
     by_name = {node.name: (graph, node) for graph, node in sweep.model.merges()}
     sweep.merges = [m for m in sweep.merges if not m.from_keras]  # made afresh from every answer so far
     for name, rows in witnessed.keras_only.items():
@@ -387,3 +388,41 @@ def _sample_past_stops(sweep, judge: Judge, witnessed: Witnessed, done: set[int]
         _record(sweep, witnessed, row, _ask(judge, sweep, row), unclaimed)
     _keras_only_merges(sweep, witnessed)
 
+
+class SweepCache:
+    """One sweep per model per run, shared by the rules that read it (SC104, SC202, SC301, SC002),
+    each confirmed by Keras at its witness sizes before a rule reads it."""
+
+    def __init__(self, sizes: SizeRange, witness: bool = True) -> None:
+        self.sizes = sizes
+        self.witness = witness  # Keras confirms the sweep's claims (witnesses.py) before a rule reads them
+        self._done: dict[int, tuple[Graph, Sweep]] = {}
+
+    def get(self, model: Graph) -> Sweep:
+        entry = self._done.get(id(model))
+        if entry is None or entry[0] is not model:
+            with timing.phase("sweep"):
+                sweep = plan(model, self.sizes)
+            if self.witness:
+                sweep.witnessed = confirm(sweep, model.judge)
+            entry = (model, sweep)
+            self._done[id(model)] = entry
+        return entry[1]
+
+    def witnessed(self) -> dict[str, Witnessed]:
+        """model name -> what Keras said at its witness sizes (models with something said)."""
+        return {model.name: sweep.witnessed for model, sweep in self._done.values()
+                if sweep.witnessed is not None and (sweep.witnessed.rows or sweep.witnessed.unavailable)}
+
+    def notes(self) -> list[str]:
+        return [note for _, sweep in self._done.values() for note in sweep.notes]
+
+    def unchecked(self) -> dict[str, dict[str, str]]:
+        """model name -> {merge name: why it was not swept}, for models declared with None sizes."""
+        out: dict[str, dict[str, str]] = {}
+        for model, sweep in self._done.values():
+            if sweep.fixed or sweep.skipped:
+                continue
+            for _, node, stop in sweep.unchecked:
+                out.setdefault(model.name, {})[node.name] = f"the size sweep stops at {stop.node.op} '{stop.node.name}'"
+        return out

@@ -23,7 +23,8 @@ os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="shapecheck-tests-cache-"
 @pytest.fixture(scope="session")
 def checked():
     """check(path, **options) -> RunReport, cached: every fixture is built once per session."""
-    from shapecheck.runner import Options, check_paths
+    from shapecheck.options import Options
+    from shapecheck.runner import check_paths
 
     cache = {}
 

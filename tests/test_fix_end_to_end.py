@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from conftest import FIXTURES, run_cli
-from shapecheck import rewrite
-from shapecheck.runner import Options, check_paths
+from shapecheck import apply_fixes
+from shapecheck.options import Options
+from shapecheck.runner import check_paths
 
 pytestmark = pytest.mark.slow
 
@@ -85,7 +86,7 @@ def test_suggest_rebuild_finds_conv_shortcut_true_for_seed_000_and_it_removes_th
         assert [(e.line, e.replacement) for e in fix.edits] == [(57, "True")]
 
     copy = tmp_path / path.name
-    copy.write_text(rewrite.apply_edits(path.read_text(), mismatches[0].fixes[0].edits))
+    copy.write_text(apply_fixes.apply_edits(path.read_text(), mismatches[0].fixes[0].edits))
     assert "block(x, filters, strides=strides, groups=groups, conv_shortcut=True)" in copy.read_text()
     assert [f.code for f in check_paths([str(copy)], Options()).findings] == ["SC203"]
 

@@ -11,7 +11,7 @@ from irgraphs import GraphBuilder
 from shapecheck.fixes import verify
 from shapecheck.graph import Graph
 from shapecheck.rules import all_rules
-from shapecheck.runner import check_graphs
+from shapecheck.analysis import check_graphs
 
 CONV3_VALID = {"filters": 4, "kernel_size": (3, 3), "strides": (1, 1), "padding": "valid"}
 
@@ -287,7 +287,7 @@ def test_suggestions_stop_at_the_budget_and_say_so(monkeypatch):
 
 @pytest.fixture
 def report_with_fix():
-    from shapecheck.runner import FileReport, RunReport
+    from shapecheck.results import FileReport, RunReport
     from shapecheck.rules.base import Fix, TextEdit
 
     f = finding(run(valid_conv_residual()), "SC102")

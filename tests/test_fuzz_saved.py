@@ -20,8 +20,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E
 
 import hostile  # noqa: E402
 from conftest import DATA  # noqa: E402
-from shapecheck.load.errors import CheckError  # noqa: E402
-from shapecheck.runner import Options, check_paths  # noqa: E402
+from shapecheck.errors import CheckError  # noqa: E402
+from shapecheck.options import Options  # noqa: E402
+from shapecheck.runner import check_paths  # noqa: E402
 
 
 def assert_checked_or_one_clean_error(run, path) -> None:
@@ -132,8 +133,8 @@ def no_keras_fallback(entry):
 
 @contextmanager
 def without_keras():
-    with mock.patch("shapecheck.load.saved.keras_fallback", no_keras_fallback), \
-            mock.patch("shapecheck.load.saved.is_keras_class", lambda name: False):
+    with mock.patch("shapecheck.saved.files.keras_fallback", no_keras_fallback), \
+            mock.patch("shapecheck.saved.files.is_keras_class", lambda name: False):
         yield
 
 
@@ -156,7 +157,7 @@ def tmp(tmp_path_factory):
 @FUZZ
 @given(config=mutated_configs())
 def test_load_saved_raises_only_check_errors(tmp, config):
-    from shapecheck.load.saved import load_saved
+    from shapecheck.saved.files import load_saved
 
     path = write(tmp, config)
     with without_keras():

@@ -16,7 +16,8 @@ from conftest import ROOT, run_cli
 from irgraphs import algebra_judge, PATH, GraphBuilder
 from shapecheck.report import html
 from shapecheck.report.html import drawing, sizemap
-from shapecheck.runner import FileReport, RunReport, check_graphs, selected_rules
+from shapecheck.results import FileReport, RunReport
+from shapecheck.analysis import check_graphs, selected_rules
 from shapecheck.size_range import SizeRange
 
 N = None

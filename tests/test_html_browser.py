@@ -175,7 +175,8 @@ def test_a_layer_named_script_does_not_run(browser, tmp_path):
     from irgraphs import GraphBuilder
     from shapecheck.graph import MergeSpec
     from shapecheck.report import html
-    from shapecheck.runner import FileReport, RunReport, check_graphs, selected_rules
+    from shapecheck.results import FileReport, RunReport
+    from shapecheck.analysis import check_graphs, selected_rules
 
     evil = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
     b = GraphBuilder(evil)
@@ -200,7 +201,8 @@ def test_the_merge_table_filter_shows_only_the_problems(browser, tmp_path):
     from irgraphs import GraphBuilder
     from shapecheck.graph import MergeSpec
     from shapecheck.report import html
-    from shapecheck.runner import FileReport, RunReport, check_graphs, selected_rules
+    from shapecheck.results import FileReport, RunReport
+    from shapecheck.analysis import check_graphs, selected_rules
 
     b = GraphBuilder("two")
     x = b.input((None, 8, 8, 4))

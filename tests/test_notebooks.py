@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, ROOT, finding_lines, run_cli
-from shapecheck.load.errors import CheckError
-from shapecheck.load.notebook import Cell, file_position, neutralise, read_cells
+from shapecheck.errors import CheckError
+from shapecheck.cells import file_position
+from shapecheck.load.notebook import Cell, neutralise, read_cells
 
 NOTEBOOKS = FIXTURES / "notebooks"
 TUTORIAL = NOTEBOOKS / "tutorial_flowers.ipynb"
@@ -146,7 +147,7 @@ def test_suppressions_are_read_in_cells(tmp_path):
 
 def test_the_report_renders_as_html_in_jupyter():
     from shapecheck.api import Report
-    from shapecheck.runner import FileReport, RunReport
+    from shapecheck.results import FileReport, RunReport
 
     report = Report(RunReport([FileReport("nb.ipynb", notes=["cell 4 raised FileNotFoundError"])]))
     bundle = report._repr_mimebundle_()

@@ -11,7 +11,8 @@ import pytest
 from irgraphs import merge_chain
 from shapecheck.graph import Graph
 from shapecheck.report import json_report, table
-from shapecheck.runner import FileReport, RunReport, check_graphs, selected_rules
+from shapecheck.results import FileReport, RunReport
+from shapecheck.analysis import check_graphs, selected_rules
 
 def report_of(graph: Graph) -> RunReport:
     findings = check_graphs([graph], "model.py", selected_rules((), ()))

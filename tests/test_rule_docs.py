@@ -73,7 +73,8 @@ def _doc(rule):
 @pytest.mark.slow
 def test_each_rules_example_is_reported_and_its_fix_is_not(tmp_path):
     """The lines of every rule page's Example and Use instead, in whole modules, checked in one run."""
-    from shapecheck.runner import Options, check_paths
+    from shapecheck.options import Options
+    from shapecheck.runner import check_paths
 
     paths = {}
     for rule in all_rules():

@@ -17,7 +17,8 @@ import pytest
 from hostile import functional_config  # the tiny Conv2D + Add model (SC101), shared with the hostile corpus
 
 from conftest import DATA, FIXTURES, ROOT, run_cli
-from shapecheck.runner import check_graphs, check_paths, selected_rules
+from shapecheck.analysis import check_graphs, selected_rules
+from shapecheck.runner import check_paths
 
 # SC203 reads a Lambda's closure, which only the running builder has: a saved file's
 # Lambda is bytes that shapecheck never unmarshals.

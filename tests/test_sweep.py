@@ -9,8 +9,9 @@ from irgraphs import PATH, GraphBuilder
 from shapecheck.algebra.constraints import describe
 from shapecheck.algebra.evaluate import Evaluator, ask_per_size, follow_by_probes
 from shapecheck.algebra.layers import conv_length, deconv_length, output_shape
-from shapecheck.runner import check_graphs, selected_rules
-from shapecheck.sweep import SizeRange, plan
+from shapecheck.analysis import check_graphs, selected_rules
+from shapecheck.size_range import SizeRange
+from shapecheck.sweep import plan
 
 S = np.arange(1, 65)
 
@@ -268,7 +269,7 @@ def test_merges_behind_a_path_the_sweep_cannot_follow_are_unchecked(nested):
 
 def test_a_partial_file_is_never_ok_and_the_summary_says_so():
     from shapecheck.report.table import summary_line
-    from shapecheck.runner import FileReport, RunReport
+    from shapecheck.results import FileReport, RunReport
 
     file = FileReport(PATH, models=[opaque()], unchecked={"opaque": {"concatenate_2": "..."}})
     assert file.status == "partial"

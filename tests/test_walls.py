@@ -9,7 +9,7 @@ def test_rules_and_reports_do_not_import_keras():
         "import sys, shapecheck.rules, shapecheck.report.json_report, shapecheck.report.table, shapecheck.report.html, "
         "shapecheck.runner, shapecheck.explain, shapecheck.graph, shapecheck.cli, shapecheck.sweep, "
         "shapecheck.algebra.layers, shapecheck.algebra.evaluate, shapecheck.algebra.constraints, "
-        "shapecheck.load.saved, shapecheck.load.config_graph, shapecheck.load.discover, shapecheck.load.imports\n"
+        "shapecheck.saved.files, shapecheck.saved.config_graph, shapecheck.load.discover, shapecheck.load.imports\n"
         "leaked = sorted(m for m in ('keras', 'tensorflow') if m in sys.modules)\n"
         "assert not leaked, leaked\n"
     )

@@ -33,7 +33,8 @@ def test_fixture_findings_are_those_of_the_ordinary_build(fixture, checked):
 
 
 def test_a_module_that_reads_weights_is_run_again_the_ordinary_way(checked, monkeypatch):
-    from shapecheck.runner import Options, check_paths
+    from shapecheck.options import Options
+    from shapecheck.runner import check_paths
 
     path = str(DATA / "reads_weights.py")
     isolated = checked(path)

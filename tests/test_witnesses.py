@@ -25,7 +25,7 @@ def _runs(model, shapes) -> tuple[bool, str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("fixture", DYNAMIC, ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_every_printed_witness_size_does_at_run_time_what_the_report_says(fixture, checked):
-    from shapecheck.sweep import SweepCache
+    from shapecheck.witnesses import SweepCache
     from shapecheck.witnesses import concrete_shapes
 
     run = checked(str(fixture), isolate=False)
@@ -74,7 +74,8 @@ def test_a_claim_keras_contradicts_is_withdrawn_and_the_model_is_partial(checked
         return out, mask
 
     monkeypatch.setattr("shapecheck.algebra.evaluate.output_shape", wrong)
-    from shapecheck.runner import Options, check_paths
+    from shapecheck.options import Options
+    from shapecheck.runner import check_paths
 
     run = check_paths([str(FIXTURES / "witnesses" / "se_strided_conv1d.py")], Options(isolate=False))
     (file,) = run.files

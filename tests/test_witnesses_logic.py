@@ -6,8 +6,8 @@ from __future__ import annotations
 from test_sweep import stem
 
 from irgraphs import PATH
-from shapecheck.runner import check_graphs, selected_rules
-from shapecheck.sweep import SizeRange
+from shapecheck.analysis import check_graphs, selected_rules
+from shapecheck.size_range import SizeRange
 from shapecheck.witnesses import Judgement, concrete_shapes
 
 

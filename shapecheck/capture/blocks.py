@@ -36,7 +36,7 @@ from keras.src.layers.layer import Layer
 from keras.src.utils import python_utils
 
 from shapecheck.capture.tf_shims import tf_ops_on_symbolic_tensors
-from shapecheck.load.errors import message_line
+from shapecheck.errors import message_line
 
 LIBRARY_MODULES = ("keras", "tf_keras", "tensorflow")
 

@@ -15,7 +15,7 @@ from types import CodeType, FrameType
 from typing import Optional
 
 from shapecheck.graph import ChainFrame, Location
-from shapecheck.load.notebook import split_cell_filename
+from shapecheck.cells import split_cell_filename
 
 _SIMPLE = (bool, int, float, str, type(None))
 MAX_ARG_REPR = 40

@@ -20,7 +20,7 @@ def _private_keras_home() -> None:
     user's home. (Not when Keras is already imported, or the warden set it for a child.)"""
     if "keras" in sys.modules or os.environ.get("SHAPECHECK_PRIVATE_KERAS_HOME"):
         return
-    from shapecheck.isolation.warden import keras_home
+    from shapecheck.keras_home import keras_home
 
     folder = tempfile.mkdtemp(prefix="shapecheck-keras-")
     atexit.register(shutil.rmtree, folder, True)
@@ -60,14 +60,14 @@ with _silenced_stderr_fd():
 from shapecheck.capture.blocks import (  # noqa: E402
     build_shape, is_subclassed_model, is_user_block, placeholders_for, trace_call,
 )
-from shapecheck.capture.hooks import Instrumentation  # noqa: E402
+from shapecheck.capture.instrumentation import Instrumentation  # noqa: E402
 from shapecheck.capture.records import ModelRecord, Recorder, Site  # noqa: E402
 from shapecheck.capture import weights  # noqa: E402
 from shapecheck.capture.witness import keras_judge  # noqa: E402
 from shapecheck.capture.weights import DeferredWeights  # noqa: E402
 from shapecheck.capture.to_ir import duplicate_layer_names, graph_from_tensors, layer_name, producer_node  # noqa: E402
 from shapecheck.graph import Graph  # noqa: E402
-from shapecheck.load.errors import message_line  # noqa: E402
+from shapecheck.errors import message_line  # noqa: E402
 
 
 @contextlib.contextmanager

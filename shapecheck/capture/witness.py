@@ -28,7 +28,7 @@ from shapecheck.algebra.evaluate import depths
 from shapecheck.capture.blocks import is_user_block
 from shapecheck.capture.to_ir import layer_name
 from shapecheck.graph import Graph
-from shapecheck.load.errors import message_line
+from shapecheck.errors import message_line
 from shapecheck.witnesses import Judgement, Unavailable
 
 LIBRARY_DIRS = tuple({os.path.dirname(os.path.dirname(keras.__file__)), os.path.dirname(os.__file__),

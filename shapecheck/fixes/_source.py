@@ -47,8 +47,8 @@ def file_digest(raw: bytes) -> str:
 def read_source(path: str, cell: Optional[int]) -> Optional[Source]:
     """The module's text, or the notebook cell's (as Python, IPython lines neutralised, so
     the lines are the cell's own); None when it cannot be read or parsed."""
-    from shapecheck.load import bounded
-    from shapecheck.load.errors import CheckError
+    from shapecheck import bounded
+    from shapecheck.errors import CheckError
     from shapecheck.load.source import decode
 
     try:

@@ -8,7 +8,7 @@ from typing import Iterator
 
 from shapecheck.fixes import FindingSite, suggester, verify
 from shapecheck.fixes._call_text import input_shape_edit
-from shapecheck.fixes._words import layer_words, line_words, make_fix
+from shapecheck.fixes.wording import layer_words, line_words, make_fix
 from shapecheck.graph import Graph
 from shapecheck.provenance import format_shape, split_branches
 from shapecheck.rules.base import Fix

@@ -11,7 +11,7 @@ from typing import Iterator, Optional
 import numpy as np
 
 from shapecheck.fixes import FindingSite, suggester, verify
-from shapecheck.fixes._words import make_fix
+from shapecheck.fixes.wording import make_fix
 from shapecheck.graph import Graph
 from shapecheck.rules.base import Fix
 

@@ -18,7 +18,7 @@ from shapecheck.algebra.merge import outcome
 from shapecheck.fixes import FindingSite, suggester
 from shapecheck.fixes import verify
 from shapecheck.fixes._call_text import keyword_edit
-from shapecheck.fixes._words import calls_words, layer_words, make_fix
+from shapecheck.fixes.wording import calls_words, layer_words, make_fix
 from shapecheck.graph import Graph, Node
 from shapecheck.layout import channel_axis
 from shapecheck.provenance import axis_origin, split_branches

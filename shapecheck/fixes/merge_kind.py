@@ -8,7 +8,7 @@ from typing import Iterator
 
 from shapecheck.algebra.merge import outcome
 from shapecheck.fixes import FindingSite, suggester, verify
-from shapecheck.fixes._words import calls_words, make_fix
+from shapecheck.fixes.wording import calls_words, make_fix
 from shapecheck.graph import Graph, MergeSpec
 from shapecheck.layout import channel_axis, spatial_axes
 from shapecheck.rules.base import Fix

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Iterator, Optional
 
 from shapecheck.fixes import FindingSite, suggester, verify
-from shapecheck.fixes._words import line_words, make_fix, per_call_words
+from shapecheck.fixes.wording import line_words, make_fix, per_call_words
 from shapecheck.fixes.layer_edits import merge_members
 from shapecheck.algebra.evaluate import depths
 from shapecheck.graph import Graph, Node

@@ -39,7 +39,7 @@ def read_message(stream: BinaryIO) -> Optional[Any]:
 ALLOWED = {
     "builtins": {"slice", "set", "frozenset", "complex", "range", "Ellipsis", "NotImplemented"},
     "copyreg": {"_reconstructor", "__newobj__"},
-    "shapecheck.runner": {"FileReport"},
+    "shapecheck.results": {"FileReport"},
     "shapecheck.witnesses": {"Witnessed", "Asked"},
     "shapecheck.size_map": {"SizeMap", "ModelMaps"},
     "shapecheck.graph": {"Graph", "Node", "Edge", "Location", "ChainFrame", "MergeSpec"},

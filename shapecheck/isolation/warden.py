@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Optional
 
+from shapecheck.keras_home import keras_home
 from shapecheck.isolation.protocol import MAX_REPORT_BYTES, load_report, read_message, write_message
 
 POLL_SECONDS = 0.05
@@ -86,7 +87,7 @@ class Warden:
 
     # -- one module ---------------------------------------------------------------
     def check(self, target, options):
-        from shapecheck.runner import FileReport
+        from shapecheck.results import FileReport
 
         self._count += 1
         number = self._count
@@ -137,7 +138,7 @@ class Warden:
                 _kill_group(pid)
 
     def _report(self, target, number: int, pid: int, status: Optional[int], why_killed: Optional[str], options):
-        from shapecheck.runner import FileReport
+        from shapecheck.results import FileReport
 
         path = os.path.join(self._folder, f"{number}.report")
         try:
@@ -221,18 +222,6 @@ def parse_bytes(text: str) -> int:
     if not amount >= 0 or amount == float("inf"):
         raise ValueError(f"--max-memory expects a size such as 4G or 512M, got {text!r}")
     return int(amount * scale)
-
-
-def keras_home(folder: str) -> str:
-    """A KERAS_HOME for the children: Keras writes keras.json there, not in the user's home.
-    The user's own settings (backend, image data format) are copied in."""
-    home = os.path.join(folder, "keras-home")
-    os.makedirs(home, exist_ok=True)
-    user = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
-    settings = os.path.join(user, "keras.json")
-    if os.path.isfile(settings) and not os.path.exists(os.path.join(home, "keras.json")):
-        shutil.copyfile(settings, os.path.join(home, "keras.json"))
-    return home
 
 
 # -- the run ------------------------------------------------------------------------

@@ -27,7 +27,7 @@ def main() -> None:
     replies = os.fdopen(os.dup(1), "wb")
     _quiet_standard_streams()
     from shapecheck.capture import session  # noqa: F401  (TensorFlow and Keras, imported once for every child)
-    from shapecheck import fixes, rules, sweep  # noqa: F401  (what every child runs after the module)
+    from shapecheck import fixes, rules, witnesses, worker  # noqa: F401  (what every child runs after the module)
 
     gc.freeze()  # the imported heap is never traversed by a child's collections: no copy-on-write of it
 
@@ -69,8 +69,9 @@ def _child(target, options, result_path: str, output_path: str) -> None:
         inherited = resident_bytes()  # what the zygote's imports hold: the check's own memory is above it
         forked = _watch_forks()
         from shapecheck.capture import weights
-        from shapecheck.isolation.portable import portable
-        from shapecheck.runner import FileReport, check_target
+        from shapecheck.isolation.plain_report import plain_report
+        from shapecheck.results import FileReport
+        from shapecheck.worker import check_target
 
         weights.DISPOSABLE = True  # this process ends after the report: its models need no weight values
 
@@ -85,7 +86,7 @@ def _child(target, options, result_path: str, output_path: str) -> None:
             report.models, report.findings = [], []
             report.error = f"{target.path}: the module forked a process (os.fork); its results are not trusted"
         try:
-            payload = pickle.dumps((me, portable(report)), protocol=pickle.HIGHEST_PROTOCOL)
+            payload = pickle.dumps((me, plain_report(report)), protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # shapecheck's own failure: say so, not "the module crashed"
             failed = FileReport(target.path, error=f"{target.path}: internal error: the report could not be sent back "
                                                    f"({type(exc).__name__}: {exc})")

@@ -24,10 +24,10 @@ from typing import Optional, Sequence
 from shapecheck import timing
 from shapecheck.graph import Graph
 from shapecheck.load import source
-from shapecheck.load.errors import CheckError, message_line
+from shapecheck.errors import CheckError, message_line
 from shapecheck.load.time_limit import alarm
 from shapecheck.load.module_paths import package_root
-from shapecheck.load.notebook import is_notebook
+from shapecheck.cells import is_notebook
 from shapecheck.load.notebook_run import NotebookRun
 
 BUILDER_NAME = re.compile(r"^(build|create|get|make)|model|net", re.IGNORECASE)

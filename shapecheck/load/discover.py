@@ -16,7 +16,8 @@ import os
 from dataclasses import dataclass
 from typing import Optional
 
-from shapecheck.load import bounded, source
+from shapecheck import bounded
+from shapecheck.load import source
 from shapecheck.load.imports import Closure
 
 SAVED_SUFFIXES = (".keras", ".h5", ".hdf5")

@@ -20,8 +20,9 @@ import traceback
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from shapecheck.load.errors import CheckError, message_line
-from shapecheck.load.notebook import Cell, cell_filename, compile_flags, read_notebook, split_cell_filename
+from shapecheck.errors import CheckError, message_line
+from shapecheck.cells import cell_filename, split_cell_filename
+from shapecheck.load.notebook import Cell, compile_flags, read_notebook
 
 
 @dataclass

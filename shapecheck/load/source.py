@@ -10,7 +10,8 @@ import ast
 import io
 import tokenize
 
-from shapecheck.load.errors import CheckError
+from shapecheck.cells import is_notebook
+from shapecheck.errors import CheckError
 
 
 class Unreadable(CheckError):
@@ -44,14 +45,14 @@ def decode(raw: bytes, path: str) -> str:
 
 def read_text(path: str) -> str:
     """A regular file's text, at most bounded.MAX_SOURCE_BYTES (never a pipe or a device)."""
-    from shapecheck.load import bounded
+    from shapecheck import bounded
 
     return decode(bounded.read_file(path, bounded.MAX_SOURCE_BYTES, "a Python module"), path)
 
 
 def _cell_unreadable(path: str, cell: int, line: int, column: int, message: str) -> Unreadable:
     """'nb.ipynb:cell 3:2:5: SyntaxError: ...'; its position is the line in the file's JSON."""
-    from shapecheck.load.notebook import file_position
+    from shapecheck.cells import file_position
 
     exc = Unreadable(f"{path}:cell {cell}", line, column, message)
     exc.path = path
@@ -64,7 +65,7 @@ def parse(path: str) -> ast.Module:
     saying where it went wrong."""
     from shapecheck.load import notebook
 
-    if notebook.is_notebook(path):
+    if is_notebook(path):
         return notebook.parse(path, _cell_unreadable)
     text = read_text(path)
     try:

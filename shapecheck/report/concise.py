@@ -4,7 +4,7 @@ and one per file that could not be checked or decided."""
 from __future__ import annotations
 
 from shapecheck.report.suggestions import fix_line
-from shapecheck.runner import RunReport
+from shapecheck.results import RunReport
 from shapecheck.rules import Finding
 
 

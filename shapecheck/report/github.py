@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from shapecheck.report.positions import file_region
 from shapecheck.report.suggestions import fix_line
-from shapecheck.runner import FileReport, RunReport
+from shapecheck.results import FileReport, RunReport
 from shapecheck.rules import Finding, Severity
 
 LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}

@@ -8,7 +8,7 @@ import json
 from typing import Optional, Sequence
 
 from shapecheck import __version__
-from shapecheck.runner import FileReport, RunReport
+from shapecheck.results import FileReport, RunReport
 from shapecheck.graph import Graph
 from shapecheck.report.suggestions import fix_dict
 from shapecheck.report.verdicts import model_verdicts

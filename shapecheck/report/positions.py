@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from shapecheck.load.notebook import file_position
+from shapecheck.cells import file_position
 
 
 def file_region(path: str, line: int, column: Optional[int], cell: Optional[int]) -> tuple[int, int]:

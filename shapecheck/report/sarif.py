@@ -10,7 +10,7 @@ from pathlib import Path
 from shapecheck import __version__
 from shapecheck.report.positions import file_region
 from shapecheck.report.suggestions import fix_words
-from shapecheck.runner import FileReport, RunReport
+from shapecheck.results import FileReport, RunReport
 from shapecheck.rules import Finding, Severity, all_rules
 from shapecheck.rules.docs import render_rule, rule_doc
 

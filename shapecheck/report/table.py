@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from shapecheck.runner import FileReport, RunReport
+from shapecheck.results import FileReport, RunReport
 from shapecheck.explain import explain_merge
 from shapecheck.graph import Graph
 from shapecheck.provenance import format_shape, shape_runs

@@ -127,7 +127,7 @@ class Finding:
 class Context:
     """What a run hands every rule besides the graph."""
 
-    sweeps: Any = None  # shapecheck.sweep.SweepCache: the size sweep, run once per model
+    sweeps: Any = None  # shapecheck.witnesses.SweepCache: the size sweep, run once per model, confirmed by Keras
     fixes: dict = field(default_factory=dict)  # what the suggesters evaluate once per model (fixes/verify.py)
 
 

@@ -35,10 +35,10 @@ from typing import Optional
 import numpy as np
 
 from shapecheck.algebra.evaluate import Evaluator
-from shapecheck.algebra.quiet import quiet_numpy
+from shapecheck.algebra.float_errors import quiet_numpy
 from shapecheck.layout import channel_axis
 from shapecheck.load.builder import load_builder_module
-from shapecheck.runner import check_graphs, selected_rules
+from shapecheck.analysis import check_graphs, selected_rules
 from shapecheck.size_range import SizeRange
 from shapecheck.sweep import plan
 

@@ -336,7 +336,7 @@ class Page:
         """A notebook cell's lines as written (IPython syntax included)."""
         key = f"{path}:cell {cell}"
         if key not in self.sources:
-            from shapecheck.load.errors import CheckError
+            from shapecheck.errors import CheckError
             from shapecheck.load.notebook import read_cells
 
             try:

@@ -17,8 +17,8 @@ from shapecheck.algebra.merge import best_guess, merged_shape, outcome
 from shapecheck.algebra.ops import saved_call_config
 from shapecheck.graph import Edge, Graph, MergeSpec, Node
 from shapecheck.layout import finish_graph
-from shapecheck.load import validate
-from shapecheck.load.errors import CheckError
+from shapecheck.saved import validate
+from shapecheck.errors import CheckError
 
 ELEMENTWISE = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"}
 MODEL_CLASSES = {"Functional", "Model"}

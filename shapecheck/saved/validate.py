@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from shapecheck.load.errors import CheckError
+from shapecheck.errors import CheckError
 
 MAX_DIM = 2**31  # no tensor axis or kernel is longer than this
 MAX_RANK = 32

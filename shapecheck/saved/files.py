@@ -9,9 +9,9 @@ import os
 import sys
 from typing import Callable
 
-from shapecheck.load import bounded
-from shapecheck.load.config_graph import ConfigGraph, graphs_from_config
-from shapecheck.load.errors import CheckError
+from shapecheck import bounded
+from shapecheck.saved.config_graph import ConfigGraph, graphs_from_config
+from shapecheck.errors import CheckError
 
 SAVED_READERS = {".keras": "zip", ".h5": "h5", ".hdf5": "h5"}
 
@@ -70,7 +70,7 @@ def _refuse_large_attribute(attribute, path: str) -> None:
 
 
 def load_saved(path: str) -> ConfigGraph:
-    from shapecheck.algebra.quiet import quiet_numpy
+    from shapecheck.algebra.float_errors import quiet_numpy
 
     config = read_config(path)
     with quiet_numpy():

@@ -71,10 +71,10 @@ def _rebuild(source: Source, candidate: Candidate, target, options, seconds: flo
     """(findings, input shapes) of the module built from the edited text; None if it failed."""
     from shapecheck import suppress
     from shapecheck.load.builder import load_builder_module
-    from shapecheck.load.errors import CheckError
+    from shapecheck.errors import CheckError
     from shapecheck.provenance import format_shape
-    from shapecheck.rewrite import apply_edits
-    from shapecheck.runner import check_graphs, selected_rules
+    from shapecheck.apply_fixes import apply_edits
+    from shapecheck.analysis import check_graphs, selected_rules
 
     text = apply_edits(source.text, [candidate.edit])
     try:

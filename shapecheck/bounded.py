@@ -20,7 +20,7 @@ import struct
 import zipfile
 import zlib
 
-from shapecheck.load.errors import CheckError
+from shapecheck.errors import CheckError
 
 MAX_CONFIG_BYTES = 32 * 2**20  # a model config is kilobytes to a few megabytes
 MAX_SOURCE_BYTES = 16 * 2**20  # a .py file

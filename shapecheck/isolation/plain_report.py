@@ -5,7 +5,7 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 
-def portable(report):
+def plain_report(report):
     """Drop Keras objects and shape functions (closures over Keras) from a FileReport, and
     make every layer configuration plain data (Keras keeps some lists as tracked lists)."""
     for graph in report.models:

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import run_cli
 from hostile import functional_config
-from shapecheck import rewrite
+from shapecheck import apply_fixes
 from shapecheck.fixes._source import file_digest, parse_source
 from shapecheck.fixes.closure import closure_edit
 from shapecheck.fixes.concat_axis import axis_edit
@@ -21,7 +21,7 @@ from shapecheck.graph import ChainFrame
 from shapecheck.rules import REGISTRY
 from shapecheck.rules.base import Finding, Fix, Severity
 from shapecheck.rules.docs import rule_doc
-from shapecheck.runner import FileReport, RunReport
+from shapecheck.results import FileReport, RunReport
 
 
 def source(text: str):
@@ -31,13 +31,13 @@ def source(text: str):
 def closure_fixed(text: str, line: int, column=None, names=("c",)) -> str | None:
     src = source(text)
     edit = closure_edit(src, line, column, list(names), "m.py")
-    return rewrite.apply_edits(src.text, [edit]) if edit else None
+    return apply_fixes.apply_edits(src.text, [edit]) if edit else None
 
 
 def axis_fixed(text: str, line: int, axis: int = 1, column=None, rank: int = 4) -> str | None:
     src = source(text)
     edit = axis_edit(src, line, column, axis, rank, "-1", "m.py")
-    return rewrite.apply_edits(src.text, [edit]) if edit else None
+    return apply_fixes.apply_edits(src.text, [edit]) if edit else None
 
 
 # -- SC203: lambda x: ... c ...  ->  lambda x, c=c: ... ----------------------------------
@@ -130,7 +130,7 @@ def stack(x, filters):
 def site_edit(line: int, name: str, old: str, new: str) -> str | None:
     src = source(STACK)
     edit = call_site_edit(src, ChainFrame("stack", line), ChainFrame("block", 2), name, old, new, "m.py")
-    return rewrite.apply_edits(src.text, [edit]).splitlines()[line - 1] if edit else None
+    return apply_fixes.apply_edits(src.text, [edit]).splitlines()[line - 1] if edit else None
 
 
 def test_call_site_edit_rewrites_a_keyword_literal_or_adds_the_default_keyword():
@@ -168,7 +168,7 @@ def late_run(path, text=LATE, cell=None) -> RunReport:
 def test_diff_prints_and_writes_nothing(tmp_path):
     path = tmp_path / "m.py"
     path.write_text(LATE)
-    outcome = rewrite.fix_run(late_run(path), write_files=False)
+    outcome = apply_fixes.fix_run(late_run(path), write_files=False)
     assert "-    y = Lambda(lambda x: x[..., c])(x)  # slice c\n+    y = Lambda(lambda x, c=c: x[..., c])(x)  # slice c" in outcome.diff
     assert path.read_text() == LATE and outcome.summary(written=False) == "Would fix 1 finding in 1 file"
 
@@ -179,7 +179,7 @@ def test_fix_writes_keeps_comments_mode_and_line_endings_then_changes_nothing(tm
     path.write_bytes(crlf.encode())
     os.chmod(path, 0o640)
     run = late_run(path, crlf)
-    outcome = rewrite.fix_run(run, write_files=True)
+    outcome = apply_fixes.fix_run(run, write_files=True)
     assert outcome.summary(written=True) == "Fixed 1 finding in 1 file" and not outcome.problems
     assert path.read_bytes() == crlf.replace("lambda x:", "lambda x, c=c:").encode()
     assert oct(os.stat(path).st_mode & 0o777) == oct(0o640)
@@ -194,7 +194,7 @@ def test_a_file_changed_since_it_was_checked_is_not_written(tmp_path):
     path.write_text(LATE)
     run = late_run(path)
     path.write_text(LATE + "# edited meanwhile\n")
-    outcome = rewrite.fix_run(run, write_files=True)
+    outcome = apply_fixes.fix_run(run, write_files=True)
     assert outcome.problems == [f"{path}: changed on disk since it was checked; not written (check it again)"]
     assert path.read_text() == LATE + "# edited meanwhile\n" and len(run.findings) == 1
 
@@ -202,9 +202,9 @@ def test_a_file_changed_since_it_was_checked_is_not_written(tmp_path):
 def test_a_file_changed_between_planning_and_writing_is_not_written(tmp_path):
     path = tmp_path / "m.py"
     path.write_text(LATE)
-    (target,) = rewrite.plan(late_run(path).findings)
+    (target,) = apply_fixes.plan(late_run(path).findings)
     path.write_text(LATE.replace("# groups", "# mine"))
-    assert "changed on disk" in rewrite.write(target)
+    assert "changed on disk" in apply_fixes.write(target)
     assert "# mine" in path.read_text()
 
 
@@ -213,9 +213,9 @@ def test_notebooks_and_saved_files_are_never_written(tmp_path):
     notebook.write_text("{}")
     saved = tmp_path / "m.keras"
     saved.write_bytes(b"PK")
-    nb_outcome = rewrite.fix_run(late_run(notebook, cell=2), write_files=True)
+    nb_outcome = apply_fixes.fix_run(late_run(notebook, cell=2), write_files=True)
     assert nb_outcome.notes and "notebooks are not rewritten" in nb_outcome.notes[0] and nb_outcome.fixed == 0
-    saved_outcome = rewrite.fix_run(late_run(saved), write_files=True)
+    saved_outcome = apply_fixes.fix_run(late_run(saved), write_files=True)
     assert saved_outcome.problems == [f"{saved}: not a Python source file; never rewritten"]
     assert notebook.read_text() == "{}" and saved.read_bytes() == b"PK"
 
@@ -225,7 +225,7 @@ def test_findings_with_the_same_edit_apply_it_once(tmp_path):
     path.write_text(LATE)
     run = late_run(path)
     run.files[0].findings.append(late_run(path).findings[0])
-    outcome = rewrite.fix_run(run, write_files=True)
+    outcome = apply_fixes.fix_run(run, write_files=True)
     assert outcome.fixed == 2 and path.read_text().count("c=c") == 1 and run.findings == []
 
 
@@ -235,7 +235,7 @@ def test_an_edit_without_the_digest_of_what_was_read_is_not_applied(tmp_path):
     run = late_run(path)
     fix = run.findings[0].fixes[0]
     run.files[0].findings[0].fixes = [replace(fix, edits=tuple(replace(e, digest="") for e in fix.edits))]
-    assert "does not say which text" in rewrite.fix_run(run, write_files=True).problems[0]
+    assert "does not say which text" in apply_fixes.fix_run(run, write_files=True).problems[0]
     assert path.read_text() == LATE
 
 
@@ -287,7 +287,7 @@ def test_call_site_edit_counts_positions_after_self_in_a_method_call():
             return self.block(x, False)
     """)
     edit = call_site_edit(src, ChainFrame("build", 6), ChainFrame("block", 3), "project", "False", "True", "m.py")
-    assert rewrite.apply_edits(src.text, [edit]).splitlines()[5] == "        return self.block(x, True)"
+    assert apply_fixes.apply_edits(src.text, [edit]).splitlines()[5] == "        return self.block(x, True)"
 
 
 def test_a_saved_models_sc204_gets_the_suggestion_without_a_text_edit(tmp_path):
@@ -305,4 +305,4 @@ def test_a_saved_models_sc204_gets_the_suggestion_without_a_text_edit(tmp_path):
     (finding,) = check_paths([str(path)]).findings
     (fix,) = finding.fixes
     assert (finding.code, fix.description, fix.edits, fix.safe) == ("SC204", "axis=-1 on Concatenate 'add': join the channels", (), False)
-    assert rewrite.plan([finding]) == []  # nothing for --fix to write
+    assert apply_fixes.plan([finding]) == []  # nothing for --fix to write

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
 from shapecheck.load.discover import is_saved
-from shapecheck.load.errors import CheckError
-from shapecheck.load.notebook import is_notebook
+from shapecheck.errors import CheckError
+from shapecheck.cells import is_notebook
 from shapecheck.rules.base import Finding, Fix, TextEdit
 
 
@@ -108,7 +108,7 @@ def _read(path: str) -> tuple[str, str, str]:
     import tokenize
 
     from shapecheck.fixes._source import file_digest
-    from shapecheck.load import bounded
+    from shapecheck import bounded
     from shapecheck.load.source import decode
 
     raw = bounded.read_file(path, bounded.MAX_SOURCE_BYTES, "a Python module")
