@@ -13,7 +13,6 @@ from typing import Optional, Sequence
 from shapecheck import timing
 from shapecheck.graph import Graph
 from shapecheck.rules import Context, Finding, Rule, all_rules, group_repeats
-from shapecheck.rules.sizes import DYNAMIC_SWEEP_CODES
 from shapecheck.size_range import SizeRange
 
 
@@ -54,7 +53,7 @@ def _rules_on(graphs, path, rules, sizes, notes, unchecked, witnessed, size_maps
             recovery.settle(model)
             for rule in rules:
                 findings.extend(rule.check_model(model, path, context))
-    if unchecked is not None and any(rule.code in DYNAMIC_SWEEP_CODES for rule in rules):
+    if unchecked is not None and any(rule.checks_none_sizes for rule in rules):
         for model in graphs:  # swept once each, whichever of those rules found something
             context.sweeps.get(model)
         unchecked.update(context.sweeps.unchecked())
@@ -81,7 +80,7 @@ def _size_maps_into(size_maps: dict, graphs, findings: list[Finding], context: C
     from shapecheck.size_map import model_maps
 
     for model in graphs:
-        merges = {layer for f in findings if f.model == model.name and f.code in ("SC104", "SC202")
+        merges = {layer for f in findings if f.model == model.name and f.rule.fails_at_sizes
                   for layer, _ in f.members()}
         try:
             size_maps[model.name] = model_maps(model, context.sweeps.get(model), sizes, merges)

@@ -20,14 +20,13 @@ from shapecheck.fixes._call_site import Candidate, candidates
 from shapecheck.fixes._source import Source, read_source
 from shapecheck.rules.base import Finding, Fix, Severity
 
-REBUILD_CODES = {"SC101", "SC102", "SC103"}
 MAX_REBUILDS = 4  # builds per file, on top of the first
 
 
 def suggest_rebuilds(report, target, options, started: float) -> None:
     """Attach rebuild-verified fixes to the SC101-SC103 findings of `report`, a builder
     module's whose check began at `started` (time.monotonic()): the rebuilds share its --timeout."""
-    wanted = [f for f in report.findings if f.code in REBUILD_CODES and f.cell is None]
+    wanted = [f for f in report.findings if f.rule.rebuild and f.cell is None]
     if not wanted:
         return
     source = read_source(target.path, None)
@@ -94,7 +93,7 @@ def _rebuild(source: Source, candidate: Candidate, target, options, seconds: flo
 def _resolved(finding: Finding, before: list[Finding], after: list[Finding]) -> bool:
     """The finding, its repeats and consequences are gone, and no error is new."""
     lines = {finding.line} | {r.line for r in finding.related}
-    if any(f.code in REBUILD_CODES and f.path == finding.path and f.line in lines for f in after):
+    if any(f.rule.rebuild and f.path == finding.path and f.line in lines for f in after):
         return False
     known = {(f.code, f.path, f.line) for f in before}
     return not any(f.severity >= Severity.ERROR and (f.code, f.path, f.line) not in known for f in after)

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional
 
-from shapecheck.rules import Finding, Severity
+from shapecheck.rules import Finding
+from shapecheck.rules.unused_ignore import UnusedIgnore
 
 PATTERN = re.compile(r"#\s*shapecheck:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
-UNUSED_CODE, UNUSED_NAME = "SC001", "unused-ignore"
 
 
 @dataclass
@@ -111,7 +111,7 @@ def _unused(s: Suppression) -> Finding:
     codes = _unused_codes(s)
     what = f"ignore[{', '.join(codes)}]" if codes else "ignore"
     return Finding(
-        code=UNUSED_CODE, name=UNUSED_NAME, severity=Severity.WARNING,
+        code=UnusedIgnore.code, name=UnusedIgnore.name, severity=UnusedIgnore.severity,
         message=f"unused suppression: '# shapecheck: {what}' matches no finding on this line",
         path=s.path, line=s.line, column=s.column, model="", layer="", cell=s.cell,
     )

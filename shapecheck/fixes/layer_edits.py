@@ -88,7 +88,7 @@ def _same_line_candidate(model: Graph, layer: Node, argument: str, value) -> Can
 
 def spatial_candidates(site: FindingSite) -> list[Candidate]:
     node, graph = site.node, site.graph
-    if verify.is_size_dependent(site) or site.finding.code == "SC201":
+    if site.finding.rule.fix_check != "declared":  # across the sweep, or a broadcast at any axis
         layers = spatial_layers(graph, node)
     else:
         layers = [axis_origin(graph, node.inputs[i], axis) for i, axis in conflict_axes(node)
@@ -176,7 +176,7 @@ def verified(site: FindingSite, candidates: list[Candidate]) -> Iterator[Fix]:
 
 @suggester("SC101", "SC102", "SC104", "SC202")
 def layer_argument(site: FindingSite) -> Iterator[Fix]:
-    candidates = width_candidates(site) if site.finding.code == "SC101" else spatial_candidates(site)
+    candidates = width_candidates(site) if site.finding.rule.marks == "channel" else spatial_candidates(site)
     yield from verified(site, candidates)
 
 

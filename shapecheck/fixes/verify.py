@@ -240,7 +240,7 @@ def verified_sweep(site) -> tuple:
 
 
 def is_size_dependent(site) -> bool:
-    return site.finding.code in ("SC104", "SC202")
+    return site.finding.rule.fix_check == "across the sweep"
 
 
 def fixes_broadcast(site, patched: Graph) -> bool:
@@ -271,7 +271,7 @@ def check(site, patched: Graph) -> bool:
     broadcast gone for SC201, else at the declared size."""
     if is_size_dependent(site):
         return fixes_across_sweep(site, patched)
-    if site.finding.code == "SC201":
+    if site.finding.rule.fix_check == "broadcast gone":
         return fixes_broadcast(site, patched)
     return fixes_declared(site, patched)
 

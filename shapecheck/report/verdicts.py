@@ -10,7 +10,6 @@ from shapecheck.explain import merge_verdict
 from shapecheck.graph import Graph, Node
 from shapecheck.rules import Finding
 
-SWEEP_VERDICTS = {"SC104": "sizes", "SC202": "square-only"}
 UNCHECKED = "unchecked sizes"
 DISPUTED = "disputed"  # Keras contradicted the shape algebra's claim about this merge (witnesses.py)
 BEHIND = "behind a failure"  # agrees where reached; at some sizes an earlier merge fails first
@@ -35,10 +34,11 @@ def model_verdicts(model: Graph, path: str, findings: Sequence[Finding],
 
 
 def _sweep_findings(findings: Sequence[Finding]) -> dict[tuple[str, str], Finding]:
-    """The first size-sweep finding per (model, merge), grouped ones under each of their merges."""
+    """The first finding with a verdict of its own (Rule.verdict) per (model, merge), grouped
+    ones under each of their merges."""
     index: dict[tuple[str, str], Finding] = {}
     for f in findings:
-        if f.code in SWEEP_VERDICTS:
+        if f.rule.verdict is not None:
             for layer, _ in f.members():  # a grouped finding stands for every merge it groups
                 index.setdefault((f.model, layer), f)
     return index
@@ -67,8 +67,7 @@ def _algebra_verdict(model: Graph, owner: Graph, node: Node, path: str, swept: M
     label, why = merge_verdict(owner, node, path, memo)
     f = swept.get((model.name, node.name))
     if f is not None:
-        detail = f.message.split(": ", 1)[-1]
-        return SWEEP_VERDICTS[f.code], f"{why}; but {detail}" if label == "ok" else why
+        return f.rule.verdict, f"{why}; but {f.claim}" if label == "ok" else why
     stopped = (unchecked or {}).get(model.name, {}).get(node.name)
     if stopped and label in ("ok", "broadcast"):
         return UNCHECKED, f"{why} at the declared size; other sizes not checked: {stopped}"

@@ -52,6 +52,7 @@ class SilentBroadcast(Rule):
     """
 
     code, name, severity = "SC201", "silent-broadcast", Severity.WARNING
+    fix_check = "broadcast gone"
 
     def check(self, site: NodeSite) -> Iterator[Finding]:
         node = site.node
@@ -111,6 +112,7 @@ class ConcatSpatialAxis(Rule):
     """
 
     code, name, severity = "SC204", "concat-spatial-axis", Severity.WARNING
+    marks = "concat"
 
     def check(self, site: NodeSite) -> Iterator[Finding]:
         node = site.node

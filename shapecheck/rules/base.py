@@ -95,6 +95,12 @@ class Finding:
     related: list[Related] = field(default_factory=list)
     cell: Optional[int] = None  # in a notebook: the cell, `line` being the line within it
     fixes: list[Fix] = field(default_factory=list)  # verified suggestions, best first (shapecheck/fixes/)
+    claim: str = ""  # what it says about the merge, as a verdict quotes it (Rule.finding)
+
+    @property
+    def rule(self) -> "Rule":
+        """The rule that made it (its facts: Rule.checks_none_sizes, .verdict, .fix_check, ...)."""
+        return REGISTRY[self.code]  # filled by importing shapecheck.rules, as every reader of findings does
 
     @property
     def where(self) -> str:
@@ -138,6 +144,15 @@ class Rule:
     code: str = ""
     name: str = ""
     severity: Severity = Severity.ERROR
+    # What the rest of the house knows about a rule, it reads here (never from its code):
+    checks_none_sizes: bool = False  # checks None sizes across the sweep: merges it could not reach make the file partial
+    about_sizes: bool = False  # a claim about input sizes: the HTML report shows the model's size map beside it
+    fails_at_sizes: bool = False  # the merge fails at some input sizes: drawn at such a size, its size map kept
+    verdict: Optional[str] = None  # the merge's verdict in every report when this rule fires on it
+    short: str = ""  # the drawing's one-line verdict when no shape at one size can say it ("fails when H ≠ W")
+    fix_check: str = "declared"  # a suggestion is verified at the declared size, "across the sweep", or "broadcast gone"
+    rebuild: bool = False  # --suggest-rebuild tries the flags of the merge's call chain by building again
+    marks: str = "conflict"  # the axes a drawing marks: the conflicting ones, or only "channel", "spatial", "concat", "sizes"
 
     def check(self, site: NodeSite) -> Iterator[Finding]:  # pragma: no cover - interface
         raise NotImplementedError
@@ -147,7 +162,9 @@ class Rule:
         for graph, node in model.merges():
             yield from self.check(NodeSite(model, graph, node, path))
 
-    def finding(self, site: NodeSite, message: str) -> Finding:
+    def finding(self, site: NodeSite, message: str, claim: str = "") -> Finding:
+        """`claim`: what the finding says about the merge, as a report's verdict quotes it
+        (the message after the merge is named)."""
         node = site.node
         loc = node.location
         related = [_related("consequence", other, site.path) for other in node.consequences]
@@ -174,6 +191,7 @@ class Rule:
             order=node.id,
             related=related,
             cell=loc.cell if loc else None,
+            claim=claim,
         )
 
 

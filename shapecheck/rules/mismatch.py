@@ -83,6 +83,7 @@ class ChannelMismatch(_AxisRule):
     """
 
     code, name, severity = "SC101", "channel-mismatch", Severity.ERROR
+    rebuild, marks = True, "channel"
 
     def wants(self, conflict: AxisConflict, rank: int, layout: str) -> bool:
         return is_channel_axis(conflict.axis, rank, layout)
@@ -106,6 +107,7 @@ class SpatialMismatch(_AxisRule):
     """
 
     code, name, severity = "SC102", "spatial-mismatch", Severity.ERROR
+    rebuild, marks = True, "spatial"
 
     def wants(self, conflict: AxisConflict, rank: int, layout: str) -> bool:
         return not is_channel_axis(conflict.axis, rank, layout)
@@ -130,6 +132,7 @@ class RankMismatch(Rule):
     """
 
     code, name, severity = "SC103", "rank-mismatch", Severity.ERROR
+    rebuild = True
 
     def check(self, site: NodeSite) -> Iterator[Finding]:
         yield from self._batch_clash(site)

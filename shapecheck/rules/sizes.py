@@ -10,11 +10,6 @@ from shapecheck.graph import Graph
 from shapecheck.provenance import format_shape
 from shapecheck.rules.base import Context, Finding, NodeSite, Rule, Severity, register
 
-# The rules that read the sweep of a model declared with None sizes: when one of them runs,
-# merges the sweep could not reach make the file `partial`.
-DYNAMIC_SWEEP_CODES = ("SC002", "SC104", "SC202")
-
-
 def _sweep(model: Graph, context: Context):
     if context.sweeps is None:
         return None
@@ -85,6 +80,8 @@ class SizeDependentMismatch(Rule):
     """
 
     code, name, severity = "SC104", "size-dependent-mismatch", Severity.ERROR
+    checks_none_sizes = about_sizes = fails_at_sizes = True
+    verdict, short, fix_check, marks = "sizes", "fails at some input sizes", "across the sweep", "sizes"
 
     def check_model(self, model: Graph, path: str, context: Context) -> Iterator[Finding]:
         sweep = _sweep(model, context)
@@ -104,6 +101,7 @@ class SizeDependentMismatch(Rule):
             yield self.finding(
                 NodeSite(model, merge.graph, node, path),
                 f"{node.op} '{node.name}' accepts any size as declared but not at run time: {rule}",
+                claim=rule,
             )
         yield from self._from_keras(model, path, sweep)
 
@@ -115,11 +113,12 @@ class SizeDependentMismatch(Rule):
         built = f", builds {', '.join(witnessed.built[:3])}" if witnessed and witnessed.built else ", builds none of them"
         for merge in _keras_merges(sweep):
             node = merge.node
-            said = "Keras refuses it at "  # listed, not put in words: a sample is no rule
+            said = (f"Keras refuses it at {sweep.examples(merge.failing, count=4)}{built} "  # listed: a sample is no rule
+                    f"(asked at {asked} sizes; {_why_keras(sweep, node)})")
             yield self.finding(
                 NodeSite(model, merge.graph, node, path),
-                f"{node.op} '{node.name}' accepts any size as declared but not at run time: {said}"
-                f"{sweep.examples(merge.failing, count=4)}{built} (asked at {asked} sizes; {_why_keras(sweep, node)})",
+                f"{node.op} '{node.name}' accepts any size as declared but not at run time: {said}",
+                claim=said,
             )
         for layer, line, rows in witnessed.inside if witnessed else ():
             import numpy as np  # only once there is a sweep (an ordinary module's check imports no numpy)
@@ -159,6 +158,8 @@ class SquareOnlyMatch(Rule):
     """
 
     code, name, severity = "SC202", "square-only-match", Severity.WARNING
+    checks_none_sizes = about_sizes = fails_at_sizes = True
+    verdict, short, fix_check, marks = "square-only", "fails when H ≠ W", "across the sweep", "sizes"
 
     def check_model(self, model: Graph, path: str, context: Context) -> Iterator[Finding]:
         sweep = _sweep(model, context)
@@ -166,11 +167,9 @@ class SquareOnlyMatch(Rule):
             return
         for merge in _sized_merges(sweep, square=False):
             node = merge.node
-            yield self.finding(
-                NodeSite(model, merge.graph, node, path),
-                f"{node.op} '{node.name}' agrees at every square size but not when H ≠ W "
-                f"(fails at {_non_square_examples(sweep, merge)}): one branch swaps or mixes the spatial axes",
-            )
+            claim = (f"agrees at every square size but not when H ≠ W (fails at {_non_square_examples(sweep, merge)}): "
+                     "one branch swaps or mixes the spatial axes")
+            yield self.finding(NodeSite(model, merge.graph, node, path), f"{node.op} '{node.name}' {claim}", claim=claim)
 
 
 @register
@@ -192,6 +191,7 @@ class SizeConstraint(Rule):
     """
 
     code, name, severity = "SC301", "size-constraint", Severity.INFO
+    about_sizes, marks = True, "sizes"
 
     def check_model(self, model: Graph, path: str, context: Context) -> Iterator[Finding]:
         sweep = _sweep(model, context)
@@ -262,6 +262,7 @@ class SweepIncomplete(Rule):
     """
 
     code, name, severity = "SC002", "sweep-incomplete", Severity.INFO
+    checks_none_sizes = True
 
     def check_model(self, model: Graph, path: str, context: Context) -> Iterator[Finding]:
         sweep = _sweep(model, context)

@@ -32,7 +32,6 @@ from shapecheck.rules import Finding, Severity
 SEVERITY = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "info"}
 PROBLEM_VERDICTS = {"mismatch": "problem", "sizes": "problem", "broadcast": "warn", "square-only": "warn", "follows": "warn",
                     "disputed": "problem", "behind a failure": "warn"}
-SIZE_CODES = {"SC104", "SC202", "SC301"}
 MAX_REPEAT_DRAWINGS = 64  # per finding; further repeats are listed, not drawn
 
 
@@ -254,7 +253,7 @@ class Page:
         repeats = _repeats(f)
         aside.append(self._related(k, f, [r for r in getattr(f, "related", None) or () if r not in repeats]))
         aside.append(aside_extra)
-        if f.code in SIZE_CODES and model is not None:
+        if f.rule.about_sizes and model is not None:
             aside.append(f'<p><a href="#sizes-{key}">The map of input sizes that work and that fail ↓</a></p>')
         more = self._repeat_figures(key, n, f, repeats, model, severity) if repeats else ""
         return (
@@ -287,10 +286,10 @@ class Page:
     def _figure(self, model: Graph, graph: Graph, node: Node, f: Finding, severity: str) -> tuple[str, str, drawing.Focus]:
         if not node.is_merge or len(node.inputs) < 2:
             return drawing.draw_layer(graph, node, severity), "", drawing.Focus()
-        focus = drawing.focus_for(node, f.code)
+        focus = drawing.focus_for(node, f.rule.marks)
         caption = ""
         maps = self.maps(self._current, model)
-        if f.code in ("SC104", "SC202") and maps is not None and node.name in maps.examples:
+        if f.rule.fails_at_sizes and maps is not None and node.name in maps.examples:
             focus, caption = self._at_failing_size(model, maps.examples[node.name], node, focus)
         d = drawing.draw_merge(graph, node, focus, severity, _verdict_text(node, f, focus))
         return caption + d.svg, _branch_table(graph, node, d, focus), focus
@@ -504,15 +503,13 @@ def _declared(model: Graph) -> list:
 def _verdict_text(node: Node, f: Finding, focus: drawing.Focus) -> str:
     from shapecheck.algebra.merge import outcome
 
-    if f.code == "SC204":
+    if f.rule.marks == "concat":
         return f"! joined along {focus.word}"
     shapes = node.input_shapes
     if focus.at is not None:
         shapes = [focus.at.get(e.source) for e in node.inputs]
-    elif f.code == "SC104":
-        return "✗ fails at some input sizes"
-    elif f.code == "SC202":
-        return "✗ fails when H ≠ W"
+    elif f.rule.short:
+        return f"✗ {f.rule.short}"
     result = outcome(node.merge, shapes)
     if result.conflicts:
         if result.rank_mismatch and node.merge.kind != "dot":

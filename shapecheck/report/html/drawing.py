@@ -150,8 +150,9 @@ def _fold_runs(items: list[Item], marked: set[int], changes=changes_shape) -> li
     return out
 
 
-def focus_for(node: Node, code: str = "") -> Focus:
-    """The axes a finding is about, from the merge's own shapes."""
+def focus_for(node: Node, marks: str = "conflict") -> Focus:
+    """The axes a finding is about, from the merge's own shapes; `marks` (Rule.marks) narrows
+    them to the channel or spatial ones, the concatenation axis, or the spatial axes of a size rule."""
     from shapecheck.algebra.merge import outcome
 
     shapes = node.input_shapes
@@ -160,20 +161,20 @@ def focus_for(node: Node, code: str = "") -> Focus:
     rank = max(len(s) for s in shapes)
     result = outcome(node.merge, shapes)
     layout = node.layout
-    if node.merge.kind == "concat" and code == "SC204":
+    if node.merge.kind == "concat" and marks == "concat":
         axes = (node.merge.axis % rank,)
     elif result.conflicts and not (result.rank_mismatch and node.merge.kind != "dot"):
         conflicting = sorted({c.axis % rank for c in result.conflicts})
         channels = channel_axis(rank, layout)
-        if code == "SC101":
+        if marks == "channel":
             axes = tuple(a for a in conflicting if a == channels) or tuple(conflicting)
-        elif code == "SC102":
+        elif marks == "spatial":
             axes = tuple(a for a in conflicting if a != channels) or tuple(conflicting)
         else:
             axes = tuple(conflicting)
     elif result.broadcasts:
         axes = tuple(sorted({b.axis % rank for b in result.broadcasts}))
-    elif code in ("SC104", "SC202", "SC301") and rank > 2:
+    elif marks == "sizes" and rank > 2:
         axes = tuple(spatial_axes(rank, layout))
     else:
         return Focus(rank=rank)
