@@ -88,18 +88,24 @@ def timed(command: list[str], env=None) -> tuple[float, str]:
 def added_mib(fixture: str, builder, audit: bool) -> float:
     """MiB the plain build (or shapecheck's check of the module) adds to the peak resident
     memory of a process that has imported TensorFlow and Keras."""
-    run = AUDIT_RUN.format(path=fixture, entries=(builder,) if builder else ()) if audit else \
-        PLAIN_RUN.format(path=fixture, builder=builder)
-    out = subprocess.run([sys.executable, "-c", MEMORY.format(root=str(ROOT), run=run)], cwd=ROOT, capture_output=True,
-                         text=True)
+    run = (
+        AUDIT_RUN.format(path=fixture, entries=(builder,) if builder else ())
+        if audit
+        else PLAIN_RUN.format(path=fixture, builder=builder)
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", MEMORY.format(root=str(ROOT), run=run)], cwd=ROOT, capture_output=True, text=True
+    )
     if out.returncode != 0:
         sys.exit(f"the memory measurement failed: {out.stderr[-2000:]}")
     return float(out.stdout.strip().splitlines()[-1])
 
 
 def phases(audit: list[str]) -> str:
-    _, output = timed([a for a in audit if a != "--quiet"] + ["--debug"],
-                      env={**os.environ, "SHAPECHECK_DEBUG": "1", "COLUMNS": "1000"})  # the note on one line
+    _, output = timed(
+        [a for a in audit if a != "--quiet"] + ["--debug"],
+        env={**os.environ, "SHAPECHECK_DEBUG": "1", "COLUMNS": "1000"},
+    )  # the note on one line
     found = re.findall(r"note: time: (.*)", output)
     return found[-1] if found else "(no timings reported)"
 
@@ -160,8 +166,14 @@ def main() -> None:
     parser.add_argument("--only", choices=sorted(FIXTURES), help="one fixture only")
     args = parser.parse_args()
     chosen = {args.only: FIXTURES[args.only]} if args.only else FIXTURES
-    _, tf_import = timed([sys.executable, "-c", "import os; os.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'; "
-                          "import time; t = time.perf_counter(); import tensorflow, keras; print(time.perf_counter() - t)"])
+    _, tf_import = timed(
+        [
+            sys.executable,
+            "-c",
+            "import os; os.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'; "
+            "import time; t = time.perf_counter(); import tensorflow, keras; print(time.perf_counter() - t)",
+        ]
+    )
     seconds = float(re.findall(r"^\d+\.\d+$", tf_import, re.M)[-1])
     print(f"importing TensorFlow and Keras: {seconds:.2f} s (in both columns below)")
     for label, (fixture, builder) in chosen.items():
@@ -172,13 +184,20 @@ def main() -> None:
             plain.append(timed(plain_cmd)[0])
             audit.append(timed(audit_cmd)[0])
         p, a = statistics.median(plain), statistics.median(audit)
-        print(f"\n{label}: {fixture}{f' ({builder}())' if builder else ''} ({args.repeat} runs each, alternating, "
-              f"cpu count {os.cpu_count()})")
+        print(
+            f"\n{label}: {fixture}{f' ({builder}())' if builder else ''} ({args.repeat} runs each, alternating, "
+            f"cpu count {os.cpu_count()})"
+        )
         print(f"  plain build:    {p:6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in plain)})")
         print(f"  shapecheck:     {a:6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in audit)})")
-        print(f"  ratio shapecheck/plain: {a / p:.3f}" + ("  (target <= 0.6)" if label in ("resnext", "unet-none") else ""))
-        print(f"  memory above the import of TensorFlow: plain build +{added_mib(fixture, builder, False):.0f} MiB, "
-              f"shapecheck +{added_mib(fixture, builder, True):.0f} MiB (peak resident)")
+        print(
+            f"  ratio shapecheck/plain: {a / p:.3f}"
+            + ("  (target <= 0.6)" if label in ("resnext", "unet-none") else "")
+        )
+        print(
+            f"  memory above the import of TensorFlow: plain build +{added_mib(fixture, builder, False):.0f} MiB, "
+            f"shapecheck +{added_mib(fixture, builder, True):.0f} MiB (peak resident)"
+        )
         timings = phases(audit_cmd)
         print(f"  shapecheck's phases: {timings}")
         print(f"  witnesses (Keras confirming the size claims): {witness_share(timings, a)}")

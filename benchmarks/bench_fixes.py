@@ -25,14 +25,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from shapecheck.analysis import check_graphs  # noqa: E402
 from shapecheck.load.discover import discover  # noqa: E402
 from shapecheck.load.imports import Closure  # noqa: E402
 from shapecheck.load.imports_cache import NO_CACHE  # noqa: E402
-from shapecheck.rules import all_rules  # noqa: E402
-from shapecheck.results import FileReport  # noqa: E402
 from shapecheck.options import Options  # noqa: E402
+from shapecheck.results import FileReport  # noqa: E402
+from shapecheck.rules import all_rules  # noqa: E402
 from shapecheck.worker import _load_into  # noqa: E402
-from shapecheck.analysis import check_graphs  # noqa: E402
 
 
 def timed(function) -> float:
@@ -64,7 +64,7 @@ def main() -> None:
         if target.problem or target.skip:
             continue
         report = FileReport(target.path)
-        load = timed(lambda: _load_into(report, target, options))
+        load = timed(lambda report=report, target=target: _load_into(report, target, options))
         if not report.models:
             continue
         off, on = [], []
@@ -78,10 +78,14 @@ def main() -> None:
         print(f"{name:58} {row['load']:8.3f} {row['off']:8.3f} {row['on']:9.3f}")
     without = totals["load"] + totals["off"]
     with_fixes = totals["load"] + totals["on"]
-    print(f"\nwhole run: {without:.2f} s without fixes, {with_fixes:.2f} s with: ratio {with_fixes / without:.3f} "
-          f"(target <= 1.10)")
-    print(f"rules stage alone: {totals['off']:.2f} s -> {totals['on']:.2f} s "
-          f"(suggestions {totals['on'] - totals['off']:.2f} s)")
+    print(
+        f"\nwhole run: {without:.2f} s without fixes, {with_fixes:.2f} s with: ratio {with_fixes / without:.3f} "
+        f"(target <= 1.10)"
+    )
+    print(
+        f"rules stage alone: {totals['off']:.2f} s -> {totals['on']:.2f} s "
+        f"(suggestions {totals['on'] - totals['off']:.2f} s)"
+    )
 
 
 if __name__ == "__main__":

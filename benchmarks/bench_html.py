@@ -32,10 +32,10 @@ def main() -> None:
     args = parser.parse_args()
     os.chdir(ROOT)
     from playwright.sync_api import sync_playwright
+    from test_html_browser import chromium_executable
 
     from shapecheck.report import html
     from shapecheck.runner import check_paths
-    from test_html_browser import chromium_executable
 
     executable = chromium_executable()
     if executable is None:
@@ -43,8 +43,12 @@ def main() -> None:
     out = Path(tempfile.mkdtemp(prefix="shapecheck-html-"))
     print(f"browser: {executable} (headless, {args.repeat} runs each, cpu count {os.cpu_count()})")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox", "--disable-dev-shm-usage"])
-        print(f"{'model':<38} {'layers':>6} {'findings':>8} {'drawn':>5} {'size':>9} {'render':>8} {'load event':>11} {'open+paint':>12} {'open+layout':>12}")
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        print(
+            f"{'model':<38} {'layers':>6} {'findings':>8} {'drawn':>5} {'size':>9} {'render':>8} {'load event':>11} {'open+paint':>12} {'open+layout':>12}"
+        )
         for model in MODELS:
             run = check_paths([model])
             (graph,) = run.models
@@ -72,9 +76,11 @@ def main() -> None:
                 page.close()
             size = len(text.encode("utf-8")) / 1024 / 1024
             drawn = text.count('<svg class="drawing"')
-            print(f"{model:<38} {graph.layer_count():>6} {len(run.findings):>8} {drawn:>5} {size:>6.2f} MB "
-                  f"{statistics.median(renders):>6.2f} s {statistics.median(loads):>9.3f} s "
-                  f"{statistics.median(paints):>10.3f} s {statistics.median(walls):>10.3f} s")
+            print(
+                f"{model:<38} {graph.layer_count():>6} {len(run.findings):>8} {drawn:>5} {size:>6.2f} MB "
+                f"{statistics.median(renders):>6.2f} s {statistics.median(loads):>9.3f} s "
+                f"{statistics.median(paints):>10.3f} s {statistics.median(walls):>10.3f} s"
+            )
         browser.close()
     print("targets: opens in under 2 s, under 5 MB")
 

@@ -31,8 +31,9 @@ RUN = (
 
 def timed(isolate: bool, path: str) -> tuple[float, str]:
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-c", RUN.format(path=path, isolate=isolate)], cwd=ROOT,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", RUN.format(path=path, isolate=isolate)], cwd=ROOT, capture_output=True, text=True
+    )
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         sys.exit(f"benchmark run failed: {result.stderr[-2000:]}")
@@ -55,8 +56,10 @@ def main() -> None:
         isolated.append(t)
         outputs.add(out)
     a, b = statistics.median(inproc), statistics.median(isolated)
-    print(f"path:        {args.path} ({len(modules)} builder modules; {args.repeat} runs each, alternating, "
-          f"cpu count {os.cpu_count()})")
+    print(
+        f"path:        {args.path} ({len(modules)} builder modules; {args.repeat} runs each, alternating, "
+        f"cpu count {os.cpu_count()})"
+    )
     print(f"in-process:  {a:6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in inproc)})")
     print(f"isolated:    {b:6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in isolated)})")
     print(f"ratio isolated/in-process: {b / a:.3f}; cost per module {(b - a) / max(1, len(modules)) * 1000:+.0f} ms")

@@ -75,7 +75,9 @@ def timed(command: list[str], cwd: Path, cache: str) -> float:
     result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if result.returncode not in (0, 1):
-        sys.exit(f"benchmark command failed ({result.returncode}): {' '.join(command[:4])} ...\n{result.stderr[-2000:]}")
+        sys.exit(
+            f"benchmark command failed ({result.returncode}): {' '.join(command[:4])} ...\n{result.stderr[-2000:]}"
+        )
     return elapsed
 
 
@@ -112,7 +114,9 @@ def main() -> None:
         counts = statuses(commands["+ model"], project, warm_cache)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"project: {args.files} ordinary files + 1 model file ({args.repeat} runs each, alternating, cpu count {os.cpu_count()})")
+    print(
+        f"project: {args.files} ordinary files + 1 model file ({args.repeat} runs each, alternating, cpu count {os.cpu_count()})"
+    )
     print("statuses: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
     for name, runs in times.items():
         label = {"floor": "floor (--version)"}.get(name, name)

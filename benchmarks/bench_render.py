@@ -22,10 +22,11 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
 
 from irgraphs import merge_chain  # noqa: E402
+
+from shapecheck.analysis import check_graphs, selected_rules  # noqa: E402
 from shapecheck.report import json_report, table  # noqa: E402
 from shapecheck.report.verdicts import verdict  # noqa: E402
 from shapecheck.results import FileReport, RunReport  # noqa: E402
-from shapecheck.analysis import check_graphs, selected_rules  # noqa: E402
 
 SIZES = (1_000, 5_000, 10_000)
 
@@ -58,10 +59,16 @@ def main() -> None:
             graph = merge_chain(merges, kind)
             findings = check_graphs([graph], "model.py", selected_rules((), ()))
             run = RunReport([FileReport("model.py", models=[graph], findings=findings)])
-            rules = timed(lambda: check_graphs([graph], "model.py", selected_rules((), ())), args.repeat)
-            as_json = timed(lambda: json_report.render(run), args.repeat)
-            as_table = timed(lambda: table.render(run, table.make_console(file=io.StringIO(), width=160)), args.repeat)
-            old = f"{timed(lambda: old_verdicts(run), 1):21.2f}" if merges <= args.old_up_to else f"{'(not run)':>21}"
+            rules = timed(lambda graph=graph: check_graphs([graph], "model.py", selected_rules((), ())), args.repeat)
+            as_json = timed(lambda run=run: json_report.render(run), args.repeat)
+            as_table = timed(
+                lambda run=run: table.render(run, table.make_console(file=io.StringIO(), width=160)), args.repeat
+            )
+            old = (
+                f"{timed(lambda run=run: old_verdicts(run), 1):21.2f}"
+                if merges <= args.old_up_to
+                else f"{'(not run)':>21}"
+            )
             print(f"{kind:<9} {merges:>7} {rules:7.2f} {as_json:7.2f} {as_table:7.2f} {old}", flush=True)
 
 

@@ -37,7 +37,9 @@ def measured(command: list[str]) -> tuple[float, float]:
     elapsed = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode not in (0, 1):
-        sys.exit(f"benchmark command failed ({process.returncode}): {' '.join(command)}\n{process.stderr.read().decode()[-2000:]}")
+        sys.exit(
+            f"benchmark command failed ({process.returncode}): {' '.join(command)}\n{process.stderr.read().decode()[-2000:]}"
+        )
     return elapsed, usage.ru_maxrss / 1024
 
 
@@ -51,8 +53,11 @@ def main() -> None:
         commands = {
             "shapecheck": [sys.executable, "-m", "shapecheck", str(keras_file), "--quiet"],
             "load_model": [sys.executable, "-c", f"import keras; keras.models.load_model({str(keras_file)!r})"],
-            "model_from_json": [sys.executable, "-c",
-                                f"import keras; keras.models.model_from_json(open({str(json_file)!r}).read())"],
+            "model_from_json": [
+                sys.executable,
+                "-c",
+                f"import keras; keras.models.model_from_json(open({str(json_file)!r}).read())",
+            ],
         }
         for command in commands.values():  # warm the file cache once, outside the measurement
             measured(command)
@@ -60,8 +65,10 @@ def main() -> None:
         for _ in range(args.repeat):
             for name, command in commands.items():
                 results[name].append(measured(command))
-    print(f"model: keras.applications ResNet50, weights=None ({args.repeat} runs each, alternating, "
-          f"cpu count {os.cpu_count()})")
+    print(
+        f"model: keras.applications ResNet50, weights=None ({args.repeat} runs each, alternating, "
+        f"cpu count {os.cpu_count()})"
+    )
     medians = {}
     for name, runs in results.items():
         t = statistics.median(r[0] for r in runs)
@@ -71,8 +78,10 @@ def main() -> None:
     sc = medians["shapecheck"]
     for other in ("load_model", "model_from_json"):
         o = medians[other]
-        print(f"ratio shapecheck/{other}: time {sc[0] / o[0]:.3f}, peak memory {sc[1] / o[1]:.3f}"
-              + ("  (target <= 0.1 for time)" if other == "load_model" else ""))
+        print(
+            f"ratio shapecheck/{other}: time {sc[0] / o[0]:.3f}, peak memory {sc[1] / o[1]:.3f}"
+            + ("  (target <= 0.1 for time)" if other == "load_model" else "")
+        )
 
 
 if __name__ == "__main__":

@@ -102,12 +102,18 @@ def compare(label: str, graph, builder, keras, sizes, repeat: int, cold: float) 
         sweeps += timed(lambda: plan(graph, sizes), 1)
     sweep = plan(graph, sizes)
     b, s = statistics.median(builds), statistics.median(sweeps)
-    print(f"{label}: {graph.name}, {graph.layer_count()} layers, {sum(1 for _ in graph.merges())} merges; "
-          f"swept {', '.join(sweep.names)}: {len(sweep.candidates)} size combinations over {sizes} "
-          f"({repeat} runs each, cpu count {os.cpu_count()})")
-    print(f"  build, warm: {b:7.3f} s  (runs: {', '.join(f'{t:.3f}' for t in builds)}); "
-          f"cold (the first in a fresh process): {cold:.3f} s")
-    print(f"  sweep:       {s:7.3f} s  (runs: {', '.join(f'{t:.3f}' for t in sweeps)}; cold: Keras' answers forgotten each run)")
+    print(
+        f"{label}: {graph.name}, {graph.layer_count()} layers, {sum(1 for _ in graph.merges())} merges; "
+        f"swept {', '.join(sweep.names)}: {len(sweep.candidates)} size combinations over {sizes} "
+        f"({repeat} runs each, cpu count {os.cpu_count()})"
+    )
+    print(
+        f"  build, warm: {b:7.3f} s  (runs: {', '.join(f'{t:.3f}' for t in builds)}); "
+        f"cold (the first in a fresh process): {cold:.3f} s"
+    )
+    print(
+        f"  sweep:       {s:7.3f} s  (runs: {', '.join(f'{t:.3f}' for t in sweeps)}; cold: Keras' answers forgotten each run)"
+    )
     print(f"  ratio sweep/build: {s / b:.3f} warm, {s / cold:.3f} cold  (target <= 0.05)")
     if sweep.notes:
         print("  notes:", *sweep.notes, sep="\n    ")
@@ -118,16 +124,32 @@ def synthetic_stack(layers: int) -> Graph:
     g = Graph(name=f"stack{layers}")
     g.nodes.append(Node(0, "input", "InputLayer", "input", output_shapes=[(None, None, None, 64)]))
     g.inputs = [0]
-    conv = {"filters": 64, "kernel_size": [3, 3], "strides": [1, 1], "padding": "same",
-            "dilation_rate": [1, 1], "data_format": "channels_last"}
+    conv = {
+        "filters": 64,
+        "kernel_size": [3, 3],
+        "strides": [1, 1],
+        "padding": "same",
+        "dilation_rate": [1, 1],
+        "data_format": "channels_last",
+    }
     shortcut = 0
     while len(g.nodes) + 3 <= layers:
         i = len(g.nodes)
         shape = (None, None, None, 64)
         g.nodes.append(Node(i, f"conv{i}", "Conv2D", "layer", [Edge(i - 1)], [shape], [shape], dict(conv)))
         g.nodes.append(Node(i + 1, f"bn{i}", "BatchNormalization", "layer", [Edge(i)], [shape], [shape], {"axis": -1}))
-        g.nodes.append(Node(i + 2, f"add{i}", "Add", "layer", [Edge(i + 1), Edge(shortcut)], [shape, shape], [shape],
-                            merge=MergeSpec("elementwise")))
+        g.nodes.append(
+            Node(
+                i + 2,
+                f"add{i}",
+                "Add",
+                "layer",
+                [Edge(i + 1), Edge(shortcut)],
+                [shape, shape],
+                [shape],
+                merge=MergeSpec("elementwise"),
+            )
+        )
         shortcut = i + 2
     g.outputs = [Edge(len(g.nodes) - 1)]
     return g
@@ -153,7 +175,10 @@ def main() -> None:
     cold = cold_build(Path(args.fixture))
     graph, builder, keras = build_resnext(Path(args.fixture))
     compare("model", graph, builder, keras, sizes, args.repeat, cold)
-    for fixture, function in (("conv1d_unet_sequence.py", "build_sequence_unet"), ("seq2seq_lengths.py", "build_translator")):
+    for fixture, function in (
+        ("conv1d_unet_sequence.py", "build_sequence_unet"),
+        ("seq2seq_lengths.py", "build_translator"),
+    ):
         cold = cold_build(ROOT / "fixtures" / fixture, function)
         graph, builder = build_fixture(ROOT / "fixtures" / fixture, function)
         compare("model", graph, builder, keras, sizes, args.repeat, cold)
@@ -162,7 +187,7 @@ def main() -> None:
     print(f"{'layers':>8} {'sweep s':>9} {'s/1k layers':>12} {'peak MiB':>9} {'MiB/1k layers':>14}")
     for layers in (100, 1_000, 10_000):
         stack = synthetic_stack(layers)
-        t = statistics.median(timed(lambda: plan(stack, sizes), args.repeat))
+        t = statistics.median(timed(lambda stack=stack: plan(stack, sizes), args.repeat))
         tracemalloc.start()
         plan(stack, sizes)
         _, peak = tracemalloc.get_traced_memory()

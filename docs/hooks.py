@@ -19,12 +19,17 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 import rule_examples  # noqa: E402  (docs/rule_examples.py)
+
 from shapecheck.rules import all_rules  # noqa: E402
 from shapecheck.rules.docs import rule_doc, sections  # noqa: E402
 
 MARKER = "<!-- rules-table"
-FAMILIES = {"SC0": "The check itself", "SC1": "Mismatches that fail", "SC2": "Accidents that build",
-            "SC3": "What a model needs"}
+FAMILIES = {
+    "SC0": "The check itself",
+    "SC1": "Mismatches that fail",
+    "SC2": "Accidents that build",
+    "SC3": "What a model needs",
+}
 
 
 def _prose(text: str) -> str:
@@ -76,9 +81,9 @@ def rule_page(rule) -> str:
         "",
         "## The example, checked",
         "",
-        f"`tests/test_rule_docs.py` puts the lines above into whole modules and checks them with shapecheck:",
-        f"{rule.code} is reported on the first" + (" and not on the second." if good else
-                                                 "; this rule's advice is not code, so there is no second."),
+        "`tests/test_rule_docs.py` puts the lines above into whole modules and checks them with shapecheck:",
+        f"{rule.code} is reported on the first"
+        + (" and not on the second." if good else "; this rule's advice is not code, so there is no second."),
         "",
         f"The example ({rule.code} is reported):",
         "",
@@ -98,8 +103,7 @@ def rules_table() -> str:
         rules = [r for r in all_rules() if r.code.startswith(prefix)]
         if not rules:
             continue
-        lines += [f"## {title} ({prefix}xx)", "",
-                  "| code | name | severity | what it does |", "|---|---|---|---|"]
+        lines += [f"## {title} ({prefix}xx)", "", "| code | name | severity | what it does |", "|---|---|---|---|"]
         lines += [f"| [{r.code}]({r.code}.md) | {r.name} | {r.severity.label} | {summary(r)} |" for r in rules]
         lines.append("")
     return "\n".join(lines)

@@ -24,8 +24,13 @@ BLOCK = re.compile(r"```\n\$ shapecheck (?P<args>[^\n]*)\n(?P<out>.*?)```", re.S
 
 
 def run(args: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "shapecheck", *shlex.split(args)], cwd=ROOT, capture_output=True,
-                            text=True, env={**os.environ, "COLUMNS": "160"})
+    result = subprocess.run(
+        [sys.executable, "-m", "shapecheck", *shlex.split(args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "160"},
+    )
     lines = [line for line in (result.stdout + result.stderr).splitlines() if not line.startswith(("W0000", "I0000"))]
     return "\n".join(line.rstrip() for line in lines) + "\n"
 

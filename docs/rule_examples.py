@@ -247,4 +247,4 @@ def _fill(template: str, slot: str, code: str) -> str:
     """Put the code at its slot, indented as the slot is (a snippet inside a builder function)."""
     match = re.search(r"^([ \t]*)\{" + slot + r"\}$", template, re.M)
     indented = textwrap.indent(code, match.group(1)).lstrip(" \t")
-    return template[:match.start()] + match.group(1) + indented + template[match.end():]
+    return template[: match.start()] + match.group(1) + indented + template[match.end() :]

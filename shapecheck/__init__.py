@@ -1,9 +1,9 @@
 """shapecheck: audit Keras model architectures for merge-layer shape trouble.
 
-    import shapecheck
-    shapecheck.check("model.py").ok          # or a keras.Model, a .keras file, a folder
-    shapecheck.assert_clean(model)           # in a test suite
-    %load_ext shapecheck                     # in Jupyter/IPython: the %shapecheck magic
+import shapecheck
+shapecheck.check("model.py").ok          # or a keras.Model, a .keras file, a folder
+shapecheck.assert_clean(model)           # in a test suite
+%load_ext shapecheck                     # in Jupyter/IPython: the %shapecheck magic
 """
 
 __version__ = "0.1.0"

@@ -18,19 +18,24 @@ from shapecheck.size_range import SizeRange
 
 def selected_rules(select: Sequence[str], ignore: Sequence[str]) -> list[Rule]:
     """Rules whose code starts with a selected prefix and with no ignored one (ruff-style)."""
+
     def matches(code: str, prefixes: Sequence[str]) -> bool:
         return any(code.startswith(p.strip().upper()) for p in prefixes if p.strip())
 
     return [
-        rule
-        for rule in all_rules()
-        if (not select or matches(rule.code, select)) and not matches(rule.code, ignore)
+        rule for rule in all_rules() if (not select or matches(rule.code, select)) and not matches(rule.code, ignore)
     ]
 
 
 def check_graphs(
-    graphs: Sequence[Graph], path: str, rules: Sequence[Rule], sizes: SizeRange = SizeRange(), notes: Optional[list] = None,
-    unchecked: Optional[dict] = None, witnessed: Optional[dict] = None, size_maps: Optional[dict] = None,
+    graphs: Sequence[Graph],
+    path: str,
+    rules: Sequence[Rule],
+    sizes: SizeRange = SizeRange(),
+    notes: Optional[list] = None,
+    unchecked: Optional[dict] = None,
+    witnessed: Optional[dict] = None,
+    size_maps: Optional[dict] = None,
 ) -> list[Finding]:
     """Every rule on every model; notes from the size sweep go to `notes`, the merges it
     could not evaluate to `unchecked` (model -> {merge: why}), what Keras said at the
@@ -80,8 +85,9 @@ def _size_maps_into(size_maps: dict, graphs, findings: list[Finding], context: C
     from shapecheck.size_map import model_maps
 
     for model in graphs:
-        merges = {layer for f in findings if f.model == model.name and f.rule.fails_at_sizes
-                  for layer, _ in f.members()}
+        merges = {
+            layer for f in findings if f.model == model.name and f.rule.fails_at_sizes for layer, _ in f.members()
+        }
         try:
             size_maps[model.name] = model_maps(model, context.sweeps.get(model), sizes, merges)
         except Exception:  # noqa: BLE001 - a picture is never worth failing the check for

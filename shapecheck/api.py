@@ -1,12 +1,12 @@
 """The Python API: check a model from a test suite or a notebook.
 
-    import shapecheck
+import shapecheck
 
-    report = shapecheck.check("models/unet.py")        # a builder module, saved file or folder
-    report = shapecheck.check(model)                   # a keras.Model built in this process
-    assert report.ok, report.table()
+report = shapecheck.check("models/unet.py")        # a builder module, saved file or folder
+report = shapecheck.check(model)                   # a keras.Model built in this process
+assert report.ok, report.table()
 
-    shapecheck.assert_clean(model)                     # AssertionError with the table if not
+shapecheck.assert_clean(model)                     # AssertionError with the table if not
 """
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ import io
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from shapecheck.results import FAIL_LEVELS, FileReport, RunReport
-from shapecheck.options import Options
 from shapecheck.analysis import check_graphs, selected_rules
-from shapecheck.runner import check_paths
+from shapecheck.options import Options
+from shapecheck.results import FAIL_LEVELS, FileReport, RunReport
 from shapecheck.rules import Finding
+from shapecheck.runner import check_paths
 from shapecheck.size_range import SizeRange
-
 
 
 @dataclass
@@ -90,8 +89,13 @@ def check(
     if hasattr(target, "layers") and hasattr(target, "call"):  # a keras.Model, functional or subclassed
         return Report(RunReport([_check_model(target, select, ignore, size_range)]), fail_on)
     paths = [str(p) for p in target] if isinstance(target, (list, tuple)) else [str(target)]
-    options = Options(select=list(select), ignore=list(ignore), sizes=size_range, entries=list(entries),
-                      suggest_rebuild=suggest_rebuild)
+    options = Options(
+        select=list(select),
+        ignore=list(ignore),
+        sizes=size_range,
+        entries=list(entries),
+        suggest_rebuild=suggest_rebuild,
+    )
     return Report(check_paths(paths, options), fail_on)
 
 
@@ -109,8 +113,9 @@ def _check_model(model, select, ignore, sizes: SizeRange) -> FileReport:
 
     graph.judge = keras_judge(graph, model)
     report.models = [graph]
-    report.findings = check_graphs([graph], name, selected_rules(select, ignore), sizes, report.notes, report.unchecked,
-                                   report.witnessed)
+    report.findings = check_graphs(
+        [graph], name, selected_rules(select, ignore), sizes, report.notes, report.unchecked, report.witnessed
+    )
     return report
 
 

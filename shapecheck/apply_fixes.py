@@ -16,9 +16,9 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
-from shapecheck.load.discover import is_saved
-from shapecheck.errors import CheckError
 from shapecheck.cells import is_notebook
+from shapecheck.errors import CheckError
+from shapecheck.load.discover import is_saved
 from shapecheck.rules.base import Finding, Fix, TextEdit
 
 
@@ -107,8 +107,8 @@ def _read(path: str) -> tuple[str, str, str]:
     import io
     import tokenize
 
-    from shapecheck.fixes._source import file_digest
     from shapecheck import bounded
+    from shapecheck.fixes._source import file_digest
     from shapecheck.load.source import decode
 
     raw = bounded.read_file(path, bounded.MAX_SOURCE_BYTES, "a Python module")
@@ -150,10 +150,14 @@ def _overlaps(existing: list[TextEdit], new: Iterable[TextEdit]) -> bool:
 
 
 def unified_diff(target: FilePlan) -> str:
-    return "".join(difflib.unified_diff(
-        target.old.splitlines(keepends=True), target.new.splitlines(keepends=True),
-        fromfile=_diff_name("a", target.path), tofile=_diff_name("b", target.path),
-    ))
+    return "".join(
+        difflib.unified_diff(
+            target.old.splitlines(keepends=True),
+            target.new.splitlines(keepends=True),
+            fromfile=_diff_name("a", target.path),
+            tofile=_diff_name("b", target.path),
+        )
+    )
 
 
 def _diff_name(side: str, path: str) -> str:

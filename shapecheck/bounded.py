@@ -132,9 +132,9 @@ def _check_zip_directory(handle, path: str) -> None:
         at = tail.rfind(b"PK\x05\x06")
         if at < 0 or at + 22 > len(tail):
             return  # not a zip: zipfile says so
-        entries, directory = struct.unpack("<HI", tail[at + 10:at + 16])
+        entries, directory = struct.unpack("<HI", tail[at + 10 : at + 16])
         if entries == 0xFFFF or directory == 0xFFFFFFFF:  # zip64: the real numbers are in its end record
-            locator = tail[at - 20:at] if at >= 20 else b""
+            locator = tail[at - 20 : at] if at >= 20 else b""
             if locator[:4] == b"PK\x06\x07":
                 handle.seek(struct.unpack("<Q", locator[8:16])[0])
                 record = handle.read(56)
@@ -146,14 +146,17 @@ def _check_zip_directory(handle, path: str) -> None:
         handle.seek(0)
     if entries > MAX_ZIP_ENTRIES or directory > MAX_ZIP_DIRECTORY:
         count = f"at least {entries}" if entries == 0xFFFF else str(entries)
-        raise CheckError(f"{path}: a zip of {count} entries ({directory} bytes of directory); "
-                         f"a .keras file holds a few; not read")
+        raise CheckError(
+            f"{path}: a zip of {count} entries ({directory} bytes of directory); a .keras file holds a few; not read"
+        )
 
 
 def _read_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: str, cap: int) -> bytes:
     if info.file_size > cap:
-        raise CheckError(f"{path}: {info.filename} is {info.file_size} bytes by its header, over the "
-                         f"{mib(cap)} cap for a model config; not read")
+        raise CheckError(
+            f"{path}: {info.filename} is {info.file_size} bytes by its header, over the "
+            f"{mib(cap)} cap for a model config; not read"
+        )
     # zipfile stops at the header's size: claim more than the cap (by a chunk, so that it
     # never reaches that claim and checks a CRC first) and stop past the cap ourselves
     info.file_size = cap + CHUNK + 1
@@ -218,7 +221,7 @@ def shape_of_json(raw: bytes) -> tuple[int, int]:
         return 0, containers
     depth = deepest = 0
     for start in range(0, len(brackets), CHUNK):
-        chunk = brackets[start:start + CHUNK]
+        chunk = brackets[start : start + CHUNK]
         if chunk.count(b"{") + chunk.count(b"[") + depth <= deepest:
             depth += chunk.count(b"{") + chunk.count(b"[") - chunk.count(b"}") - chunk.count(b"]")
             continue  # cannot go deeper than already seen: no need to walk it

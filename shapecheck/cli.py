@@ -72,14 +72,25 @@ def _fail(message: str) -> None:
 
 
 def _options(
-    paths, select, ignore, entry, timeout, sizes, config_file, warn_unused_ignores, jobs, input_shape=None, cache=True,
-    max_memory=None, suggest_rebuild=False,
+    paths,
+    select,
+    ignore,
+    entry,
+    timeout,
+    sizes,
+    config_file,
+    warn_unused_ignores,
+    jobs,
+    input_shape=None,
+    cache=True,
+    max_memory=None,
+    suggest_rebuild=False,
 ):
     """CLI options over [tool.shapecheck] over defaults."""
     from shapecheck import config as configuration
+    from shapecheck.errors import CheckError
     from shapecheck.isolation.warden import DEFAULT_MAX_MEMORY, parse_bytes
     from shapecheck.options import Options
-    from shapecheck.errors import CheckError
     from shapecheck.size_range import SizeRange
 
     try:
@@ -118,10 +129,14 @@ def _refuse_overwriting_inputs(option: str, target: str, paths: List[str]) -> No
     real = os.path.realpath(target)
     for path in paths:
         checked = os.path.realpath(path)
-        inside = os.path.isdir(checked) and real.startswith(os.path.join(checked, "")) and has_suffix(real, MODEL_SUFFIXES)
+        inside = (
+            os.path.isdir(checked) and real.startswith(os.path.join(checked, "")) and has_suffix(real, MODEL_SUFFIXES)
+        )
         if real == checked or inside and os.path.exists(real):
-            _fail(f"{option} {target}: that is {'a file in ' + path if inside else 'a file being checked'}; "
-                  "not overwritten (write the report somewhere else)")
+            _fail(
+                f"{option} {target}: that is {'a file in ' + path if inside else 'a file being checked'}; "
+                "not overwritten (write the report somewhere else)"
+            )
 
 
 def _render(run, output_format: OutputFormat, sizes=None) -> str:
@@ -170,29 +185,63 @@ def _notes_to_stderr(run, output_format: OutputFormat) -> None:
 def check(
     paths: List[str] = typer.Argument(..., help="Builder modules (.py), saved models (.keras, .h5, .json) or folders."),
     output_format: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Report format."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the report to FILE; the table still goes to the terminal."),
-    fail_on: Optional[FailOn] = typer.Option(None, "--fail-on", help="Lowest severity that makes the exit code 1 [default: warning]."),
-    exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when there are findings (2 still means unchecked)."),
-    select: Optional[List[str]] = typer.Option(None, "--select", help="Only these rule codes or prefixes (SC1, SC101)."),
+    output: Optional[str] = typer.Option(
+        None, "--output", "-o", help="Write the report to FILE; the table still goes to the terminal."
+    ),
+    fail_on: Optional[FailOn] = typer.Option(
+        None, "--fail-on", help="Lowest severity that makes the exit code 1 [default: warning]."
+    ),
+    exit_zero: bool = typer.Option(
+        False, "--exit-zero", help="Exit 0 even when there are findings (2 still means unchecked)."
+    ),
+    select: Optional[List[str]] = typer.Option(
+        None, "--select", help="Only these rule codes or prefixes (SC1, SC101)."
+    ),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Skip these rule codes or prefixes."),
     entry: Optional[List[str]] = typer.Option(None, "--entry", help="Builder function to call (repeatable)."),
-    timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds a module may run before it is stopped [default: 120]."),
-    sizes: Optional[str] = typer.Option(None, "--sizes", help="Sizes the size sweep tries for every None axis (length, H, W, D), LOW:HIGH [default: 1:1024]."),
-    input_shape: Optional[List[str]] = typer.Option(
-        None, "--input-shape", help="NAME=SHAPE: the input shape of a subclassed model (variable or class name), e.g. Net=224,224,3."
+    timeout: Optional[float] = typer.Option(
+        None, "--timeout", help="Seconds a module may run before it is stopped [default: 120]."
     ),
-    config_file: Optional[str] = typer.Option(None, "--config", help="A pyproject.toml to read [tool.shapecheck] from."),
-    baseline: Optional[str] = typer.Option(None, "--baseline", help="Report only findings not in this baseline (shapecheck snapshot)."),
-    warn_unused_ignores: bool = typer.Option(False, "--warn-unused-ignores", help="Report '# shapecheck: ignore' comments that match nothing (SC001)."),
+    sizes: Optional[str] = typer.Option(
+        None,
+        "--sizes",
+        help="Sizes the size sweep tries for every None axis (length, H, W, D), LOW:HIGH [default: 1:1024].",
+    ),
+    input_shape: Optional[List[str]] = typer.Option(
+        None,
+        "--input-shape",
+        help="NAME=SHAPE: the input shape of a subclassed model (variable or class name), e.g. Net=224,224,3.",
+    ),
+    config_file: Optional[str] = typer.Option(
+        None, "--config", help="A pyproject.toml to read [tool.shapecheck] from."
+    ),
+    baseline: Optional[str] = typer.Option(
+        None, "--baseline", help="Report only findings not in this baseline (shapecheck snapshot)."
+    ),
+    warn_unused_ignores: bool = typer.Option(
+        False, "--warn-unused-ignores", help="Report '# shapecheck: ignore' comments that match nothing (SC001)."
+    ),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Check files in N worker processes."),
     max_memory: Optional[str] = typer.Option(
-        None, "--max-memory", help="Memory a builder module's process may use before it is stopped, e.g. 4G [default: 8G; 0: no bound]."
+        None,
+        "--max-memory",
+        help="Memory a builder module's process may use before it is stopped, e.g. 4G [default: 8G; 0: no bound].",
     ),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Read installed packages afresh; neither read nor write the import cache."),
-    fix: bool = typer.Option(False, "--fix", help="Apply the safe suggested edits (SC203, SC204) to the files; the findings left decide the exit code."),
-    diff: bool = typer.Option(False, "--diff", help="Print the safe suggested edits as a unified diff instead of the report; write nothing."),
+    no_cache: bool = typer.Option(
+        False, "--no-cache", help="Read installed packages afresh; neither read nor write the import cache."
+    ),
+    fix: bool = typer.Option(
+        False,
+        "--fix",
+        help="Apply the safe suggested edits (SC203, SC204) to the files; the findings left decide the exit code.",
+    ),
+    diff: bool = typer.Option(
+        False, "--diff", help="Print the safe suggested edits as a unified diff instead of the report; write nothing."
+    ),
     suggest_rebuild: bool = typer.Option(
-        False, "--suggest-rebuild", help="For SC101-SC103, try the other value of a flag in the call chain by building the module again (runs its code once more per candidate)."
+        False,
+        "--suggest-rebuild",
+        help="For SC101-SC103, try the other value of a flag in the call chain by building the module again (runs its code once more per candidate).",
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only findings and the summary."),
     explain: Optional[List[str]] = typer.Option(
@@ -210,8 +259,19 @@ def check(
         _refuse_overwriting_inputs("--output", output, paths)
 
     options, config = _options(
-        paths, select, ignore, entry, timeout, sizes, config_file, warn_unused_ignores, jobs, input_shape, not no_cache,
-        max_memory, suggest_rebuild,
+        paths,
+        select,
+        ignore,
+        entry,
+        timeout,
+        sizes,
+        config_file,
+        warn_unused_ignores,
+        jobs,
+        input_shape,
+        not no_cache,
+        max_memory,
+        suggest_rebuild,
     )
     options.size_maps = output_format is OutputFormat.html  # the pictures are made beside the analysis
     run = check_paths(paths, options)

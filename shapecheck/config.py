@@ -19,10 +19,10 @@ directory); `--config FILE` names one. Unknown keys are errors that name the key
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import os
 import tomllib
-import ast
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
@@ -121,11 +121,17 @@ def parse(table: dict, path: str) -> Config:
     if "sizes" in table:
         config.sizes = str(table["sizes"])
     if "timeout" in table:
-        if not isinstance(table["timeout"], (int, float)) or isinstance(table["timeout"], bool) or table["timeout"] <= 0:
+        if (
+            not isinstance(table["timeout"], (int, float))
+            or isinstance(table["timeout"], bool)
+            or table["timeout"] <= 0
+        ):
             raise CheckError(f"{where} timeout: expected a positive number of seconds")
         config.timeout = float(table["timeout"])
     for pattern, entries in _table(table.get("entries", {}), f"{where} entries").items():
-        config.entries[pattern] = [_entry(e, f"{where} entries '{pattern}'") for e in _list(entries, f"{where} entries")]
+        config.entries[pattern] = [
+            _entry(e, f"{where} entries '{pattern}'") for e in _list(entries, f"{where} entries")
+        ]
     for name, shape in _table(table.get("input-shapes", {}), f"{where} input-shapes").items():
         config.input_shapes[name] = input_shape(str(shape), f"{where} input-shapes '{name}'")
     return config
@@ -151,7 +157,9 @@ def input_shape(text: str, where: str = "--input-shape") -> tuple:
             return shapes
     elif one(value):
         return one(value)
-    raise CheckError(f"{where}: expected a shape without the batch axis, such as 224,224,3 or (None, None, 3); got {text!r}")
+    raise CheckError(
+        f"{where}: expected a shape without the batch axis, such as 224,224,3 or (None, None, 3); got {text!r}"
+    )
 
 
 def parse_input_shapes(values: Sequence[str]) -> dict[str, tuple]:
@@ -194,7 +202,7 @@ def _entry(value, where: str) -> Entry:
         if unknown:
             raise CheckError(f"{where}: unknown key '{unknown[0]}' (known: args, function)")
         if not isinstance(value.get("function"), str):
-            raise CheckError(f"{where}: an entry needs function = \"name\"")
+            raise CheckError(f'{where}: an entry needs function = "name"')
         args = _table(value.get("args", {}), f"{where} args")
         return Entry(value["function"], tuple(sorted((k, _frozen(v)) for k, v in args.items())))
     raise CheckError(f"{where}: an entry is a function name or {{ function = ..., args = {{...}} }}")

@@ -6,10 +6,9 @@ from typing import Optional
 
 from shapecheck.algebra.merge import outcome
 from shapecheck.graph import Graph, Node
-from shapecheck.provenance import axis_origin, changes_shape, describe_origin, format_shape, split_branches
 from shapecheck.layout import channel_axis
+from shapecheck.provenance import axis_origin, changes_shape, describe_origin, format_shape, split_branches
 from shapecheck.rules.mismatch import axis_word
-
 
 BRANCH_LIMIT = 256  # nodes a report's shortcut story walks back per merge (--explain: no limit)
 
@@ -32,7 +31,10 @@ def merge_verdict(graph: Graph, node: Node, path: Optional[str] = None, memo: Op
         axis = node.merge.axis % rank
         sizes = [s[axis] for s in shapes]
         total = "?" if None in sizes else str(sum(sizes))
-        return "ok", f"{len(shapes)} inputs joined along {axis_word(axis, rank, node.layout)} -> {total}; other axes equal"
+        return (
+            "ok",
+            f"{len(shapes)} inputs joined along {axis_word(axis, rank, node.layout)} -> {total}; other axes equal",
+        )
     if node.merge.kind == "dot":
         return "ok", "contracted axes agree"
     if result.broadcasts:
@@ -102,9 +104,7 @@ def explain_merge(graph: Graph, node: Node, path: Optional[str] = None) -> list[
     branches = split_branches(graph, node)
     if branches.common is not None:
         common = graph.nodes[branches.common]
-        lines.append(
-            f"  the inputs share {describe_origin(common, path)} -> {format_shape(common.output_shapes[0])}"
-        )
+        lines.append(f"  the inputs share {describe_origin(common, path)} -> {format_shape(common.output_shapes[0])}")
     for i, members in enumerate(branches.members):
         lines.append(f"  input {i + 1}: {len(members)} layer{'s' if len(members) != 1 else ''} after that")
         for node_id in members:

@@ -42,7 +42,11 @@ class ChainFrame:
     def short(self) -> str:
         """'stack:58'; in a notebook 'stack:cell 5:58', and a cell's own code 'cell 6:2'."""
         if self.cell is not None and self.line:
-            return f"cell {self.cell}:{self.line}" if self.function == "<module>" else f"{self.function}:cell {self.cell}:{self.line}"
+            return (
+                f"cell {self.cell}:{self.line}"
+                if self.function == "<module>"
+                else f"{self.function}:cell {self.cell}:{self.line}"
+            )
         return f"{self.function}:{self.line}" if self.line else self.function
 
     def describe(self) -> str:
@@ -87,11 +91,11 @@ class Node:
     merge: Optional[MergeSpec] = None
     recovered: Optional[str] = None  # set when capture substituted a best-guess output shape
     layout: str = "channels_last"  # where the outputs' channel axis is (see layout.py)
-    subgraph: Optional["Graph"] = None  # for a model used as a layer, or a traced custom layer
+    subgraph: Optional[Graph] = None  # for a model used as a layer, or a traced custom layer
     opaque: Optional[str] = None  # why the front end could not look inside this layer (merges unchecked)
     # a mismatch that exists only because of the guess made at an earlier one (recovery.py)
-    consequence_of: Optional["Node"] = field(default=None, repr=False, compare=False)
-    consequences: list["Node"] = field(default_factory=list, repr=False, compare=False)
+    consequence_of: Optional[Node] = field(default=None, repr=False, compare=False)
+    consequences: list[Node] = field(default_factory=list, repr=False, compare=False)
     # concrete input shapes -> output shape, from the front end, for layers the shape
     # algebra has no arithmetic for (None: the size sweep stops on that path)
     shape_function: Optional[Callable[[list], tuple]] = field(default=None, repr=False, compare=False)
@@ -142,18 +146,18 @@ class Graph:
                 node.subgraph.parent = (self, node)
                 node.subgraph.link_subgraphs()
 
-    def walk(self) -> Iterator[tuple["Graph", Node]]:
+    def walk(self) -> Iterator[tuple[Graph, Node]]:
         """Every node with the graph that owns it, nested models included."""
         for node in self.nodes:
             yield self, node
             if node.subgraph is not None:
                 yield from node.subgraph.walk()
 
-    def find_node(self, name: str) -> Optional[tuple["Graph", Node]]:
+    def find_node(self, name: str) -> Optional[tuple[Graph, Node]]:
         """The node named `name` (nested graphs included), with the graph that owns it."""
         return next(((g, n) for g, n in self.walk() if n.name == name), None)
 
-    def merges(self) -> Iterator[tuple["Graph", Node]]:
+    def merges(self) -> Iterator[tuple[Graph, Node]]:
         return ((g, n) for g, n in self.walk() if n.is_merge)
 
     def layer_count(self) -> int:

@@ -20,10 +20,13 @@ from typing import Optional
 
 SESSION = "this session"  # the path shown for `%shapecheck` with no target: cell N is In[N]
 
+
 # -- the magic ----------------------------------------------------------------------
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="%shapecheck", add_help=False, exit_on_error=False)
-    parser.add_argument("target", nargs="?", help="a model variable or expression, or a path; none: this session's cells")
+    parser.add_argument(
+        "target", nargs="?", help="a model variable or expression, or a path; none: this session's cells"
+    )
     parser.add_argument("--select", action="append", default=[])
     parser.add_argument("--ignore", action="append", default=[])
     parser.add_argument("--sizes", default="1:1024")
@@ -58,7 +61,9 @@ def shapecheck_magic(shell, line: str):
     except ValueError as exc:  # --sizes, --fail-on
         print(f"%shapecheck: {exc}")
     except (NameError, SyntaxError, AttributeError) as exc:
-        print(f"%shapecheck: {args.target!r} is neither a model of this session nor a path ({type(exc).__name__}: {exc})")
+        print(
+            f"%shapecheck: {args.target!r} is neither a model of this session nor a path ({type(exc).__name__}: {exc})"
+        )
     return None
 
 
@@ -94,8 +99,7 @@ def check_session(shell, **options):
 def write_notebook(path: str, sources: list[str]) -> None:
     """The session's cells as a notebook that runs in the kernel's working folder."""
     cells = [
-        {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-         "source": source.splitlines(True)}
+        {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": source.splitlines(True)}
         for source in sources
     ]
     metadata = {"shapecheck": {"working_folder": os.getcwd()}}
@@ -106,6 +110,7 @@ def write_notebook(path: str, sources: list[str]) -> None:
 
 def _relabel(report, path: str, label: str) -> None:
     """The temporary notebook's path becomes `label` everywhere the report shows it."""
+
     def fix(text: Optional[str]) -> Optional[str]:
         return text.replace(path, label) if isinstance(text, str) else text
 
@@ -121,9 +126,9 @@ def _relabel(report, path: str, label: str) -> None:
 
 def load_ipython_extension(shell) -> None:
     """`%load_ext shapecheck`: registers the `%shapecheck` line magic."""
+
     def magic(line: str):
         return shapecheck_magic(shell, line)
 
     magic.__doc__ = shapecheck_magic.__doc__
     shell.register_magic_function(magic, magic_kind="line", magic_name="shapecheck")
-

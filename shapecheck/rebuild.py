@@ -47,7 +47,9 @@ def suggest_rebuilds(report, target, options, started: float) -> None:
             return
         left = options.timeout - (time.monotonic() - started)
         if left < 2 * first_build:  # the rebuild and its rules, with the first build's time to spare
-            report.notes.append(f"--suggest-rebuild: stopped after {tried} rebuild{'s' if tried != 1 else ''} (--timeout)")
+            report.notes.append(
+                f"--suggest-rebuild: stopped after {tried} rebuild{'s' if tried != 1 else ''} (--timeout)"
+            )
             return
         tried += 1
         rebuilt = _rebuild(source, candidate, target, options, left)
@@ -56,8 +58,16 @@ def suggest_rebuilds(report, target, options, started: float) -> None:
         findings_after, shapes = rebuilt
         for finding in open_findings:
             if _resolved(finding, report.findings, findings_after):
-                fix = Fix(candidate.describe(), "rebuild", candidate.edit.path, candidate.line, shapes,
-                          (candidate.edit,), safe=False, cost=1)
+                fix = Fix(
+                    candidate.describe(),
+                    "rebuild",
+                    candidate.edit.path,
+                    candidate.line,
+                    shapes,
+                    (candidate.edit,),
+                    safe=False,
+                    cost=1,
+                )
                 finding.fixes = [fix] + [f for f in finding.fixes if f != fix][:1]
 
 
@@ -66,19 +76,27 @@ def _order(candidate: Candidate) -> tuple:
     return (candidate.new not in ("True", "False"),)
 
 
-def _rebuild(source: Source, candidate: Candidate, target, options, seconds: float) -> Optional[tuple[list[Finding], tuple]]:
+def _rebuild(
+    source: Source, candidate: Candidate, target, options, seconds: float
+) -> Optional[tuple[list[Finding], tuple]]:
     """(findings, input shapes) of the module built from the edited text; None if it failed."""
     from shapecheck import suppress
-    from shapecheck.load.builder import load_builder_module
-    from shapecheck.errors import CheckError
-    from shapecheck.provenance import format_shape
-    from shapecheck.apply_fixes import apply_edits
     from shapecheck.analysis import check_graphs, selected_rules
+    from shapecheck.apply_fixes import apply_edits
+    from shapecheck.errors import CheckError
+    from shapecheck.load.builder import load_builder_module
+    from shapecheck.provenance import format_shape
 
     text = apply_edits(source.text, [candidate.edit])
     try:
-        loaded = load_builder_module(target.path, options.entries_for(target.path), seconds,
-                                     options.input_shapes_for(), defer_weights=not options.build_weights, text=text)
+        loaded = load_builder_module(
+            target.path,
+            options.entries_for(target.path),
+            seconds,
+            options.input_shapes_for(),
+            defer_weights=not options.build_weights,
+            text=text,
+        )
     except CheckError:
         return None
     if not loaded.graphs or any("raised" in note for note in loaded.notes):

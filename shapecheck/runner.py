@@ -34,7 +34,11 @@ def check_paths(paths: Sequence[str], options: Optional[Options] = None) -> RunR
     if os.environ.get("SHAPECHECK_DEBUG"):
         for file in files:
             if file.timings:
-                memory = f"; memory +{file.added_memory / 2**20:.0f} MiB over the zygote's" if file.added_memory is not None else ""
+                memory = (
+                    f"; memory +{file.added_memory / 2**20:.0f} MiB over the zygote's"
+                    if file.added_memory is not None
+                    else ""
+                )
                 file.notes.append("time: " + timing.describe(file.timings) + memory)
     return RunReport(files + _folders_without_models(paths, files))
 

@@ -72,8 +72,14 @@ def build(model, sizes, sweep) -> Optional[SizeMap]:
     keras = sweep.witnessed
     if keras is not None and (keras.disputes or keras.unavailable):  # the algebra's picture is not Keras': no picture
         said = list(keras.disputes.values()) or [keras.summary()]
-        return SizeMap(names=list(sweep.names), rule="Keras disputes the shape algebra here: no map is drawn",
-                       tried=sweep.tried(), fixed=bool(sweep.fixed), declared=tuple(sweep.declared), notes=tuple(said))
+        return SizeMap(
+            names=list(sweep.names),
+            rule="Keras disputes the shape algebra here: no map is drawn",
+            tried=sweep.tried(),
+            fixed=bool(sweep.fixed),
+            declared=tuple(sweep.declared),
+            notes=tuple(said),
+        )
     sized = [m for m in sweep.merges if not m.from_keras and outcome(m.node.merge, m.node.input_shapes).ok]
     if sweep.fixed and not sized:
         return None
@@ -81,7 +87,9 @@ def build(model, sizes, sweep) -> Optional[SizeMap]:
     n = len(sweep.candidates)
     failing = sweep.union(sized) if sized else np.zeros(n, dtype=bool)
     if sized and not any(sweep.fails_square(m) for m in sized):
-        rule = "works only when H = W: every size with H ≠ W fails" if names == ["H", "W"] else sweep.constraint(failing)
+        rule = (
+            "works only when H = W: every size with H ≠ W fails" if names == ["H", "W"] else sweep.constraint(failing)
+        )
     elif sized:
         rule = sweep.constraint(failing)
     else:
@@ -93,9 +101,14 @@ def build(model, sizes, sweep) -> Optional[SizeMap]:
     square = sweep.groups == "square"
     codes = np.where(sweep.accepted, np.where(failing, FAILS, WORKS), REFUSED)
     result = SizeMap(
-        names=names, rule=rule, tried=f"{' and '.join(names)} over {sizes}", fixed=bool(sweep.fixed),
-        declared=tuple(getattr(sweep, "declared", ()) or ()), low=sizes.low,
-        square_values=sweep.candidates[square, 0], square_codes=codes[square],
+        names=names,
+        rule=rule,
+        tried=f"{' and '.join(names)} over {sizes}",
+        fixed=bool(sweep.fixed),
+        declared=tuple(getattr(sweep, "declared", ()) or ()),
+        low=sizes.low,
+        square_values=sweep.candidates[square, 0],
+        square_codes=codes[square],
         examples=sweep.examples(failing) if sized else "",
         notes=tuple(sweep.notes) + ((keras.summary(),) if keras is not None and keras.summary() else ()),
     )
@@ -156,8 +169,11 @@ def example(model, sweep, node) -> Optional[tuple[str, dict]]:
     evaluator = Evaluator(1)
     evaluator.run(model, mapping, keep_shapes=True)
     own = id(merge.graph)
-    shapes = {node_id: tuple(_int(d) for d in shape) for (graph_id, node_id), shape in evaluator.result.shapes.items()
-              if shape is not None and graph_id == own}
+    shapes = {
+        node_id: tuple(_int(d) for d in shape)
+        for (graph_id, node_id), shape in evaluator.result.shapes.items()
+        if shape is not None and graph_id == own
+    }
     return label, shapes
 
 

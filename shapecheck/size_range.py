@@ -12,7 +12,7 @@ class SizeRange:
     high: int = 1024
 
     @classmethod
-    def parse(cls, text: str) -> "SizeRange":
+    def parse(cls, text: str) -> SizeRange:
         """'32:2048' (inclusive); a lone '512' means 1..512."""
         try:
             low, _, high = text.partition(":") if ":" in text else ("1", "", text)

@@ -111,7 +111,14 @@ def _unused(s: Suppression) -> Finding:
     codes = _unused_codes(s)
     what = f"ignore[{', '.join(codes)}]" if codes else "ignore"
     return Finding(
-        code=UnusedIgnore.code, name=UnusedIgnore.name, severity=UnusedIgnore.severity,
+        code=UnusedIgnore.code,
+        name=UnusedIgnore.name,
+        severity=UnusedIgnore.severity,
         message=f"unused suppression: '# shapecheck: {what}' matches no finding on this line",
-        path=s.path, line=s.line, column=s.column, model="", layer="", cell=s.cell,
+        path=s.path,
+        line=s.line,
+        column=s.column,
+        model="",
+        layer="",
+        cell=s.cell,
     )

@@ -34,8 +34,11 @@ from shapecheck.graph import Graph, Node
 from shapecheck.layout import spatial_axes
 from shapecheck.size_range import SizeRange
 
-AXIS_NAMES = {1: [("L", "length")], 2: [("H", "height"), ("W", "width")],
-              3: [("D", "depth"), ("H", "height"), ("W", "width")]}
+AXIS_NAMES = {
+    1: [("L", "length")],
+    2: [("H", "height"), ("W", "width")],
+    3: [("D", "depth"), ("H", "height"), ("W", "width")],
+}
 GRID_DENSE_UP_TO = 40  # every size up to this on a grid, then a geometric sample
 GRID_SAMPLES = 40
 
@@ -82,7 +85,9 @@ class Sweep:
     skipped: Optional[str] = None
     reference: Optional[tuple] = None
     pairs: list[tuple[int, int]] = field(default_factory=list)
-    conflicts: list[tuple[Graph, Node, np.ndarray]] = field(default_factory=list)  # every conflicting merge, tainted too
+    conflicts: list[tuple[Graph, Node, np.ndarray]] = field(
+        default_factory=list
+    )  # every conflicting merge, tainted too
     witnessed: Any = None  # witnesses.Witnessed: what Keras said at the witness sizes (set by witnesses.SweepCache)
 
     @property
@@ -118,8 +123,9 @@ class Sweep:
     def fails_square(self, merge: MergeSizes) -> bool:
         """Does the merge fail where no input's axes are swapped against each other: at a
         row where each input is square, or where two inputs' axes differ (SC104, not SC202)?"""
-        cross = np.isin(self.groups, [f"grid{k}.{l}" for k, l in self.pairs
-                                      if self.axes[k].input_id != self.axes[l].input_id])
+        cross = np.isin(
+            self.groups, [f"grid{k}.{l}" for k, l in self.pairs if self.axes[k].input_id != self.axes[l].input_id]
+        )
         return bool((merge.failing & (self.square_rows() | cross)).any())
 
     @staticmethod
@@ -144,8 +150,11 @@ class Sweep:
         parts += list(stated.values())
         if parts:
             parts += [self._any(k) for k in per_axis if k not in stated]
-        return "; ".join(parts) if parts else (self._describe_square(failing, list(range(len(self.axes))))
-                                               or "fails at some sizes")
+        return (
+            "; ".join(parts)
+            if parts
+            else (self._describe_square(failing, list(range(len(self.axes)))) or "fails at some sizes")
+        )
 
     def _rows(self, group: str) -> np.ndarray:
         return self.groups == group

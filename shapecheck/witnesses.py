@@ -103,8 +103,10 @@ class Witnessed:
         past = f"; asked at {self.sampled} more past a layer the shape algebra cannot follow" if self.sampled else ""
         if self.agreed == count and not self.disputes:
             return f"sizes confirmed by Keras at {count} size{'s' if count != 1 else ''}: {'; '.join(parts)}{past}"
-        return (f"Keras agreed with the shape algebra at {self.agreed} of {count} sizes ({'; '.join(parts)}){past}; "
-                f"{len(self.disputes)} disagreement{'s' if len(self.disputes) != 1 else ''}")
+        return (
+            f"Keras agreed with the shape algebra at {self.agreed} of {count} sizes ({'; '.join(parts)}){past}; "
+            f"{len(self.disputes)} disagreement{'s' if len(self.disputes) != 1 else ''}"
+        )
 
 
 def loud_notes(said: dict) -> list[str]:
@@ -113,11 +115,15 @@ def loud_notes(said: dict) -> list[str]:
     out = []
     for model, keras in said.items():
         for note in keras.disputes.values():
-            out.append(f"Keras disagrees with the shape algebra in model '{model}': {note} (a shapecheck bug: "
-                       f"please report it; the model counts as partial)")
+            out.append(
+                f"Keras disagrees with the shape algebra in model '{model}': {note} (a shapecheck bug: "
+                f"please report it; the model counts as partial)"
+            )
         if keras.unavailable:
-            out.append(f"model '{model}': {keras.summary()}; its size verdicts are the shape algebra's alone "
-                       f"(the model counts as partial)")
+            out.append(
+                f"model '{model}': {keras.summary()}; its size verdicts are the shape algebra's alone "
+                f"(the model counts as partial)"
+            )
     return out
 
 
@@ -182,8 +188,15 @@ def behind_failures(sweep) -> dict[str, str]:
     if sweep.fixed:
         return {}  # a fixed-size model is ok where declared; its other sizes are SC301's to state
     for merge in size_claims(sweep):
-        holder = next((node for node in model.nodes if node is merge.node or (node.subgraph is not None and any(
-            inner is merge.node for _, inner in node.subgraph.walk()))), None)
+        holder = next(
+            (
+                node
+                for node in model.nodes
+                if node is merge.node
+                or (node.subgraph is not None and any(inner is merge.node for _, inner in node.subgraph.walk()))
+            ),
+            None,
+        )
         if holder is not None:
             where = f" ({merge.node.location.label()})" if merge.node.line else ""
             claims.setdefault(holder.id, f"'{merge.node.name}'{where}")
@@ -217,7 +230,9 @@ def witness_rows(sweep) -> list[tuple[int, Optional[str]]]:
     square = sweep.square_rows()
     claims = size_claims(sweep)
     for merge in claims[:FAILING_MERGES]:
-        failing = np.flatnonzero(merge.failing & square) if (merge.failing & square).any() else np.flatnonzero(merge.failing)
+        failing = (
+            np.flatnonzero(merge.failing & square) if (merge.failing & square).any() else np.flatnonzero(merge.failing)
+        )
         for r in failing[:FAILING_PER_MERGE]:
             rows.setdefault(int(r), merge.node.name)
     working = sweep.accepted & ~sweep.any_conflict()
@@ -282,12 +297,16 @@ def _compare(sweep, answers: list, witnessed: Witnessed) -> None:
                 continue  # Keras stopped before it; said below
             agree = False
             withdrawn.add(name)
-            witnessed.disputes.setdefault(name, f"the shape algebra says '{name}' fails at {size}, but Keras builds it "
-                                                f"there: the size claim is withdrawn")
+            witnessed.disputes.setdefault(
+                name,
+                f"the shape algebra says '{name}' fails at {size}, but Keras builds it "
+                f"there: the size claim is withdrawn",
+            )
         if answer.rejected and answer.rejected_by not in unfollowed:  # a layer the algebra stopped at claims nothing
             agree = False
-            witnessed.disputes.setdefault(f"size {size}", f"Keras refuses the size {size} at {answer.rejected}, "
-                                                          f"which the shape algebra accepts")
+            witnessed.disputes.setdefault(
+                f"size {size}", f"Keras refuses the size {size} at {answer.rejected}, which the shape algebra accepts"
+            )
         if answer.stopped and not answer.lines and not answer.failing:
             agree = False
             witnessed.disputes.setdefault(f"stop {answer.stopped}", f"at {size} Keras stopped at {answer.stopped}")
@@ -319,8 +338,10 @@ def _record(sweep, witnessed: Witnessed, row: int, answer: Judgement, unclaimed:
         witnessed.keras_only.setdefault(name, []).append(row)
         if name not in unchecked:
             surprised = True
-            witnessed.disputes.setdefault(name, f"Keras refuses '{name}' at {size}, where the shape algebra said it "
-                                                f"agrees: Keras' answer is reported")
+            witnessed.disputes.setdefault(
+                name,
+                f"Keras refuses '{name}' at {size}, where the shape algebra said it agrees: Keras' answer is reported",
+            )
     for layer, line in answer.lines:
         named = _merges_at_line(sweep.model, layer, line)
         for name in named - expected:
@@ -339,7 +360,8 @@ def declared_failing(model) -> set[str]:
     out = set()
     for _, node in model.merges():
         if not outcome(node.merge, node.input_shapes).ok or (
-                node.kind == "op" and node.merge.kind == "elementwise" and batch_clash(node.input_shapes)):
+            node.kind == "op" and node.merge.kind == "elementwise" and batch_clash(node.input_shapes)
+        ):
             out.add(node.name)
     return out
 
@@ -379,8 +401,8 @@ def _sample_past_stops(sweep, judge: Judge, witnessed: Witnessed, done: set[int]
     square = np.flatnonzero((sweep.groups == "square") & sweep.accepted)
     others = np.flatnonzero((sweep.groups != "square") & sweep.accepted)
     small = [int(r) for r in square[:32]]
-    spread = [int(r) for r in square[32::max(1, (len(square) - 32) // 8)]] if len(square) > 32 else []
-    extra = [int(r) for r in others[::max(1, len(others) // 8)]] if len(others) else []
+    spread = [int(r) for r in square[32 :: max(1, (len(square) - 32) // 8)]] if len(square) > 32 else []
+    extra = [int(r) for r in others[:: max(1, len(others) // 8)]] if len(others) else []
     rows = [r for r in dict.fromkeys(small + spread + extra) if r not in done][:OPAQUE_SAMPLE]
     unclaimed = _not_claimed(sweep)
     for row in rows:
@@ -411,8 +433,11 @@ class SweepCache:
 
     def witnessed(self) -> dict[str, Witnessed]:
         """model name -> what Keras said at its witness sizes (models with something said)."""
-        return {model.name: sweep.witnessed for model, sweep in self._done.values()
-                if sweep.witnessed is not None and (sweep.witnessed.rows or sweep.witnessed.unavailable)}
+        return {
+            model.name: sweep.witnessed
+            for model, sweep in self._done.values()
+            if sweep.witnessed is not None and (sweep.witnessed.rows or sweep.witnessed.unavailable)
+        }
 
     def notes(self) -> list[str]:
         return [note for _, sweep in self._done.values() for note in sweep.notes]

@@ -43,8 +43,10 @@ def check_target(target: Target, options: Options) -> FileReport:
         if os.environ.get("SHAPECHECK_DEBUG"):
             traceback.print_exc(file=sys.stderr)
         report.models, report.findings = [], []
-        report.error = (f"{target.path}: shapecheck failed on this file ({type(exc).__name__}: "
-                        f"{message_line(exc)[:200]}); a bug: please report it")
+        report.error = (
+            f"{target.path}: shapecheck failed on this file ({type(exc).__name__}: "
+            f"{message_line(exc)[:200]}); a bug: please report it"
+        )
     report.timings = timing.take()
     return report
 
@@ -53,8 +55,16 @@ def _check_into(report: FileReport, target: Target, options: Options) -> None:
     started = time.monotonic()
     _load_into(report, target, options)
     rules = selected_rules(options.select, options.ignore_for(target.path))
-    findings = check_graphs(report.models, target.path, rules, options.sizes, report.notes, report.unchecked,
-                            report.witnessed, report.size_maps if options.size_maps else None)
+    findings = check_graphs(
+        report.models,
+        target.path,
+        rules,
+        options.sizes,
+        report.notes,
+        report.unchecked,
+        report.witnessed,
+        report.size_maps if options.size_maps else None,
+    )
     report.findings = sorted(
         suppress.apply(findings, {target.path}, options.warn_unused_ignores), key=lambda f: f.sort_key
     )
@@ -75,8 +85,13 @@ def _load_into(report: FileReport, target: Target, options: Options) -> None:
         return
     from shapecheck.load.builder import load_builder_module
 
-    loaded = load_builder_module(target.path, options.entries_for(target.path), options.timeout, options.input_shapes_for(),
-                                 defer_weights=not options.build_weights)
+    loaded = load_builder_module(
+        target.path,
+        options.entries_for(target.path),
+        options.timeout,
+        options.input_shapes_for(),
+        defer_weights=not options.build_weights,
+    )
     report.models, report.skipped, report.fatal = loaded.graphs, loaded.skipped, loaded.fatal
     report.notes.extend(loaded.notes)
     if not loaded.graphs and target.explicit and loaded.skipped:

@@ -19,25 +19,51 @@ MiB = 2**20
 
 
 def tensor(layer: str, shape) -> dict:
-    return {"class_name": "__keras_tensor__", "config": {"shape": shape, "dtype": "float32", "keras_history": [layer, 0, 0]}}
+    return {
+        "class_name": "__keras_tensor__",
+        "config": {"shape": shape, "dtype": "float32", "keras_history": [layer, 0, 0]},
+    }
 
 
 def functional_config(name: str = "tiny") -> dict:
     """Input (8, 8, 4) -> Conv2D(16) ; Add([conv, input]): SC101 (16 vs 4)."""
     return {
-        "module": "keras.src.models.functional", "class_name": "Functional",
+        "module": "keras.src.models.functional",
+        "class_name": "Functional",
         "config": {
             "name": name,
             "layers": [
-                {"module": "keras.layers", "class_name": "InputLayer", "name": "in",
-                 "config": {"batch_shape": [None, 8, 8, 4], "name": "in"}, "inbound_nodes": []},
-                {"module": "keras.layers", "class_name": "Conv2D", "name": "conv",
-                 "config": {"name": "conv", "filters": 16, "kernel_size": [1, 1], "strides": [1, 1], "padding": "valid",
-                            "data_format": "channels_last", "dilation_rate": [1, 1]},
-                 "inbound_nodes": [{"args": [tensor("in", [None, 8, 8, 4])], "kwargs": {}}]},
-                {"module": "keras.layers", "class_name": "Add", "name": "add", "config": {"name": "add"},
-                 "inbound_nodes": [{"args": [[tensor("conv", [None, 8, 8, 16]), tensor("in", [None, 8, 8, 4])]],
-                                    "kwargs": {}}]},
+                {
+                    "module": "keras.layers",
+                    "class_name": "InputLayer",
+                    "name": "in",
+                    "config": {"batch_shape": [None, 8, 8, 4], "name": "in"},
+                    "inbound_nodes": [],
+                },
+                {
+                    "module": "keras.layers",
+                    "class_name": "Conv2D",
+                    "name": "conv",
+                    "config": {
+                        "name": "conv",
+                        "filters": 16,
+                        "kernel_size": [1, 1],
+                        "strides": [1, 1],
+                        "padding": "valid",
+                        "data_format": "channels_last",
+                        "dilation_rate": [1, 1],
+                    },
+                    "inbound_nodes": [{"args": [tensor("in", [None, 8, 8, 4])], "kwargs": {}}],
+                },
+                {
+                    "module": "keras.layers",
+                    "class_name": "Add",
+                    "name": "add",
+                    "config": {"name": "add"},
+                    "inbound_nodes": [
+                        {"args": [[tensor("conv", [None, 8, 8, 16]), tensor("in", [None, 8, 8, 4])]], "kwargs": {}}
+                    ],
+                },
             ],
             "input_layers": [["in", 0, 0]],
             "output_layers": [["add", 0, 0]],
@@ -60,8 +86,26 @@ def raw_zip(path: Path, name: str, deflated: bytes, claimed_size: int, crc: int 
     """A one-member zip written by hand: the header claims `claimed_size` whatever the data inflates to."""
     encoded = name.encode()
     local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0, crc, len(deflated), claimed_size, len(encoded), 0)
-    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0, crc, len(deflated), claimed_size,
-                          len(encoded), 0, 0, 0, 0, 0, 0)
+    central = struct.pack(
+        "<IHHHHHHIIIHHHHHII",
+        0x02014B50,
+        20,
+        20,
+        0,
+        8,
+        0,
+        0,
+        crc,
+        len(deflated),
+        claimed_size,
+        len(encoded),
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+    )
     body = local + encoded + deflated
     directory = central + encoded
     end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(directory), len(body), 0)
@@ -75,15 +119,22 @@ def crowded_zip(path: Path, entries: int = 1_000_000) -> Path:
     good = json.dumps(functional_config()).encode()
     name = b"config.json"
     crc = zlib.crc32(good)
-    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0, crc, len(good), len(good), len(name), 0) + name + good
-    entry = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0, crc, len(good), len(good),
-                        len(name), 0, 0, 0, 0, 0, 0) + name
+    local = (
+        struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0, crc, len(good), len(good), len(name), 0) + name + good
+    )
+    entry = (
+        struct.pack(
+            "<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0, crc, len(good), len(good), len(name), 0, 0, 0, 0, 0, 0
+        )
+        + name
+    )
     with open(path, "wb") as handle:
         handle.write(local)
         handle.write(entry * entries)
         size = len(entry) * entries
-        handle.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, min(entries, 0xFFFF), min(entries, 0xFFFF),
-                                 size, len(local), 0))
+        handle.write(
+            struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, min(entries, 0xFFFF), min(entries, 0xFFFF), size, len(local), 0)
+        )
     return path
 
 
@@ -110,6 +161,7 @@ def set_add_shape(shape):
     def change(config):
         layer(config, "in")["config"]["batch_shape"] = shape
         layer(config, "conv")["inbound_nodes"][0]["args"][0]["config"]["shape"] = shape
+
     return change
 
 
@@ -118,6 +170,7 @@ def merge_axis(class_name: str, key: str, value):
         add = layer(config, "add")
         add["class_name"] = class_name
         add["config"][key] = value
+
     return change
 
 
@@ -127,6 +180,7 @@ def nested_args(depth: int):
         for _ in range(depth):
             args = [args]
         layer(config, "add")["inbound_nodes"][0]["args"] = args
+
     return change
 
 
@@ -195,6 +249,7 @@ def text_file(text: str):
     def make(path: Path) -> Path:
         path.write_text(text)
         return path
+
     return make
 
 
@@ -220,6 +275,7 @@ def h5_attribute(value, libver=None):
         with h5py.File(path, "w", libver=libver) as handle:
             handle.attrs["model_config"] = value
         return path
+
     return make
 
 
@@ -234,11 +290,14 @@ def keras_of(config_change: Callable[[dict], None]) -> Callable[[Path], Path]:
         config = functional_config()
         config_change(config)
         return write_keras(path, json.dumps(config).encode())
+
     return make
 
 
 def infinity_json(path: Path) -> Path:
-    text = json.dumps(functional_config()).replace('"batch_shape": [null, 8, 8, 4]', '"batch_shape": [null, Infinity, 8, 4]')
+    text = json.dumps(functional_config()).replace(
+        '"batch_shape": [null, 8, 8, 4]', '"batch_shape": [null, Infinity, 8, 4]'
+    )
     assert "Infinity" in text
     path.write_text(text)
     return path
@@ -251,6 +310,7 @@ def _config_json(change):
 def _set(name: str, key: str, value):
     def change(config):
         layer(config, name)["config"][key] = value
+
     return change
 
 
@@ -296,17 +356,28 @@ CASES: dict[str, tuple[str, Callable[[Path], Path]]] = {
     "Dot axes 'x'": ("axes_str.json", _config_json(merge_axis("Dot", "axes", "x"))),
     "Dot axes [1, 2, 3]": ("axes_list.json", _config_json(merge_axis("Dot", "axes", [1, 2, 3]))),
     "Dot axes null": ("axes_null.json", _config_json(merge_axis("Dot", "axes", None))),
-    ".h5: model_config of invalid UTF-8": ("bad_utf8.h5", h5_attribute(b"\xff\xfe{\"class_name\": 1}")),
+    ".h5: model_config of invalid UTF-8": ("bad_utf8.h5", h5_attribute(b'\xff\xfe{"class_name": 1}')),
     ".h5: model_config of 40 MB": ("big_attr.h5", big_h5_attribute),
     ".h5: model_config that is a number": ("number_attr.h5", h5_attribute(42)),
     ".h5: model_config nested 100,000 deep": ("deep_attr.h5", h5_attribute("[" * 100_000 + "]" * 100_000)),
     "top level is a list": ("list.json", text_file("[1, 2, 3]")),
     "layers is a string": ("layers_str.json", _config_json(lambda c: c["config"].__setitem__("layers", "abc"))),
-    "keras_history names a missing layer": ("missing.json", _config_json(
-        lambda c: layer(c, "add")["inbound_nodes"][0]["args"][0].append(tensor("ghost", [None, 8, 8, 4])))),
-    "keras_history node index 2**70": ("history_huge.json", _config_json(
-        lambda c: layer(c, "add")["inbound_nodes"][0]["args"][0][0]["config"].__setitem__("keras_history", ["conv", 2**70, 0]))),
-    "output_layers is null": ("outputs_null.json", _config_json(lambda c: c["config"].__setitem__("output_layers", None))),
+    "keras_history names a missing layer": (
+        "missing.json",
+        _config_json(lambda c: layer(c, "add")["inbound_nodes"][0]["args"][0].append(tensor("ghost", [None, 8, 8, 4]))),
+    ),
+    "keras_history node index 2**70": (
+        "history_huge.json",
+        _config_json(
+            lambda c: layer(c, "add")["inbound_nodes"][0]["args"][0][0]["config"].__setitem__(
+                "keras_history", ["conv", 2**70, 0]
+            )
+        ),
+    ),
+    "output_layers is null": (
+        "outputs_null.json",
+        _config_json(lambda c: c["config"].__setitem__("output_layers", None)),
+    ),
 }
 
 

@@ -69,11 +69,17 @@ def algebra_judge(graph: Graph):
         if changes is not None:
             raise Unavailable("the stand-in cannot rebuild layers")
         evaluator = Evaluator(1)
-        evaluator.run(graph, {i: tuple(np.array([d]) if d is not None and k else d for k, d in enumerate(s))
-                              for i, s in zip(graph.inputs, shapes)})
+        evaluator.run(
+            graph,
+            {
+                i: tuple(np.array([d]) if d is not None and k else d for k, d in enumerate(s))
+                for i, s in zip(graph.inputs, shapes)
+            },
+        )
         result = evaluator.result
-        failing = frozenset(n.name for key, mask in result.conflicts.items() if mask.any()
-                            for _, n in [result.merge_nodes[key]])
+        failing = frozenset(
+            n.name for key, mask in result.conflicts.items() if mask.any() for _, n in [result.merge_nodes[key]]
+        )
         return Judgement(failing, rejected=None if result.accepted.all() else "a layer (stand-in)")
 
     return judge

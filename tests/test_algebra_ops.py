@@ -41,10 +41,17 @@ def test_expand_squeeze_transpose_tile_repeat():
     assert shape("Repeat", {"repeats": 3, "axis": 1}, (None, 5, 6))[0] == (None, 15, 6)
 
 
-@pytest.mark.parametrize("key", [
-    (slice(None), None, None, slice(None)), (Ellipsis, slice(2, 5)), (slice(None), slice(None, None, 2), slice(1, -1)),
-    (slice(None), 0), (Ellipsis, slice(-3, None)), (slice(None), slice(None, None, -2)),
-])
+@pytest.mark.parametrize(
+    "key",
+    [
+        (slice(None), None, None, slice(None)),
+        (Ellipsis, slice(2, 5)),
+        (slice(None), slice(None, None, 2), slice(1, -1)),
+        (slice(None), 0),
+        (Ellipsis, slice(-3, None)),
+        (slice(None), slice(None, None, -2)),
+    ],
+)
 def test_getitem_matches_numpy_at_every_size(key):
     encoded = call_config("GetItem", (None, key), {})["key"]
     assert _decode_key(encoded) == (key if isinstance(key, tuple) else key)
@@ -113,6 +120,13 @@ def test_time_distributed_and_attention():
     q, v = (None, H, 8), (None, 5, 8)
     out = shape("Attention", {}, q, v, captured_in=[(None, 1, 8), (None, 5, 8)], captured_out=[(None, 1, 8)])[0]
     assert out[1] is H and out[2] == 8
-    out, mask = shape("MultiHeadAttention", {}, q, v, (None, H, 8),
-                      captured_in=[(None, 1, 8), (None, 5, 8), (None, 5, 8)], captured_out=[(None, 1, 8)])
+    out, mask = shape(
+        "MultiHeadAttention",
+        {},
+        q,
+        v,
+        (None, H, 8),
+        captured_in=[(None, 1, 8), (None, 5, 8), (None, 5, 8)],
+        captured_out=[(None, 1, 8)],
+    )
     assert out[1] is H and out[2] == 8 and list(mask) == [h == 5 for h in H]  # keys and values: same length

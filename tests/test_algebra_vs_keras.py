@@ -12,7 +12,6 @@ import importlib.util
 
 import numpy as np
 import pytest
-
 from conftest import FIXTURES
 
 pytestmark = pytest.mark.slow
@@ -79,16 +78,16 @@ def compare(reference, built, result, i: int) -> list[str]:
             wrong.append(f"{ref_node.name}: the algebra could not follow it")
             continue
         if concrete(ours, i) != tuple(keras_node.output_shapes[0]):
-            wrong.append(f"{ref_node.name} ({ref_node.op}): algebra {concrete(ours, i)}, Keras {keras_node.output_shapes[0]}")
+            wrong.append(
+                f"{ref_node.name} ({ref_node.op}): algebra {concrete(ours, i)}, Keras {keras_node.output_shapes[0]}"
+            )
     return wrong
 
 
 def same_architecture(a, b) -> bool:
     """Some builders choose layers by input size (MobileNet's correct_pad, NASNet's
     _adjust_block): then the graph built at None is not the one Keras builds at H x W."""
-    return len(a.nodes) == len(b.nodes) and all(
-        x.op == y.op and x.config == y.config for x, y in zip(a.nodes, b.nodes)
-    )
+    return len(a.nodes) == len(b.nodes) and all(x.op == y.op and x.config == y.config for x, y in zip(a.nodes, b.nodes))
 
 
 def check_architecture(build, sizes):
@@ -128,7 +127,9 @@ def check_inputs(build, template: list[tuple], sizes: list[tuple], algebra_only:
             graph, own, index, shared = reference, (result, failing), i, shared + 1
         else:
             graph, own, index = built, algebra_at(built, [values], positions), 0
-        assert bool(own[0].accepted[index]) and not own[1][index], f"{values}: Keras builds it but the algebra rejects it"
+        assert bool(own[0].accepted[index]) and not own[1][index], (
+            f"{values}: Keras builds it but the algebra rejects it"
+        )
         wrong = compare(graph, built, own[0], index)
         assert not wrong, f"{values}: " + "; ".join(wrong[:5])
     return shared, refused
@@ -164,12 +165,15 @@ def _fixture_builder(filename: str, function: str):
 def test_sweep_fixtures_shapes_match_keras(filename, function):
     builder = _fixture_builder(filename, function)
     if function == "residual_block":
+
         def build(shape):
             inputs = keras.Input(shape)
             return keras.Model(inputs, builder(keras.layers.Conv2D(8, 3, strides=2, padding="same")(inputs), 16, 2))
     else:
+
         def build(shape):
             return builder(input_shape=shape)
+
     sizes = [(64, 64), (65, 64), (72, 88), (33, 47), (256, 250)]
     check_architecture(build, sizes)
 
@@ -185,7 +189,9 @@ def test_every_fixture_matches_keras_at_its_declared_size(checked):
         if any(n.opaque for _, n in model.walk()):
             continue  # Keras inferred a layer shapecheck could not look into (SC003): nothing to compare
         evaluator = Evaluator(1)
-        inputs = {i: tuple(d if d is None else np.array([d]) for d in model.nodes[i].output_shapes[0]) for i in model.inputs}
+        inputs = {
+            i: tuple(d if d is None else np.array([d]) for d in model.nodes[i].output_shapes[0]) for i in model.inputs
+        }
         evaluator.run(model, inputs, keep_shapes=True)
         for graph, node in model.walk():
             ours = evaluator.result.shapes.get((id(graph), node.id))

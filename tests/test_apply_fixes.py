@@ -9,19 +9,19 @@ import textwrap
 from dataclasses import replace
 
 import pytest
-
 from conftest import run_cli
 from hostile import functional_config
+
 from shapecheck import apply_fixes
+from shapecheck.fixes._call_site import call_site_edit, other_values
 from shapecheck.fixes._source import file_digest, parse_source
 from shapecheck.fixes.closure import closure_edit
 from shapecheck.fixes.concat_axis import axis_edit
-from shapecheck.fixes._call_site import call_site_edit, other_values
 from shapecheck.graph import ChainFrame
+from shapecheck.results import FileReport, RunReport
 from shapecheck.rules import REGISTRY
 from shapecheck.rules.base import Finding, Fix, Severity
 from shapecheck.rules.docs import rule_doc
-from shapecheck.results import FileReport, RunReport
 
 
 def source(text: str):
@@ -61,13 +61,16 @@ def test_closure_edit_is_found_under_a_non_ascii_prefix_with_byte_columns():
     assert closure_fixed(text, 1, column=column) == "x = f('ü', Lambda(lambda x, c=c: x * c)(y))\n"
 
 
-@pytest.mark.parametrize("text, names", [
-    ("a, b = Lambda(lambda x: x * c)(y), Lambda(lambda x: x + c)(y)\n", ("c",)),  # two lambdas: which one?
-    ("f = Lambda(lambda x, c=c: x * c)\n", ("c",)),  # already bound: a second --fix changes nothing
-    ("f = Lambda(lambda x: x * k)\n", ("c",)),  # the name is not read in the lambda's text
-    ("f = Lambda(lambda *xs: xs[c])\n", ("c",)),  # *args: a default cannot simply follow
-    ("f = Lambda(g)\n", ("c",)),  # no lambda on the line
-])
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("a, b = Lambda(lambda x: x * c)(y), Lambda(lambda x: x + c)(y)\n", ("c",)),  # two lambdas: which one?
+        ("f = Lambda(lambda x, c=c: x * c)\n", ("c",)),  # already bound: a second --fix changes nothing
+        ("f = Lambda(lambda x: x * k)\n", ("c",)),  # the name is not read in the lambda's text
+        ("f = Lambda(lambda *xs: xs[c])\n", ("c",)),  # *args: a default cannot simply follow
+        ("f = Lambda(g)\n", ("c",)),  # no lambda on the line
+    ],
+)
 def test_closure_edit_refuses_what_is_not_exact(text, names):
     assert closure_fixed(text, 1, names=names) is None
 
@@ -80,22 +83,28 @@ def test_sc203_doc_use_instead_is_what_the_edit_produces():
 
 
 # -- SC204: a literal axis to the channels -------------------------------------------
-@pytest.mark.parametrize("before, after", [
-    ("m = Concatenate(axis=1)([a, b])\n", "m = Concatenate(axis=-1)([a, b])\n"),
-    ("m = layers.concatenate([a, b], axis=1)  # keep\n", "m = layers.concatenate([a, b], axis=-1)  # keep\n"),
-    ("m = keras.ops.concatenate([a, b], 1)\n", "m = keras.ops.concatenate([a, b], -1)\n"),
-    ("m = layers.Concatenate(1, name='cat')([a, b])\n", "m = layers.Concatenate(-1, name='cat')([a, b])\n"),
-])
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        ("m = Concatenate(axis=1)([a, b])\n", "m = Concatenate(axis=-1)([a, b])\n"),
+        ("m = layers.concatenate([a, b], axis=1)  # keep\n", "m = layers.concatenate([a, b], axis=-1)  # keep\n"),
+        ("m = keras.ops.concatenate([a, b], 1)\n", "m = keras.ops.concatenate([a, b], -1)\n"),
+        ("m = layers.Concatenate(1, name='cat')([a, b])\n", "m = layers.Concatenate(-1, name='cat')([a, b])\n"),
+    ],
+)
 def test_axis_edit_replaces_the_literal_only(before, after):
     assert axis_fixed(before, 1) == after
 
 
-@pytest.mark.parametrize("text", [
-    "m = Concatenate(axis=axis)([a, b])\n",  # not a literal
-    "m = Concatenate(axis=2)([a, b])\n",  # not the axis the graph has
-    "cat = Concatenate(axis=1)\nm = cat([a, b])\n",  # the call on line 2 has no axis
-    "m = Concatenate(axis=1)([a, b]); n = Concatenate(axis=1)([c, d])\n",  # two on the line
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "m = Concatenate(axis=axis)([a, b])\n",  # not a literal
+        "m = Concatenate(axis=2)([a, b])\n",  # not the axis the graph has
+        "cat = Concatenate(axis=1)\nm = cat([a, b])\n",  # the call on line 2 has no axis
+        "m = Concatenate(axis=1)([a, b]); n = Concatenate(axis=1)([c, d])\n",  # two on the line
+    ],
+)
 def test_axis_edit_refuses_what_is_not_exact(text):
     assert axis_fixed(text, text.count("\n")) is None
 
@@ -134,7 +143,10 @@ def site_edit(line: int, name: str, old: str, new: str) -> str | None:
 
 
 def test_call_site_edit_rewrites_a_keyword_literal_or_adds_the_default_keyword():
-    assert site_edit(6, "conv_shortcut", "False", "True") == "    x = block(x, filters, strides=2, conv_shortcut=True)  # first"
+    assert (
+        site_edit(6, "conv_shortcut", "False", "True")
+        == "    x = block(x, filters, strides=2, conv_shortcut=True)  # first"
+    )
     assert site_edit(7, "conv_shortcut", "True", "False") == "    x = block(x, filters, conv_shortcut=False)"
 
 
@@ -160,8 +172,9 @@ def late_run(path, text=LATE, cell=None) -> RunReport:
     src = parse_source(text, file_digest(text.encode()))
     edit = closure_edit(src, 5, 9, ["c"], str(path), cell)
     fix = Fix("lambda ..., c=c", "closure", str(path), 5, edits=(edit,), safe=True)
-    finding = Finding("SC203", "lambda-late-binding", Severity.WARNING, "...", str(path), 5, 9, "m", "lambda",
-                      fixes=[fix], cell=cell)
+    finding = Finding(
+        "SC203", "lambda-late-binding", Severity.WARNING, "...", str(path), 5, 9, "m", "lambda", fixes=[fix], cell=cell
+    )
     return RunReport([FileReport(str(path), findings=[finding])])
 
 
@@ -169,7 +182,10 @@ def test_diff_prints_and_writes_nothing(tmp_path):
     path = tmp_path / "m.py"
     path.write_text(LATE)
     outcome = apply_fixes.fix_run(late_run(path), write_files=False)
-    assert "-    y = Lambda(lambda x: x[..., c])(x)  # slice c\n+    y = Lambda(lambda x, c=c: x[..., c])(x)  # slice c" in outcome.diff
+    assert (
+        "-    y = Lambda(lambda x: x[..., c])(x)  # slice c\n+    y = Lambda(lambda x, c=c: x[..., c])(x)  # slice c"
+        in outcome.diff
+    )
     assert path.read_text() == LATE and outcome.summary(written=False) == "Would fix 1 finding in 1 file"
 
 
@@ -304,5 +320,10 @@ def test_a_saved_models_sc204_gets_the_suggestion_without_a_text_edit(tmp_path):
     path.write_text(json.dumps(config))
     (finding,) = check_paths([str(path)]).findings
     (fix,) = finding.fixes
-    assert (finding.code, fix.description, fix.edits, fix.safe) == ("SC204", "axis=-1 on Concatenate 'add': join the channels", (), False)
+    assert (finding.code, fix.description, fix.edits, fix.safe) == (
+        "SC204",
+        "axis=-1 on Concatenate 'add': join the channels",
+        (),
+        False,
+    )
     assert apply_fixes.plan([finding]) == []  # nothing for --fix to write

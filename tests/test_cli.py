@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import DATA, FIXTURES, run_cli
 from typer.testing import CliRunner
 
-from conftest import DATA, FIXTURES, run_cli
 from shapecheck import __version__
 from shapecheck.cli import app
 
@@ -72,16 +72,32 @@ class TestOnSeed001:
         assert finding["shapes"] == [[None, 56, 56, 256], [None, 56, 56, 64]]
         assert (finding["line"], finding["layer"], finding["call_chain"]) == (15, "no_zero_padding", ["build_model:15"])
         assert document["summary"] == {
-            "files": 1, "models": 1, "merges": 3, "errors": 1, "warnings": 1, "infos": 0, "unchecked": 0,
-            "not_swept": 0, "disputed": 0, "unconfirmed": 0,
-            "undecided": 0, "no_model": 0,
+            "files": 1,
+            "models": 1,
+            "merges": 3,
+            "errors": 1,
+            "warnings": 1,
+            "infos": 0,
+            "unchecked": 0,
+            "not_swept": 0,
+            "disputed": 0,
+            "unconfirmed": 0,
+            "undecided": 0,
+            "no_model": 0,
         }
         assert (file["reason"], file["undecided"]) == ("imports keras", False)
 
     @pytest.mark.parametrize(
         "options, code",
-        [((), 1), (("--fail-on", "never"), 0), (("--select", "SC102"), 0), (("--ignore", "SC101"), 1),
-         (("--ignore", "SC101", "--fail-on", "error"), 0), (("--ignore", "SC1,SC2"), 0), (("--fail-on", "error"), 1)],
+        [
+            ((), 1),
+            (("--fail-on", "never"), 0),
+            (("--select", "SC102"), 0),
+            (("--ignore", "SC101"), 1),
+            (("--ignore", "SC101", "--fail-on", "error"), 0),
+            (("--ignore", "SC1,SC2"), 0),
+            (("--fail-on", "error"), 1),
+        ],
     )
     def test_exit_codes(self, options, code):
         assert invoke(SEED001, *options).exit_code == code
@@ -117,13 +133,18 @@ class TestAPartialSweep:
         assert verdicts == {"add": "ok", "concatenate": "sizes"}
         assert document["summary"]["not_swept"] == 1
         assert [(f["code"], f["name"], f["severity"]) for f in document["findings"]] == [
-            ("SC002", "sweep-incomplete", "info"), ("SC104", "size-dependent-mismatch", "error")]
+            ("SC002", "sweep-incomplete", "info"),
+            ("SC104", "size-dependent-mismatch", "error"),
+        ]
 
-    @pytest.mark.parametrize("fmt, text", [
-        ("concise", "sweep_unchecked_op.py:20:15: SC002 the size sweep cannot follow ExtractPatches"),
-        ("github", "::notice file="),
-        ("sarif", '"ruleId": "SC002"'),
-    ])
+    @pytest.mark.parametrize(
+        "fmt, text",
+        [
+            ("concise", "sweep_unchecked_op.py:20:15: SC002 the size sweep cannot follow ExtractPatches"),
+            ("github", "::notice file="),
+            ("sarif", '"ruleId": "SC002"'),
+        ],
+    )
     def test_machine_formats_carry_the_note(self, fmt, text):
         assert text in invoke(UNCHECKED, "--format", fmt).stdout
 

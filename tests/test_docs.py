@@ -11,10 +11,10 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import FIXTURES, ROOT, run_cli
-from shapecheck.rules import all_rules
 from test_fixtures import FIXTURE_FILES
+
+from shapecheck.rules import all_rules
 
 DOCS = ROOT / "docs"
 sys.path.insert(0, str(DOCS))
@@ -55,8 +55,9 @@ def test_a_saved_config_report_validates_and_says_its_version(tmp_path, report_s
     (tmp_path / "mismatch.json").write_text(json.dumps(functional_config()))
     (tmp_path / "broken.py").write_text("def f(:\n")
     (tmp_path / "plain.py").write_text("import pandas_not_here\n")
-    result = run_cli(str(tmp_path / "mismatch.json"), str(tmp_path / "broken.py"), str(tmp_path / "plain.py"),
-                     "--format", "json")
+    result = run_cli(
+        str(tmp_path / "mismatch.json"), str(tmp_path / "broken.py"), str(tmp_path / "plain.py"), "--format", "json"
+    )
     assert result.returncode == 2, result.stderr
     document = json.loads(result.stdout)
     jsonschema.validate(document, report_schema)
@@ -68,15 +69,29 @@ def test_a_saved_config_report_validates_and_says_its_version(tmp_path, report_s
 def test_the_schema_requires_the_documented_keys_and_refuses_a_wrong_status(report_schema):
     import jsonschema
 
-    document = {"shapecheck": "0", "schema_version": "1.0.0", "files": [], "findings": [],
-                "summary": {k: 0 for k in report_schema["$defs"]["summary"]["required"]}}
+    document = {
+        "shapecheck": "0",
+        "schema_version": "1.0.0",
+        "files": [],
+        "findings": [],
+        "summary": {k: 0 for k in report_schema["$defs"]["summary"]["required"]},
+    }
     jsonschema.validate(document, report_schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({**document, "schema_version": "2.0.0"}, report_schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({k: v for k, v in document.items() if k != "summary"}, report_schema)
-    file = {"path": "m.py", "status": "maybe", "error": None, "reason": None, "undecided": False, "notes": [],
-            "skipped": [], "not_swept": 0, "models": []}
+    file = {
+        "path": "m.py",
+        "status": "maybe",
+        "error": None,
+        "reason": None,
+        "undecided": False,
+        "notes": [],
+        "skipped": [],
+        "not_swept": 0,
+        "models": [],
+    }
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({**document, "files": [file]}, report_schema)
     jsonschema.validate({**document, "files": [{**file, "status": "ok", "a_later_key": 1}]}, report_schema)
@@ -86,6 +101,7 @@ def test_the_schema_requires_the_documented_keys_and_refuses_a_wrong_status(repo
 @pytest.mark.parametrize("fixture", FIXTURE_FILES, ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_the_json_report_of_every_fixture_validates(fixture, checked, report_schema):
     import jsonschema
+
     from shapecheck.report import json_report
 
     document = json.loads(json_report.render(checked(str(fixture))))
@@ -129,7 +145,13 @@ def test_every_rule_has_its_page_and_a_row_in_the_index():
     for rule in all_rules():
         page = pages[f"rules/{rule.code}.md"]
         assert page.startswith(f"# {rule.code} {rule.name}\n")
-        for heading in ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## The example, checked"):
+        for heading in (
+            "## What it does",
+            "## Why is this bad?",
+            "## Example",
+            "## Use instead",
+            "## The example, checked",
+        ):
             assert f"\n{heading}\n" in page, (rule.code, heading)
         assert f"| [{rule.code}]({rule.code}.md) | {rule.name} | {rule.severity.label} |" in table
     assert hooks.MARKER in (DOCS / "rules" / "index.md").read_text()
@@ -163,9 +185,14 @@ def test_every_page_is_in_the_navigation():
 def test_the_site_builds_strictly(tmp_path):
     pytest.importorskip("mkdocs")
     pytest.importorskip("material")
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
-                            cwd=ROOT, capture_output=True, text=True, timeout=300,
-                            env={**__import__("os").environ, "NO_MKDOCS_2_WARNING": "1"})
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**__import__("os").environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
     assert result.returncode == 0, result.stderr
     assert "WARNING" not in result.stderr, result.stderr
     for rule in all_rules():
@@ -188,8 +215,11 @@ def test_readme_is_short_keeps_the_two_set_up_commands_and_links_into_the_docs()
 
 def test_docs_pages_quote_the_tested_files():
     """The snippets shown on the pages are the files the tool-chain tests run."""
-    for page, name in (("pre-commit.md", "pre-commit-config.yaml"), ("ci.md", "github-actions.yml"),
-                       ("python-api.md", "test_models_example.py")):
+    for page, name in (
+        ("pre-commit.md", "pre-commit-config.yaml"),
+        ("ci.md", "github-actions.yml"),
+        ("python-api.md", "test_models_example.py"),
+    ):
         assert (DOCS / name).read_text().rstrip("\n") in (DOCS / page).read_text(), name
 
 
@@ -201,8 +231,11 @@ def _examples() -> list[tuple[str, str, str]]:
     """(page, args, printed output) of every `$ shapecheck ARGS` block of the README and docs/*.md."""
     from refresh_readme_examples import BLOCK, documents
 
-    return [(path.relative_to(ROOT).as_posix(), match.group("args"), match.group("out"))
-            for path in documents([]) for match in BLOCK.finditer(path.read_text(encoding="utf-8"))]
+    return [
+        (path.relative_to(ROOT).as_posix(), match.group("args"), match.group("out"))
+        for path in documents([])
+        for match in BLOCK.finditer(path.read_text(encoding="utf-8"))
+    ]
 
 
 def test_the_pages_show_examples():

@@ -3,7 +3,6 @@
 from collections import Counter
 
 import pytest
-
 from expectations import expected_findings
 
 
@@ -25,8 +24,20 @@ def test_notebook_expectations_are_at_cell_and_line(tmp_path):
 
     cells = [
         {"cell_type": "markdown", "metadata": {}, "source": ["# expect: SC999 is not read in markdown"]},
-        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": ["a = 1\n", "b = 2  # expect: SC101*2"]},
-        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": "x = 1  # expect: SC203\n"},
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+            "source": ["a = 1\n", "b = 2  # expect: SC101*2"],
+        },
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+            "source": "x = 1  # expect: SC203\n",
+        },
     ]
     notebook = tmp_path / "m.ipynb"
     notebook.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))

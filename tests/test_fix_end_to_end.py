@@ -8,8 +8,8 @@ import shutil
 
 import numpy as np
 import pytest
-
 from conftest import FIXTURES, run_cli
+
 from shapecheck import apply_fixes
 from shapecheck.options import Options
 from shapecheck.runner import check_paths
@@ -62,10 +62,15 @@ def test_diff_then_fix_on_small_modules(tmp_path):
     originals = {p.name: p.read_text() for p in tmp_path.iterdir()}
     diff = run_cli("--diff", "lambda_late_binding.py", "accidents_broadcast_concat.py", cwd=tmp_path)
     assert diff.returncode == 1 and "Would fix 2 findings in 2 files" in diff.stderr
-    assert "+    stacked = layers.Concatenate(axis=-1, name=\"stacked_on_height\")([up, attended])  # expect: SC204" in diff.stdout
+    assert (
+        '+    stacked = layers.Concatenate(axis=-1, name="stacked_on_height")([up, attended])  # expect: SC204'
+        in diff.stdout
+    )
     assert {p.name: p.read_text() for p in tmp_path.iterdir()} == originals
 
-    fixed = run_cli("--fix", "--format", "json", "lambda_late_binding.py", "accidents_broadcast_concat.py", cwd=tmp_path)
+    fixed = run_cli(
+        "--fix", "--format", "json", "lambda_late_binding.py", "accidents_broadcast_concat.py", cwd=tmp_path
+    )
     import json
 
     remaining = [f["code"] for f in json.loads(fixed.stdout)["findings"]]
@@ -92,13 +97,16 @@ def test_suggest_rebuild_finds_conv_shortcut_true_for_seed_000_and_it_removes_th
 
 
 def test_suggest_rebuild_keeps_only_the_flag_that_removes_the_mismatch():
-    from shapecheck import check
-
     from conftest import DATA
 
+    from shapecheck import check
+
     report = check(DATA / "rebuild_candidates.py", suggest_rebuild=True)
-    rebuilds = {f.line: [fix.description for fix in f.fixes if fix.kind == "rebuild"]
-                for f in report.findings if f.code == "SC101"}
+    rebuilds = {
+        f.line: [fix.description for fix in f.fixes if fix.kind == "rebuild"]
+        for f in report.findings
+        if f.code == "SC101"
+    }
     assert rebuilds == {
         11: ["project=True in build_model()'s call of block (line 21): verified by rebuilding"],
         16: [],  # use_bias=False was built and did not help: not suggested

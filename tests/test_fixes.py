@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from irgraphs import GraphBuilder
+
+from shapecheck.analysis import check_graphs
 from shapecheck.fixes import verify
 from shapecheck.graph import Graph
 from shapecheck.rules import all_rules
-from shapecheck.analysis import check_graphs
 
 CONV3_VALID = {"filters": 4, "kernel_size": (3, 3), "strides": (1, 1), "padding": "valid"}
 
@@ -59,7 +59,12 @@ def test_a_candidate_that_breaks_a_later_merge_is_not_shown():
     b = GraphBuilder()
     x = b.input((None, 8, 8, 4))
     y = b.add("Conv2D", (None, 6, 6, 4), [x], line=2, name="conv", config=CONV3_VALID)
-    b.merge("Add", [y, x], (None, 6, 6, 4), line=3, )
+    b.merge(
+        "Add",
+        [y, x],
+        (None, 6, 6, 4),
+        line=3,
+    )
     other = b.add("Conv2D", (None, 6, 6, 4), [x], line=4, name="other", config=CONV3_VALID)
     b.merge("Add", [y, other], (None, 6, 6, 4), line=5)
     f = finding(run(b.graph), "SC102")
@@ -70,19 +75,33 @@ def test_a_candidate_that_breaks_a_later_merge_is_not_shown():
 def test_filters_and_projection_for_a_channel_mismatch():
     b = GraphBuilder()
     x = b.input((None, 8, 8, 4))
-    y = b.add("Conv2D", (None, 8, 8, 16), [x], line=2, name="expand",
-              config={"filters": 16, "kernel_size": (1, 1), "strides": (1, 1), "padding": "valid"})
+    y = b.add(
+        "Conv2D",
+        (None, 8, 8, 16),
+        [x],
+        line=2,
+        name="expand",
+        config={"filters": 16, "kernel_size": (1, 1), "strides": (1, 1), "padding": "valid"},
+    )
     b.merge("Add", [y, x], (None, 8, 8, 16), line=3)
     f = finding(run(b.graph), "SC101")
-    assert descriptions(f) == ["filters=4 on Conv2D 'expand' (line 2)",
-                               "a 1×1 projection on the shortcut: Conv2D(16, 1) on input 2 (line 3)"]
+    assert descriptions(f) == [
+        "filters=4 on Conv2D 'expand' (line 2)",
+        "a 1×1 projection on the shortcut: Conv2D(16, 1) on input 2 (line 3)",
+    ]
 
 
 def test_strided_projection_when_the_shortcut_is_larger():
     b = GraphBuilder()
     x = b.input((None, 8, 8, 4))
-    y = b.add("Conv2D", (None, 4, 4, 8), [x], line=2, name="down",
-              config={"filters": 8, "kernel_size": (3, 3), "strides": (2, 2), "padding": "same"})
+    y = b.add(
+        "Conv2D",
+        (None, 4, 4, 8),
+        [x],
+        line=2,
+        name="down",
+        config={"filters": 8, "kernel_size": (3, 3), "strides": (2, 2), "padding": "same"},
+    )
     b.merge("Add", [y, x], (None, 4, 4, 8), line=3)
     fixes = run(b.graph)
     assert any("Conv2D(8, 1, strides=2) on input 2" in d for f in fixes for d in descriptions(f))
@@ -103,9 +122,13 @@ def test_a_repeated_line_is_fixed_in_every_call():
 def test_crop_before_a_concatenation_by_the_exact_amount():
     b = GraphBuilder()
     x = b.input((None, 15, 15, 4))
-    up = b.add("UpSampling2D", (None, 16, 16, 4), [b.add("MaxPooling2D", (None, 8, 8, 4), [x], line=2,
-                                                          config={"pool_size": (2, 2), "padding": "same"})],
-               line=3, config={"size": (2, 2)})
+    up = b.add(
+        "UpSampling2D",
+        (None, 16, 16, 4),
+        [b.add("MaxPooling2D", (None, 8, 8, 4), [x], line=2, config={"pool_size": (2, 2), "padding": "same"})],
+        line=3,
+        config={"size": (2, 2)},
+    )
     b.merge("Concatenate", [up, x], (None, 16, 16, 8), line=4, kind="concat", axis=-1)
     f = finding(run(b.graph), "SC102")
     assert "Cropping2D(((0, 1), (0, 1))) on input 1 before the Concatenate (line 4)" in descriptions(f)
@@ -115,8 +138,13 @@ def sc104_example() -> Graph:
     """The SC104 doc example: pool and upsample, then a skip."""
     b = GraphBuilder()
     x = b.input((None, None, None, 3))
-    skip = b.add("Conv2D", (None, None, None, 32), [x], line=2,
-                 config={"filters": 32, "kernel_size": (3, 3), "strides": (1, 1), "padding": "same"})
+    skip = b.add(
+        "Conv2D",
+        (None, None, None, 32),
+        [x],
+        line=2,
+        config={"filters": 32, "kernel_size": (3, 3), "strides": (1, 1), "padding": "same"},
+    )
     pooled = b.add("MaxPooling2D", (None, None, None, 32), [skip], line=3, config={"pool_size": (2, 2)})
     up = b.add("UpSampling2D", (None, None, None, 32), [pooled], line=3, config={"size": (2, 2)})
     b.merge("Concatenate", [up, skip], (None, None, None, 64), line=4, kind="concat", axis=-1)
@@ -136,8 +164,13 @@ def test_input_sizes_for_a_size_dependent_break():
 def test_padding_same_on_a_pool_verified_across_sizes():
     b = GraphBuilder()
     x = b.input((None, None, None, 3))
-    conv = b.add("Conv2D", (None, None, None, 8), [x], line=2,
-                 config={"filters": 8, "kernel_size": (3, 3), "strides": (2, 2), "padding": "same"})
+    conv = b.add(
+        "Conv2D",
+        (None, None, None, 8),
+        [x],
+        line=2,
+        config={"filters": 8, "kernel_size": (3, 3), "strides": (2, 2), "padding": "same"},
+    )
     pool = b.add("MaxPooling2D", (None, None, None, 3), [x], line=3, name="pool", config={"pool_size": (2, 2)})
     b.merge("Concatenate", [conv, pool], (None, None, None, 11), line=4, kind="concat", axis=-1)
     f = finding(run(b.graph), "SC104")
@@ -149,16 +182,24 @@ def sc201_example() -> Graph:
     """The SC201 doc example: Add of a one-channel map."""
     b = GraphBuilder()
     x = b.input((None, 8, 8, 16))
-    attention = b.add("Conv2D", (None, 8, 8, 1), [x], line=2, name="attention",
-                      config={"filters": 1, "kernel_size": (7, 7), "strides": (1, 1), "padding": "same"})
+    attention = b.add(
+        "Conv2D",
+        (None, 8, 8, 1),
+        [x],
+        line=2,
+        name="attention",
+        config={"filters": 1, "kernel_size": (7, 7), "strides": (1, 1), "padding": "same"},
+    )
     b.merge("Add", [x, attention], (None, 8, 8, 16), line=3)
     return b.graph
 
 
 def test_multiply_and_filters_for_an_attention_map_added():
     f = finding(run(sc201_example()), "SC201")
-    assert set(descriptions(f)) == {"filters=16 on Conv2D 'attention' (line 2)",
-                                    "Multiply instead of Add (the size-1 map as a gate)"}
+    assert set(descriptions(f)) == {
+        "filters=16 on Conv2D 'attention' (line 2)",
+        "Multiply instead of Add (the size-1 map as a gate)",
+    }
 
 
 def sc202_example() -> Graph:
@@ -172,30 +213,57 @@ def sc202_example() -> Graph:
 
 def test_undo_a_permute_that_only_a_square_input_hides():
     f = finding(run(sc202_example()), "SC202")
-    assert descriptions(f) == ["remove Permute 'swap' (line 2): keep the axis order",
-                               "Permute((2, 1, 3)) on input 2 before the Add (line 3): undo the swap of Permute 'swap' (line 2)"]
+    assert descriptions(f) == [
+        "remove Permute 'swap' (line 2): keep the axis order",
+        "Permute((2, 1, 3)) on input 2 before the Add (line 3): undo the swap of Permute 'swap' (line 2)",
+    ]
 
 
 def sc205_example() -> Graph:
     """The SC205 doc example."""
     b = GraphBuilder()
     x = b.input((None, 3, 96, 96))
-    b.add("Conv2D", (None, 2, 48, 64), [x], line=2,
-          config={"filters": 64, "kernel_size": (7, 7), "strides": (2, 2), "padding": "same", "data_format": "channels_last"})
+    b.add(
+        "Conv2D",
+        (None, 2, 48, 64),
+        [x],
+        line=2,
+        config={
+            "filters": 64,
+            "kernel_size": (7, 7),
+            "strides": (2, 2),
+            "padding": "same",
+            "data_format": "channels_last",
+        },
+    )
     return b.graph
 
 
 def test_channels_last_input_for_a_channels_first_shape():
     f = finding(run(sc205_example()), "SC205")
-    assert descriptions(f) == ["Input((96, 96, 3)) instead of Input((3, 96, 96)) (transpose the data once: channels last)"]
+    assert descriptions(f) == [
+        "Input((96, 96, 3)) instead of Input((3, 96, 96)) (transpose the data once: channels last)"
+    ]
 
 
 def sc103_example() -> Graph:
     """The SC103 doc example: a pooled vector added to a feature map."""
     b = GraphBuilder()
     x = b.input((None, 8, 8, 64))
-    v = b.add("GlobalAveragePooling2D", (None, 32), [b.add("Conv2D", (None, 8, 8, 32), [x], line=2, config={
-        "filters": 32, "kernel_size": (1, 1), "strides": (1, 1), "padding": "valid"})], line=3)
+    v = b.add(
+        "GlobalAveragePooling2D",
+        (None, 32),
+        [
+            b.add(
+                "Conv2D",
+                (None, 8, 8, 32),
+                [x],
+                line=2,
+                config={"filters": 32, "kernel_size": (1, 1), "strides": (1, 1), "padding": "valid"},
+            )
+        ],
+        line=3,
+    )
     b.merge("Add", [v, x], (None, 8, 8, 64), line=4)
     return b.graph
 
@@ -208,8 +276,13 @@ def test_rank_mismatch_becomes_a_per_channel_vector():
 def test_concatenate_along_a_spatial_axis_with_different_channels():
     b = GraphBuilder()
     x = b.input((None, 8, 8, 4))
-    y = b.add("Conv2D", (None, 8, 8, 8), [x], line=2,
-              config={"filters": 8, "kernel_size": (1, 1), "strides": (1, 1), "padding": "valid"})
+    y = b.add(
+        "Conv2D",
+        (None, 8, 8, 8),
+        [x],
+        line=2,
+        config={"filters": 8, "kernel_size": (1, 1), "strides": (1, 1), "padding": "valid"},
+    )
     b.merge("Concatenate", [x, y], (None, 16, 8, 4), line=3, kind="concat", axis=1)
     f = finding(run(b.graph), "SC101")
     assert descriptions(f)[0].startswith("axis=-1 on Concatenate")
@@ -219,8 +292,13 @@ def sc101_example() -> Graph:
     """The SC101 doc example: a 256-channel conv added to its 64-channel input."""
     b = GraphBuilder()
     x = b.input((None, 56, 56, 64))
-    y = b.add("Conv2D", (None, 56, 56, 256), [x], line=2,
-              config={"filters": 256, "kernel_size": (1, 1), "strides": (1, 1), "padding": "valid"})
+    y = b.add(
+        "Conv2D",
+        (None, 56, 56, 256),
+        [x],
+        line=2,
+        config={"filters": 256, "kernel_size": (1, 1), "strides": (1, 1), "padding": "valid"},
+    )
     b.merge("Add", [y, x], (None, 56, 56, 256), line=3)
     return b.graph
 
@@ -229,8 +307,13 @@ def sc102_example() -> Graph:
     """The SC102 doc example: a valid 3×3 conv added to its input."""
     b = GraphBuilder()
     x = b.input((None, 56, 56, 64))
-    y = b.add("Conv2D", (None, 54, 54, 64), [x], line=2,
-              config={"filters": 64, "kernel_size": (3, 3), "strides": (1, 1), "padding": "valid"})
+    y = b.add(
+        "Conv2D",
+        (None, 54, 54, 64),
+        [x],
+        line=2,
+        config={"filters": 64, "kernel_size": (3, 3), "strides": (1, 1), "padding": "valid"},
+    )
     b.merge("Add", [y, x], (None, 54, 54, 64), line=3)
     return b.graph
 
@@ -282,7 +365,9 @@ def test_suggestions_stop_at_the_budget_and_say_so(monkeypatch):
     notes: list[str] = []
     findings = check_graphs([valid_conv_residual()], "model.py", all_rules(), notes=notes)
     assert finding(findings, "SC102").fixes == []
-    assert any(n.startswith("suggested fixes stopped at finding 1 of") and "may lack a suggestion" in n for n in notes), notes
+    assert any(
+        n.startswith("suggested fixes stopped at finding 1 of") and "may lack a suggestion" in n for n in notes
+    ), notes
 
 
 @pytest.fixture
@@ -303,13 +388,24 @@ def test_reports_show_the_fixes(report_with_fix):
     assert "\n    fix: padding='same' on Conv2D 'conv' (line 2) (verified at 8×8)" in text
     assert "%0Afix: padding='same'" in github.render(report_with_fix)
     (fix, _) = json.loads(json_report.render(report_with_fix))["findings"][0]["fixes"]
-    assert fix == {"description": "padding='same' on Conv2D 'conv' (line 2)", "kind": "layer-argument",
-                   "path": "model.py", "line": 2, "cell": None, "verified_at": ["8×8"], "keras_built": [], "edits": [], "safe": False}
+    assert fix == {
+        "description": "padding='same' on Conv2D 'conv' (line 2)",
+        "kind": "layer-argument",
+        "path": "model.py",
+        "line": 2,
+        "cell": None,
+        "verified_at": ["8×8"],
+        "keras_built": [],
+        "edits": [],
+        "safe": False,
+    }
     result = json.loads(sarif.render(report_with_fix))["runs"][0]["results"][0]
     (sarif_fix,) = result["fixes"]  # only the fix with a text edit
     replacement = sarif_fix["artifactChanges"][0]["replacements"][0]
-    assert replacement == {"deletedRegion": {"startLine": 2, "startColumn": 30, "endLine": 2, "endColumn": 30},
-                           "insertedContent": {"text": ', padding="same"'}}
+    assert replacement == {
+        "deletedRegion": {"startLine": 2, "startColumn": 30, "endLine": 2, "endColumn": 30},
+        "insertedContent": {"text": ', padding="same"'},
+    }
 
 
 def test_table_and_html_show_the_fixes(report_with_fix):
@@ -321,20 +417,26 @@ def test_table_and_html_show_the_fixes(report_with_fix):
     out = io.StringIO()
     table.render(report_with_fix, table.make_console(out, width=200), quiet=True)
     assert "fix: padding='same' on Conv2D 'conv' (line 2) (verified at 8×8)" in out.getvalue()
-    assert "padding=&#x27;same&#x27; on Conv2D" in render_html(report_with_fix) or "padding='same' on Conv2D" in render_html(report_with_fix)
+    assert "padding=&#x27;same&#x27; on Conv2D" in render_html(
+        report_with_fix
+    ) or "padding='same' on Conv2D" in render_html(report_with_fix)
 
 
-@pytest.mark.parametrize("call, expected", [
-    ("layers.Conv2D(8, 3)(x)", 'layers.Conv2D(8, 3, padding="same")(x)'),
-    ("layers.Conv2D(8, 3, padding='valid')(x)", 'layers.Conv2D(8, 3, padding="same")(x)'),
-    ("layers.Conv2D(8, 3, 1, 'valid')(x)", 'layers.Conv2D(8, 3, 1, "same")(x)'),
-    ("layers.Conv2D(\n    8, 3,\n)(x)", 'layers.Conv2D(\n    8, 3,\n padding="same")(x)'),
-    ("layers.Conv2D(**kw)(x)", None),
-])
+@pytest.mark.parametrize(
+    "call, expected",
+    [
+        ("layers.Conv2D(8, 3)(x)", 'layers.Conv2D(8, 3, padding="same")(x)'),
+        ("layers.Conv2D(8, 3, padding='valid')(x)", 'layers.Conv2D(8, 3, padding="same")(x)'),
+        ("layers.Conv2D(8, 3, 1, 'valid')(x)", 'layers.Conv2D(8, 3, 1, "same")(x)'),
+        ("layers.Conv2D(\n    8, 3,\n)(x)", 'layers.Conv2D(\n    8, 3,\n padding="same")(x)'),
+        ("layers.Conv2D(**kw)(x)", None),
+    ],
+)
 def test_keyword_edit_on_the_users_call(tmp_path, call, expected):
+    from test_fixes_fixtures import apply_edits
+
     from shapecheck.fixes._call_text import keyword_edit
     from shapecheck.graph import Location, Node
-    from test_fixes_fixtures import apply_edits
 
     source = tmp_path / "model.py"
     text = f"from keras import layers\ny = {call}\n"
@@ -348,9 +450,10 @@ def test_keyword_edit_on_the_users_call(tmp_path, call, expected):
 
 
 def test_input_shape_edit_replaces_the_literal(tmp_path):
+    from test_fixes_fixtures import apply_edits
+
     from shapecheck.fixes._call_text import input_shape_edit
     from shapecheck.graph import Location, Node
-    from test_fixes_fixtures import apply_edits
 
     source = tmp_path / "model.py"
     text = "import keras\ninputs = keras.Input(shape=(3, 96, 96), name='x')\n"

@@ -8,10 +8,10 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES
-from shapecheck.rules import Severity
 from test_fixtures import FIXTURE_FILES
+
+from shapecheck.rules import Severity
 
 pytestmark = pytest.mark.slow
 
@@ -66,7 +66,9 @@ def test_resnet50_padding_same_on_the_3x3_convs_removes_each_finding(checked, tm
         assert fix.description.startswith("padding='same' on Conv2D") and fix.line == conv_line
         assert len(fix.edits) == 1 and fix.edits[0].replacement == ', padding="same"'
         (tmp_path / str(line)).mkdir()
-        again = checked(copy_with(tmp_path / str(line), fixture, apply_edits(fixture.read_text(encoding="utf-8"), fix.edits)))
+        again = checked(
+            copy_with(tmp_path / str(line), fixture, apply_edits(fixture.read_text(encoding="utf-8"), fix.edits))
+        )
         assert not again.errors
         assert not findings_at(again, "SC102", line), [x.message for x in findings_at(again, "SC102", line)]
 
@@ -103,8 +105,13 @@ def test_resnext_projection_on_the_shortcut(checked, tmp_path):
         (f,) = findings_at(run, code, 51)
         assert f.fixes[0].kind == "projection" and "as conv_shortcut=True does" in f.fixes[0].description
     assert "Conv2D(256, 1) (then Conv2D(512, 1, strides=2)" in findings_at(run, "SC101", 51)[0].fixes[0].description
-    again = _checked_copy(checked, tmp_path, fixture, "strides=strides, groups=groups, conv_shortcut=False",
-                          "strides=strides, groups=groups, conv_shortcut=True")
+    again = _checked_copy(
+        checked,
+        tmp_path,
+        fixture,
+        "strides=strides, groups=groups, conv_shortcut=False",
+        "strides=strides, groups=groups, conv_shortcut=True",
+    )
     assert not again.errors and not [f for f in again.findings if f.line == 51]
 
 
@@ -117,17 +124,23 @@ def test_unet_cascade_input_size_and_crop(checked, tmp_path):
     for n, good in enumerate(size.verified_at):
         side = good.split("×")[0]
         (tmp_path / str(n)).mkdir()
-        again = _checked_copy(checked, tmp_path / str(n), fixture, "keras.Input((240, 240, 3))", f"keras.Input(({side}, {side}, 3))")
+        again = _checked_copy(
+            checked, tmp_path / str(n), fixture, "keras.Input((240, 240, 3))", f"keras.Input(({side}, {side}, 3))"
+        )
         assert not again.errors and not findings_at(again, "SC102", 20)
     (tmp_path / "crop").mkdir()
-    cropped = ("x = layers.Concatenate()([layers.Cropping2D(((0, x.shape[1] - skip.shape[1]), "
-               "(0, x.shape[2] - skip.shape[2])))(x), skip])")
+    cropped = (
+        "x = layers.Concatenate()([layers.Cropping2D(((0, x.shape[1] - skip.shape[1]), "
+        "(0, x.shape[2] - skip.shape[2])))(x), skip])"
+    )
     again = _checked_copy(checked, tmp_path / "crop", fixture, "x = layers.Concatenate()([x, skip])", cropped)
     assert not again.errors and not findings_at(again, "SC102", 20)
 
 
-@pytest.mark.parametrize("name, declared, line", [("unet_dynamic.py", "input_shape=(None, None, 3)", 28),
-                                                  ("conv1d_unet_sequence.py", "input_shape=(None, 4)", 23)])
+@pytest.mark.parametrize(
+    "name, declared, line",
+    [("unet_dynamic.py", "input_shape=(None, None, 3)", 28), ("conv1d_unet_sequence.py", "input_shape=(None, 4)", 23)],
+)
 def test_dynamic_unets_work_at_the_suggested_size(name, declared, line, checked, tmp_path):
     """SC104: the suggested size ('e.g. 48×48 instead of 40×40'), declared in a copy: no
     mismatch; the failing example declared instead: the mismatch is there (at the declared size)."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-
 from conftest import FIXTURES
 from expectations import expected_findings
 

@@ -11,7 +11,6 @@ from collections import Counter
 from html import escape
 
 import pytest
-
 from conftest import FIXTURES
 from test_fixtures import FIXTURE_FILES
 
@@ -21,8 +20,14 @@ def rendered(run) -> dict[str, str]:
 
     buffer = io.StringIO()
     table.render(run, table.make_console(file=buffer, width=400))
-    return {"json": json_report.render(run), "concise": concise.render(run), "github": github.render(run),
-            "sarif": sarif.render(run), "table": buffer.getvalue(), "html": html.render(run)}
+    return {
+        "json": json_report.render(run),
+        "concise": concise.render(run),
+        "github": github.render(run),
+        "sarif": sarif.render(run),
+        "table": buffer.getvalue(),
+        "html": html.render(run),
+    }
 
 
 def codes_in(fmt: str, text: str) -> Counter:

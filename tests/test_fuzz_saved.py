@@ -16,10 +16,11 @@ from unittest import mock
 import pytest
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
-
 import hostile  # noqa: E402
 from conftest import DATA  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
 from shapecheck.errors import CheckError  # noqa: E402
 from shapecheck.options import Options  # noqa: E402
 from shapecheck.runner import check_paths  # noqa: E402
@@ -41,14 +42,33 @@ def keras2_nested() -> dict:
 
 
 def sequential() -> dict:
-    return {"class_name": "Sequential", "config": {"name": "seq", "layers": [
-        {"class_name": "InputLayer", "config": {"batch_shape": [None, 32, 32, 3], "name": "input"}},
-        {"class_name": "Conv2D", "config": {"name": "c", "filters": 8, "kernel_size": [3, 3], "padding": "same",
-                                            "strides": [1, 1], "dilation_rate": [1, 1], "data_format": "channels_last"}},
-        {"class_name": "MaxPooling2D", "config": {"name": "p", "pool_size": [2, 2], "strides": [2, 2], "padding": "valid"}},
-        {"class_name": "Flatten", "config": {"name": "f"}},
-        {"class_name": "Dense", "config": {"name": "d", "units": 10}},
-    ]}}
+    return {
+        "class_name": "Sequential",
+        "config": {
+            "name": "seq",
+            "layers": [
+                {"class_name": "InputLayer", "config": {"batch_shape": [None, 32, 32, 3], "name": "input"}},
+                {
+                    "class_name": "Conv2D",
+                    "config": {
+                        "name": "c",
+                        "filters": 8,
+                        "kernel_size": [3, 3],
+                        "padding": "same",
+                        "strides": [1, 1],
+                        "dilation_rate": [1, 1],
+                        "data_format": "channels_last",
+                    },
+                },
+                {
+                    "class_name": "MaxPooling2D",
+                    "config": {"name": "p", "pool_size": [2, 2], "strides": [2, 2], "padding": "valid"},
+                },
+                {"class_name": "Flatten", "config": {"name": "f"}},
+                {"class_name": "Dense", "config": {"name": "d", "units": 10}},
+            ],
+        },
+    }
 
 
 def concat_dot() -> dict:
@@ -61,13 +81,33 @@ def concat_dot() -> dict:
 BASES = [hostile.functional_config(), concat_dot(), sequential(), keras2_nested()]
 
 HOSTILE_VALUES = st.one_of(
-    st.none(), st.booleans(),
+    st.none(),
+    st.booleans(),
     st.sampled_from([0, -1, 1, 3, 2**31, 2**31 + 1, 2**63, 2**70, -(2**70)]),
     st.floats(allow_nan=True, allow_infinity=True),
-    st.sampled_from(["", "x", "same", "valid", "channels_first", "Add", "Concatenate", "Dot", "Functional",
-                     "Sequential", "InputLayer", "__keras_tensor__", "in", "conv", "add", "keras.layers"]),
+    st.sampled_from(
+        [
+            "",
+            "x",
+            "same",
+            "valid",
+            "channels_first",
+            "Add",
+            "Concatenate",
+            "Dot",
+            "Functional",
+            "Sequential",
+            "InputLayer",
+            "__keras_tensor__",
+            "in",
+            "conv",
+            "add",
+            "keras.layers",
+        ]
+    ),
     st.lists(st.sampled_from([None, -1, 0, 1, 8, 2**40, "a", 1.5]), max_size=6),
-    st.just({}), st.just([]),
+    st.just({}),
+    st.just([]),
     st.just({"class_name": "__keras_tensor__", "config": {"shape": [None, 8, 8, 4], "keras_history": ["add", 0, 0]}}),
     st.just({"class_name": "__keras_tensor__", "config": {"shape": [None, 8, 8, 4], "keras_history": ["in", 0, 0]}}),
     st.just([["add", 0, 0]]),
@@ -75,9 +115,32 @@ HOSTILE_VALUES = st.one_of(
 
 
 # where a value reaches arithmetic or the graph walk: half the mutations land on these
-POINTED = {"shape", "batch_shape", "batch_input_shape", "keras_history", "axis", "axes", "kernel_size", "strides",
-           "filters", "units", "pool_size", "padding", "dilation_rate", "inbound_nodes", "args", "input_layers",
-           "output_layers", "layers", "class_name", "target_shape", "size", 0, 1, 2}
+POINTED = {
+    "shape",
+    "batch_shape",
+    "batch_input_shape",
+    "keras_history",
+    "axis",
+    "axes",
+    "kernel_size",
+    "strides",
+    "filters",
+    "units",
+    "pool_size",
+    "padding",
+    "dilation_rate",
+    "inbound_nodes",
+    "args",
+    "input_layers",
+    "output_layers",
+    "layers",
+    "class_name",
+    "target_shape",
+    "size",
+    0,
+    1,
+    2,
+}
 
 
 def paths_of(value, prefix=()) -> list[tuple]:
@@ -119,7 +182,7 @@ def mutated_configs(draw):
         path = draw(st.sampled_from(pointed if pointed and draw(st.booleans()) else places))
         action = draw(st.sampled_from(["replace", "replace", "replace", "delete", "duplicate", "graft"]))
         other = draw(st.sampled_from(places))
-        if action == "graft" and other[:len(path)] == path:
+        if action == "graft" and other[: len(path)] == path:
             action = "replace"  # a subtree inside itself would be a cycle in the JSON, which JSON cannot hold
         mutate(config, path, action, draw(HOSTILE_VALUES), other)
     return config
@@ -128,18 +191,26 @@ def mutated_configs(draw):
 def no_keras_fallback(entry):
     def call(shapes):
         raise RuntimeError("Keras is not asked in this test")
+
     return call
 
 
 @contextmanager
 def without_keras():
-    with mock.patch("shapecheck.saved.files.keras_fallback", no_keras_fallback), \
-            mock.patch("shapecheck.saved.files.is_keras_class", lambda name: False):
+    with (
+        mock.patch("shapecheck.saved.files.keras_fallback", no_keras_fallback),
+        mock.patch("shapecheck.saved.files.is_keras_class", lambda name: False),
+    ):
         yield
 
 
-FUZZ = settings(max_examples=200, deadline=None, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def write(tmp: Path, config: dict) -> Path:

@@ -13,10 +13,9 @@ import os
 import subprocess
 import sys
 
-import pytest
-
-from conftest import ROOT
 import hostile
+import pytest
+from conftest import ROOT
 
 TIME_LIMIT = 15  # seconds per case, including the interpreter's start
 MEMORY_LIMIT_MIB = 1024
@@ -42,7 +41,11 @@ def run_bounded(*args: str, cwd=ROOT) -> dict:
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     result = subprocess.run(
         [sys.executable, "-c", wrapper, sys.executable, "-m", "shapecheck", *args],
-        capture_output=True, text=True, cwd=cwd, env=env, timeout=TIME_LIMIT + 30,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=TIME_LIMIT + 30,
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
@@ -108,14 +111,17 @@ def test_a_folder_skips_fifos_and_devices_with_a_word_and_checks_the_rest(tmp_pa
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_one_corrupt_file_does_not_hide_three_good_ones(tmp_path, jobs):
-    goods = [hostile.write_keras(tmp_path / f"good{i}.keras", json.dumps(hostile.functional_config()).encode())
-             for i in range(3)]
+    goods = [
+        hostile.write_keras(tmp_path / f"good{i}.keras", json.dumps(hostile.functional_config()).encode())
+        for i in range(3)
+    ]
     bad = hostile.corrupt_deflate(tmp_path / "bad.keras")
     out = run_bounded("--format", "json", "-j", jobs, str(tmp_path))
     assert_bounded(out)
     assert out["rc"] == 2
-    assert out["stderr"].strip().splitlines() == [line for line in out["stderr"].strip().splitlines()
-                                                  if line.startswith(f"shapecheck: error: {bad}: ")]
+    assert out["stderr"].strip().splitlines() == [
+        line for line in out["stderr"].strip().splitlines() if line.startswith(f"shapecheck: error: {bad}: ")
+    ]
     document = json.loads(out["stdout"])
     for path in goods:
         assert findings_of(document, path) == [("SC101", "add")]
@@ -144,15 +150,24 @@ def test_a_saved_file_past_the_timeout_is_stopped(tmp_path):
     previous = "add"
     for i in range(20_000):  # a long chain: well past 10 ms on any machine
         name = f"relu_{i}"
-        layers.append({"module": "keras.layers", "class_name": "ReLU", "name": name, "config": {"name": name},
-                       "inbound_nodes": [{"args": [hostile.tensor(previous, [None, 8, 8, 16])], "kwargs": {}}]})
+        layers.append(
+            {
+                "module": "keras.layers",
+                "class_name": "ReLU",
+                "name": name,
+                "config": {"name": name},
+                "inbound_nodes": [{"args": [hostile.tensor(previous, [None, 8, 8, 16])], "kwargs": {}}],
+            }
+        )
         previous = name
     config["config"]["output_layers"] = [[previous, 0, 0]]
     path = tmp_path / "long.json"
     path.write_text(json.dumps(config))
     out = run_bounded(str(path), "--timeout", "0.01")
     assert out["rc"] == 2
-    assert out["stderr"].strip().splitlines() == [f"shapecheck: error: {path}: not checked within 0.01 s (--timeout); stopped"]
+    assert out["stderr"].strip().splitlines() == [
+        f"shapecheck: error: {path}: not checked within 0.01 s (--timeout); stopped"
+    ]
 
 
 @pytest.mark.parametrize("value", ["-1", "0", "1e-9", "inf", "nan", "-inf"])
@@ -183,26 +198,41 @@ def test_output_onto_a_checked_file_is_refused_and_the_file_untouched(tmp_path, 
 
 
 def test_a_closed_stdout_is_exit_2_with_a_word(good):
-    result = subprocess.run([sys.executable, "-m", "shapecheck", str(good)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=60,
-                            preexec_fn=lambda: os.close(1))
+    result = subprocess.run(
+        [sys.executable, "-m", "shapecheck", str(good)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        preexec_fn=lambda: os.close(1),
+    )
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == ["shapecheck: error: standard output is closed; the report was not written in full"]
+    assert result.stderr.strip().splitlines() == [
+        "shapecheck: error: standard output is closed; the report was not written in full"
+    ]
 
 
 @pytest.mark.parametrize("output_format", ["table", "json"])
 def test_a_reader_that_goes_away_is_exit_2_with_a_word(good, output_format):
     """`shapecheck ... | true`: the reader is gone before the report is written."""
-    child = subprocess.Popen([sys.executable, "-m", "shapecheck", "--format", output_format, str(good)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "shapecheck", "--format", output_format, str(good)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
     child.stdout.close()
     stderr = child.stderr.read().decode()
     assert child.wait(timeout=60) == 2
-    assert stderr.strip().splitlines() == ["shapecheck: error: standard output was closed (broken pipe); "
-                                           "the report was not written in full"]
+    assert stderr.strip().splitlines() == [
+        "shapecheck: error: standard output was closed (broken pipe); the report was not written in full"
+    ]
 
 
-@pytest.mark.parametrize("case", [".keras: header claims 100 bytes, inflates to 3 GB", ".keras: header claims 1 MB, inflates to 2 GB"])
+@pytest.mark.parametrize(
+    "case", [".keras: header claims 100 bytes, inflates to 3 GB", ".keras: header claims 1 MB, inflates to 2 GB"]
+)
 def test_a_zip_member_is_refused_by_what_it_inflates_to_not_by_its_header(tmp_path, case):
     import shapecheck
 
@@ -217,8 +247,9 @@ def test_a_keras_file_whose_header_understates_a_small_config_is_still_read(tmp_
 
     good = json.dumps(hostile.functional_config()).encode()
     deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
-    path = hostile.raw_zip(tmp_path / "understated.keras", "config.json", deflate.compress(good) + deflate.flush(),
-                           10, zlib.crc32(good))
+    path = hostile.raw_zip(
+        tmp_path / "understated.keras", "config.json", deflate.compress(good) + deflate.flush(), 10, zlib.crc32(good)
+    )
     run = check_paths([str(path)])
     assert not run.errors and [(f.code, f.layer) for f in run.findings] == [("SC101", "add")]
 
@@ -228,6 +259,7 @@ def test_numpy_warnings_of_the_algebra_never_reach_the_user():
     import warnings
 
     from irgraphs import GraphBuilder
+
     from shapecheck.analysis import check_graphs, selected_rules
 
     b = GraphBuilder("m")
@@ -243,13 +275,21 @@ def test_numpy_warnings_of_the_algebra_never_reach_the_user():
 def test_a_reshape_to_a_zero_size_in_a_saved_file_is_refused(tmp_path):
     from shapecheck.runner import check_paths
 
-    config = {"class_name": "Sequential", "config": {"name": "seq", "layers": [
-        {"class_name": "InputLayer", "config": {"batch_shape": [None, None, 8, 4], "name": "input"}},
-        {"class_name": "Reshape", "config": {"name": "r", "target_shape": [-1, 0]}},
-    ]}}
+    config = {
+        "class_name": "Sequential",
+        "config": {
+            "name": "seq",
+            "layers": [
+                {"class_name": "InputLayer", "config": {"batch_shape": [None, None, 8, 4], "name": "input"}},
+                {"class_name": "Reshape", "config": {"name": "r", "target_shape": [-1, 0]}},
+            ],
+        },
+    }
     path = tmp_path / "reshape0.json"
     path.write_text(json.dumps(config))
-    assert check_paths([str(path)]).errors == [f"{path}: layer 'r': target_shape [-1, 0] has a size 0; sizes are positive (or -1)"]
+    assert check_paths([str(path)]).errors == [
+        f"{path}: layer 'r': target_shape [-1, 0] has a size 0; sizes are positive (or -1)"
+    ]
 
 
 def test_a_module_importing_a_fifo_is_decided_without_reading_the_fifo(tmp_path):
@@ -269,7 +309,9 @@ def test_a_module_nested_too_deeply_for_python_is_one_syntax_error_line(tmp_path
     out = run_bounded("--format", "json", str(deep), str(good))
     assert_bounded(out)
     assert out["rc"] == 2
-    assert out["stderr"].strip().splitlines() == [f"shapecheck: error: {deep}:1:1: SyntaxError: nested too deeply for Python's parser"]
+    assert out["stderr"].strip().splitlines() == [
+        f"shapecheck: error: {deep}:1:1: SyntaxError: nested too deeply for Python's parser"
+    ]
     assert findings_of(json.loads(out["stdout"]), good) == [("SC101", "add")]
 
 
@@ -310,5 +352,6 @@ def test_snapshot_baseline_onto_a_checked_file_is_refused(good):
     out = run_bounded("snapshot", str(good), "--baseline", str(good))
     assert out["rc"] == 2
     assert out["stderr"].strip().splitlines() == [
-        f"shapecheck: error: --baseline {good}: that is a file being checked; not overwritten (write the report somewhere else)"]
+        f"shapecheck: error: --baseline {good}: that is a file being checked; not overwritten (write the report somewhere else)"
+    ]
     assert good.read_bytes() == before

@@ -11,17 +11,17 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT, run_cli
-from irgraphs import algebra_judge, PATH, GraphBuilder
+from irgraphs import PATH, GraphBuilder, algebra_judge
+
+from shapecheck.analysis import check_graphs, selected_rules
 from shapecheck.report import html
 from shapecheck.report.html import drawing, sizemap
 from shapecheck.results import FileReport, RunReport
-from shapecheck.analysis import check_graphs, selected_rules
 from shapecheck.size_range import SizeRange
 
 N = None
-EVIL = '<script>window.__pwned=1</script>'
+EVIL = "<script>window.__pwned=1</script>"
 
 
 @pytest.fixture(autouse=True)
@@ -34,8 +34,16 @@ def checked_run(*graphs, path=PATH, sizes="1:256") -> RunReport:
     report = FileReport(path, models=list(graphs))
     for graph in graphs:
         graph.judge = algebra_judge(graph)
-    report.findings = check_graphs(list(graphs), path, selected_rules((), ()), SizeRange.parse(sizes), report.notes,
-                                   report.unchecked, report.witnessed, report.size_maps)
+    report.findings = check_graphs(
+        list(graphs),
+        path,
+        selected_rules((), ()),
+        SizeRange.parse(sizes),
+        report.notes,
+        report.unchecked,
+        report.witnessed,
+        report.size_maps,
+    )
     return RunReport([report])
 
 
@@ -47,7 +55,9 @@ def residual(channels_main=256, name="add", bn_run=1, line=14):
     pool = b.add("MaxPooling2D", (N, 56, 56, 64), [stem], line=11, name="pool")
     y = b.add("Conv2D", (N, 56, 56, channels_main), [pool], line=12, name="conv3", config={"filters": channels_main})
     for k in range(bn_run):
-        y = b.add("BatchNormalization" if k % 2 == 0 else "ReLU", (N, 56, 56, channels_main), [y], line=13, name=f"bn{k}")
+        y = b.add(
+            "BatchNormalization" if k % 2 == 0 else "ReLU", (N, 56, 56, channels_main), [y], line=13, name=f"bn{k}"
+        )
     b.add("Add", (N, 56, 56, channels_main), [y, pool], line=line, name=name, merge=_elementwise())
     return b.graph
 
@@ -59,8 +69,14 @@ def _elementwise():
 
 
 def conv(b, x, filters, shape, strides=1, line=None, name=None):
-    config = {"filters": filters, "kernel_size": [3, 3], "strides": [strides, strides], "padding": "same",
-              "dilation_rate": [1, 1], "data_format": "channels_last"}
+    config = {
+        "filters": filters,
+        "kernel_size": [3, 3],
+        "strides": [strides, strides],
+        "padding": "same",
+        "dilation_rate": [1, 1],
+        "data_format": "channels_last",
+    }
     return b.add("Conv2D", shape, [x], line=line, config=config, name=name)
 
 
@@ -69,8 +85,14 @@ def stem():
     b = GraphBuilder("stem")
     x = b.input((N, N, N, 3))
     c = conv(b, x, 8, (N, N, N, 8), strides=2, line=5, name="conv")
-    p = b.add("MaxPooling2D", (N, N, N, 3), [x], line=6, name="pool",
-              config={"pool_size": [2, 2], "strides": [2, 2], "padding": "valid", "data_format": "channels_last"})
+    p = b.add(
+        "MaxPooling2D",
+        (N, N, N, 3),
+        [x],
+        line=6,
+        name="pool",
+        config={"pool_size": [2, 2], "strides": [2, 2], "padding": "valid", "data_format": "channels_last"},
+    )
     b.merge("Concatenate", [c, p], (N, N, N, 11), line=7, kind="concat", axis=-1)
     b.graph.outputs = [b.graph.nodes[-1].inputs[0]]
     return b.graph
@@ -87,9 +109,13 @@ def test_one_self_contained_page_that_loads_nothing():
     urls = set(re.findall(r'(?:https?:)?//[^\s"\'<>)]+', page))
     assert urls <= {"http://www.w3.org/2000/svg"}, urls  # the SVG namespace is a name, not a fetch
     assert not re.search(r"<(link|iframe|object|embed)\b", page)
-    assert not re.search(r'\ssrc=', page)  # images are data: URIs in href
+    assert not re.search(r"\ssrc=", page)  # images are data: URIs in href
     csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1)
-    assert "default-src 'none'" in csp and "script-src 'sha256-" in csp and "unsafe-inline" not in csp.split("script-src")[1]
+    assert (
+        "default-src 'none'" in csp
+        and "script-src 'sha256-" in csp
+        and "unsafe-inline" not in csp.split("script-src")[1]
+    )
     assert "prefers-color-scheme: dark" in page
 
 
@@ -162,8 +188,12 @@ def test_findings_without_a_node_or_a_line_still_render():
     from shapecheck.rules import Finding, Severity
 
     run = checked_run(residual())
-    run.files[0].findings.append(Finding("SC001", "unused-ignore", Severity.WARNING, "unused", PATH, 3, 1, "resnet", "nowhere"))
-    run.files[0].findings.append(Finding("SC101", "channel-mismatch", Severity.ERROR, "m", "x.keras", None, None, "other", "a/b"))
+    run.files[0].findings.append(
+        Finding("SC001", "unused-ignore", Severity.WARNING, "unused", PATH, 3, 1, "resnet", "nowhere")
+    )
+    run.files[0].findings.append(
+        Finding("SC101", "channel-mismatch", Severity.ERROR, "m", "x.keras", None, None, "other", "a/b")
+    )
     page = html.render(run)
     assert len(articles(page)) == 3 and "Other findings" in page and "x.keras [other/a/b]" in page
 
@@ -175,9 +205,15 @@ def test_fixes_and_related_consequences_are_rendered_when_present():
     second_graph.name = "other"
     run = checked_run(first_graph, second_graph)
     first, second = run.files[0].findings
-    first.fixes = ["Use a 1x1 projection: Conv2D(256, 1)(x)", {"description": "project", "replacement": "Conv2D(256, 1)", "line": 14}]
-    first.related = [Related("consequence", "second", 24, PATH, ((N, 56, 56, 256), (N, 56, 56, 64))),
-                     Related("consequence", "bn0", 13, PATH), "somewhere/else"]
+    first.fixes = [
+        "Use a 1x1 projection: Conv2D(256, 1)(x)",
+        {"description": "project", "replacement": "Conv2D(256, 1)", "line": 14},
+    ]
+    first.related = [
+        Related("consequence", "second", 24, PATH, ((N, 56, 56, 256), (N, 56, 56, 64))),
+        Related("consequence", "bn0", 13, PATH),
+        "somewhere/else",
+    ]
     page = html.render(run)
     card = articles(page)[0]
     assert "Suggested fixes" in card and "Conv2D(256, 1)(x)" in card and "line 14" in card
@@ -269,8 +305,14 @@ def test_the_size_map_states_the_rule_and_draws_both_pictures():
 
 def test_two_inputs_whose_lengths_must_agree_map_as_a_diagonal():
     b = GraphBuilder("pair")
-    config = {"filters": 8, "kernel_size": [3], "strides": [1], "padding": "same", "dilation_rate": [1],
-              "data_format": "channels_last"}
+    config = {
+        "filters": 8,
+        "kernel_size": [3],
+        "strides": [1],
+        "padding": "same",
+        "dilation_rate": [1],
+        "data_format": "channels_last",
+    }
     a = b.add("Conv1D", (N, N, 8), [b.input((N, N, 4), name="enc")], line=3, config=config, name="enc_conv")
     d = b.add("Conv1D", (N, N, 8), [b.input((N, N, 4), name="dec")], line=4, config=config, name="dec_conv")
     b.merge("Add", [a, d], (N, N, 8), line=5)
@@ -290,7 +332,7 @@ def test_size_map_png_is_a_valid_palette_image():
     codes = sizemap.np.array([[0, 1], [2, 3]])
     data = sizemap.png(codes)
     assert data.startswith(b"\x89PNG\r\n\x1a\n") and b"IHDR" in data and data.endswith(b"IEND\xaeB`\x82")
-    idat = data[data.index(b"IDAT") + 4:data.index(b"IEND") - 8]
+    idat = data[data.index(b"IDAT") + 4 : data.index(b"IEND") - 8]
     assert zlib.decompress(idat) == b"\x00\x00\x01\x00\x02\x03"
 
 
@@ -310,6 +352,7 @@ def test_provenance_work_is_bounded_per_merge(monkeypatch):
         def split(graph, node, *limit):
             calls[key] += 1
             return split_branches(graph, node, *limit)
+
         return split
 
     monkeypatch.setattr(drawing, "split_branches", counted("drawing"))
@@ -344,7 +387,9 @@ def test_cli_writes_an_html_report_without_keras(tmp_path):
 
 
 def test_the_html_report_imports_no_keras():
-    code = ("import sys, shapecheck.report.html\n"
-            "leaked = sorted(m for m in ('keras', 'tensorflow') if m in sys.modules)\nassert not leaked, leaked\n")
+    code = (
+        "import sys, shapecheck.report.html\n"
+        "leaked = sorted(m for m in ('keras', 'tensorflow') if m in sys.modules)\nassert not leaked, leaked\n"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr

@@ -16,7 +16,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, ROOT
 
 OUT = ROOT / "tests" / "output" / "html"
@@ -48,7 +47,9 @@ def browser():
         pytest.skip(problem)
     with sync_playwright() as playwright:
         # --no-sandbox: CI runs as root, where Chromium refuses its sandbox; /dev/shm is small in containers
-        launched = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox", "--disable-dev-shm-usage"])
+        launched = playwright.chromium.launch(
+            executable_path=executable, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
         yield launched
         launched.close()
 
@@ -88,16 +89,22 @@ READABILITY = """() => {
 def open_report(browser, path: Path, scheme: str):
     page = browser.new_page(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
     messages: list[str] = []
-    page.on("console", lambda m: messages.append(f"console.{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    page.on(
+        "console", lambda m: messages.append(f"console.{m.type}: {m.text}") if m.type in ("error", "warning") else None
+    )
     page.on("pageerror", lambda e: messages.append(f"page error: {e}"))
-    page.on("request", lambda r: messages.append(f"request: {r.url}") if not r.url.startswith(("file:", "data:")) else None)
+    page.on(
+        "request", lambda r: messages.append(f"request: {r.url}") if not r.url.startswith(("file:", "data:")) else None
+    )
     page.goto(path.as_uri(), wait_until="load")
     return page, messages
 
 
 def drawings_expected(run) -> int:
     """One per finding, and one per other merge a grouped finding stands for (its repeats)."""
-    return sum(1 + sum(1 for r in getattr(f, "related", ()) if getattr(r, "kind", "") == "repeat") for f in run.findings)
+    return sum(
+        1 + sum(1 for r in getattr(f, "related", ()) if getattr(r, "kind", "") == "repeat") for f in run.findings
+    )
 
 
 def check_page(browser, path: Path, run, scheme: str, screenshot: Path | None) -> None:
@@ -159,7 +166,12 @@ def test_the_highlighted_axis_is_found_in_the_seed_000_drawings(checked, browser
     try:
         figures = page.locator('article.finding[data-code="SC101"] svg.drawing')
         assert figures.count() == 4
-        tags = sorted(t for k in range(4) for t in figures.nth(k).locator("g.tag").all_text_contents() if t.startswith("sets channels"))
+        tags = sorted(
+            t
+            for k in range(4)
+            for t in figures.nth(k).locator("g.tag").all_text_contents()
+            if t.startswith("sets channels")
+        )
         assert tags == ["sets channels: 1024", "sets channels: 2048", "sets channels: 256", "sets channels: 512"], tags
         for k in range(4):
             highlighted = figures.nth(k).locator("text.shape tspan.axis").all_text_contents()
@@ -173,10 +185,11 @@ def test_a_layer_named_script_does_not_run(browser, tmp_path):
     """Escaping, proved in the browser: nothing user-named executes, and the page's policy
     is not even put to the test (a blocked script would log a console error)."""
     from irgraphs import GraphBuilder
+
+    from shapecheck.analysis import check_graphs, selected_rules
     from shapecheck.graph import MergeSpec
     from shapecheck.report import html
     from shapecheck.results import FileReport, RunReport
-    from shapecheck.analysis import check_graphs, selected_rules
 
     evil = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
     b = GraphBuilder(evil)
@@ -184,7 +197,9 @@ def test_a_layer_named_script_does_not_run(browser, tmp_path):
     y = b.add("Conv2D", (None, 8, 8, 16), [x], line=2, name=evil + "conv", config={"filters": 16})
     b.add("Add", (None, 8, 8, 16), [y, x], line=3, name=evil + "add", merge=MergeSpec("elementwise"))
     path = f"models/{evil}.py"
-    run = RunReport([FileReport(path, models=[b.graph], findings=check_graphs([b.graph], path, selected_rules((), ())))])
+    run = RunReport(
+        [FileReport(path, models=[b.graph], findings=check_graphs([b.graph], path, selected_rules((), ())))]
+    )
     report = tmp_path / "evil.html"
     report.write_text(html.render(run), encoding="utf-8")
     page, messages = open_report(browser, report, "light")
@@ -199,10 +214,11 @@ def test_a_layer_named_script_does_not_run(browser, tmp_path):
 
 def test_the_merge_table_filter_shows_only_the_problems(browser, tmp_path):
     from irgraphs import GraphBuilder
+
+    from shapecheck.analysis import check_graphs, selected_rules
     from shapecheck.graph import MergeSpec
     from shapecheck.report import html
     from shapecheck.results import FileReport, RunReport
-    from shapecheck.analysis import check_graphs, selected_rules
 
     b = GraphBuilder("two")
     x = b.input((None, 8, 8, 4))
@@ -210,7 +226,9 @@ def test_the_merge_table_filter_shows_only_the_problems(browser, tmp_path):
     z = b.add("Conv2D", (None, 8, 8, 4), [x], line=3, config={"filters": 4})
     b.add("Add", (None, 8, 8, 4), [z, x], line=4, name="fine", merge=MergeSpec("elementwise"))
     b.add("Add", (None, 8, 8, 16), [y, x], line=5, name="broken", merge=MergeSpec("elementwise"))
-    run = RunReport([FileReport("m.py", models=[b.graph], findings=check_graphs([b.graph], "m.py", selected_rules((), ())))])
+    run = RunReport(
+        [FileReport("m.py", models=[b.graph], findings=check_graphs([b.graph], "m.py", selected_rules((), ())))]
+    )
     report = tmp_path / "two.html"
     report.write_text(html.render(run), encoding="utf-8")
     page, messages = open_report(browser, report, "light")

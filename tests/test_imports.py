@@ -13,8 +13,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, run_cli
+
 from shapecheck.load import source
 from shapecheck.load.discover import discover
 from shapecheck.load.imports import Closure
@@ -52,7 +52,7 @@ SITE = {
     "metalib-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: metalib\nVersion: 1.0\nRequires-Dist: tensorflow>=2.16\n",
     # an optional extra that mentions keras does not count
     "extralib/__init__.py": "X = 1\n",
-    "extralib-2.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: extralib\nVersion: 2.0\nRequires-Dist: numpy\nRequires-Dist: keras>=3; extra == \"keras\"\n",
+    "extralib-2.0.dist-info/METADATA": 'Metadata-Version: 2.1\nName: extralib\nVersion: 2.0\nRequires-Dist: numpy\nRequires-Dist: keras>=3; extra == "keras"\n',
 }
 
 
@@ -75,20 +75,37 @@ def reach(tmp_path: Path, text: str, name: str = "user.py", cache=NO_CACHE):
 
 
 # -- installed packages ----------------------------------------------------------------------------
-@pytest.mark.parametrize("text, verdict, description", [
-    ("import kerasy\n", "keras", "imports kerasy, which imports keras"),
-    ("from deep import build_resnet\n", "keras", "imports deep, which imports deep.zoo, which imports deep._backend, which imports tensorflow"),
-    ("import wrapper\n", "keras", "imports wrapper, which imports deep, which imports deep.zoo, which imports deep._backend, which imports tensorflow"),
-    ("from lazy.models import keras\n", "keras", "imports lazy.models, which imports tensorflow"),
-    ("import lazylib\n", "keras", "imports lazylib, which imports lazylib.zoo, which imports keras"),
-    ("import metalib\n", "keras", "imports metalib, which requires tensorflow (installed metadata)"),
-    ("import plainlib\nimport extralib\nimport os.path, json\n", "none", "imports neither keras nor tensorflow, directly or through its imports"),
-    ("import lazy\n", "none", "imports neither keras nor tensorflow, directly or through its imports"),
-])
+@pytest.mark.parametrize(
+    "text, verdict, description",
+    [
+        ("import kerasy\n", "keras", "imports kerasy, which imports keras"),
+        (
+            "from deep import build_resnet\n",
+            "keras",
+            "imports deep, which imports deep.zoo, which imports deep._backend, which imports tensorflow",
+        ),
+        (
+            "import wrapper\n",
+            "keras",
+            "imports wrapper, which imports deep, which imports deep.zoo, which imports deep._backend, which imports tensorflow",
+        ),
+        ("from lazy.models import keras\n", "keras", "imports lazy.models, which imports tensorflow"),
+        ("import lazylib\n", "keras", "imports lazylib, which imports lazylib.zoo, which imports keras"),
+        ("import metalib\n", "keras", "imports metalib, which requires tensorflow (installed metadata)"),
+        (
+            "import plainlib\nimport extralib\nimport os.path, json\n",
+            "none",
+            "imports neither keras nor tensorflow, directly or through its imports",
+        ),
+        ("import lazy\n", "none", "imports neither keras nor tensorflow, directly or through its imports"),
+    ],
+)
 def test_installed_packages(site, tmp_path, text, verdict, description):
     found = reach(tmp_path, text)
     assert (found.verdict, found.describe()) == (verdict, description)
-    assert not {"kerasy", "deep", "wrapper", "plainlib", "lazy", "lazylib", "metalib"} & set(sys.modules)  # read, never imported
+    assert not {"kerasy", "deep", "wrapper", "plainlib", "lazy", "lazylib", "metalib"} & set(
+        sys.modules
+    )  # read, never imported
 
 
 def test_nothing_is_imported_to_decide(site, tmp_path):
@@ -110,9 +127,13 @@ def test_nothing_is_imported_to_decide(site, tmp_path):
 
 
 def test_keras_names_directly(tmp_path):
-    for text, name in (("import keras\n", "keras"), ("from tensorflow.keras import layers\n", "tensorflow"),
-                       ("import tf_keras as k\n", "tf_keras"), ("def build():\n    import keras\n", "keras"),
-                       ("import importlib\nk = importlib.import_module('keras')\n", "keras")):
+    for text, name in (
+        ("import keras\n", "keras"),
+        ("from tensorflow.keras import layers\n", "tensorflow"),
+        ("import tf_keras as k\n", "tf_keras"),
+        ("def build():\n    import keras\n", "keras"),
+        ("import importlib\nk = importlib.import_module('keras')\n", "keras"),
+    ):
         found = reach(tmp_path, text)
         assert (found.verdict, found.chain) == ("keras", (name,)), text
 
@@ -124,17 +145,25 @@ def test_a_local_models_package(tmp_path, init):
     if init:
         files["models/__init__.py"] = ""
     write(tmp_path, files)
-    found = reach(tmp_path, "from models.unet import build_unet\n\ndef build():\n    return build_unet((300, 300, 3))\n", "train.py")
+    found = reach(
+        tmp_path,
+        "from models.unet import build_unet\n\ndef build():\n    return build_unet((300, 300, 3))\n",
+        "train.py",
+    )
     assert found.describe() == "imports models.unet, which imports keras"
 
 
 def test_relative_imports_and_the_package_root(tmp_path):
-    write(tmp_path, {
-        "proj/pkg/__init__.py": "", "proj/pkg/sub/__init__.py": "",
-        "proj/pkg/sub/helpers.py": "from .. import layers_lib\n",
-        "proj/pkg/layers_lib.py": "import tensorflow as tf\n",
-        "proj/pkg/other.py": "from pkg.sub import helpers\n",  # absolute, from the package root
-    })
+    write(
+        tmp_path,
+        {
+            "proj/pkg/__init__.py": "",
+            "proj/pkg/sub/__init__.py": "",
+            "proj/pkg/sub/helpers.py": "from .. import layers_lib\n",
+            "proj/pkg/layers_lib.py": "import tensorflow as tf\n",
+            "proj/pkg/other.py": "from pkg.sub import helpers\n",  # absolute, from the package root
+        },
+    )
     found = reach(tmp_path, "from . import helpers\n", "proj/pkg/sub/mod.py")
     assert found.describe() == "imports pkg.sub.helpers, which imports pkg.layers_lib, which imports tensorflow"
     assert Closure().reach(str(tmp_path / "proj/pkg/other.py")).verdict == "keras"
@@ -152,7 +181,10 @@ def test_an_import_that_is_not_installed_leaves_the_answer_open(tmp_path):
     assert found.describe() == "cannot tell: imports `not_installed_xyz`, which is not installed here"
     write(tmp_path, {"helpers.py": "import also_missing_xyz\n"})
     found = reach(tmp_path, "import helpers\n")
-    assert found.describe() == "cannot tell: imports `helpers`, which imports `also_missing_xyz`, which is not installed here"
+    assert (
+        found.describe()
+        == "cannot tell: imports `helpers`, which imports `also_missing_xyz`, which is not installed here"
+    )
 
 
 def test_keras_anywhere_wins_over_an_unknown(tmp_path):
@@ -171,11 +203,14 @@ def test_a_local_module_that_cannot_be_read(tmp_path):
 
 
 # -- unreadable files ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("raw, expected", [
-    (b"import keras\n\ndef build(:\n    pass\n", ":3:11: SyntaxError: invalid syntax"),
-    (b"import os\nx = 1\x00\n", ":2:6: SyntaxError: source code cannot contain null bytes"),
-    (b"import os\nname = '\xff'\n", ":2:9: SyntaxError: not valid utf-8 (byte 0xff: invalid start byte)"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (b"import keras\n\ndef build(:\n    pass\n", ":3:11: SyntaxError: invalid syntax"),
+        (b"import os\nx = 1\x00\n", ":2:6: SyntaxError: source code cannot contain null bytes"),
+        (b"import os\nname = '\xff'\n", ":2:9: SyntaxError: not valid utf-8 (byte 0xff: invalid start byte)"),
+    ],
+)
 def test_unreadable_files_say_where(tmp_path, raw, expected):
     path = tmp_path / "bad.py"
     path.write_bytes(raw)
@@ -191,13 +226,17 @@ def test_a_declared_encoding_is_honoured(tmp_path):
 
 
 def test_folder_discovery(tmp_path):
-    write(tmp_path, {
-        "models/__init__.py": "", "models/unet.py": "import keras\n",
-        "train.py": "from models.unet import build_unet\n",
-        "utils.py": "import os\n",
-        "viz.py": "import not_installed_xyz\n",
-        "broken.py": "import os\nx = (\n",
-    })
+    write(
+        tmp_path,
+        {
+            "models/__init__.py": "",
+            "models/unet.py": "import keras\n",
+            "train.py": "from models.unet import build_unet\n",
+            "utils.py": "import os\n",
+            "viz.py": "import not_installed_xyz\n",
+            "broken.py": "import os\nx = (\n",
+        },
+    )
     targets = {Path(t.path).relative_to(tmp_path).as_posix(): t for t in discover([str(tmp_path)])}
     assert set(targets) == {"broken.py", "models/unet.py", "train.py", "viz.py"}  # utils.py: no keras, not a target
     assert targets["train.py"].reason == "imports models.unet, which imports keras" and targets["train.py"].checkable
@@ -209,11 +248,14 @@ def test_folder_discovery(tmp_path):
 
 # -- the cache ----------------------------------------------------------------------------------------------
 def test_the_cache_keeps_each_distribution_by_name_and_version(site, tmp_path):
-    write(site, {
-        "cached/__init__.py": "from cached.impl import thing\n",
-        "cached/impl.py": "import keras\n",
-        "cached-0.3.dist-info/METADATA": "Metadata-Version: 2.1\nName: cached\nVersion: 0.3\n",
-    })
+    write(
+        site,
+        {
+            "cached/__init__.py": "from cached.impl import thing\n",
+            "cached/impl.py": "import keras\n",
+            "cached-0.3.dist-info/METADATA": "Metadata-Version: 2.1\nName: cached\nVersion: 0.3\n",
+        },
+    )
     cache_file = tmp_path / "cache" / "imports.json"
     assert reach(tmp_path, "import cached\n", cache=FactsCache(str(cache_file))).verdict == "keras"
     Closure(FactsCache(str(cache_file))).save()  # nothing new: nothing written, nothing lost
@@ -230,11 +272,14 @@ def test_the_cache_keeps_each_distribution_by_name_and_version(site, tmp_path):
 
 
 def test_an_editable_install_is_never_cached(site, tmp_path):
-    write(site, {
-        "devpkg/__init__.py": "import keras\n",
-        "devpkg-0.1.dist-info/METADATA": "Metadata-Version: 2.1\nName: devpkg\nVersion: 0.1\n",
-        "devpkg-0.1.dist-info/direct_url.json": '{"url": "file:///src", "dir_info": {"editable": true}}',
-    })
+    write(
+        site,
+        {
+            "devpkg/__init__.py": "import keras\n",
+            "devpkg-0.1.dist-info/METADATA": "Metadata-Version: 2.1\nName: devpkg\nVersion: 0.1\n",
+            "devpkg-0.1.dist-info/direct_url.json": '{"url": "file:///src", "dir_info": {"editable": true}}',
+        },
+    )
     cache = FactsCache(str(tmp_path / "imports.json"))
     assert reach(tmp_path, "import devpkg\n", cache=cache).verdict == "keras"
     cache.save()
@@ -294,7 +339,10 @@ def test_a_file_that_cannot_be_decided_is_said_in_every_format(tmp_path, sarif_s
     assert {fmt: r.returncode for fmt, r in results.items()} == dict.fromkeys(results, 0)
     table = results["table"].stdout.splitlines()
     assert f"{viz}: skipped: {said}" in table
-    assert table[-1] == "No problems found in 1 file (0 models, 0 merges checked); 1 file undecided (cannot tell whether it builds a model)"
+    assert (
+        table[-1]
+        == "No problems found in 1 file (0 models, 0 merges checked); 1 file undecided (cannot tell whether it builds a model)"
+    )
     assert results["concise"].stdout.splitlines() == [f"{viz}: skipped: {said}"]
     document = json.loads(results["json"].stdout)
     (file,) = document["files"]
@@ -305,7 +353,8 @@ def test_a_file_that_cannot_be_decided_is_said_in_every_format(tmp_path, sarif_s
     jsonschema.validate(sarif, sarif_schema)
     (invocation,) = sarif["runs"][0]["invocations"]
     assert [(n["level"], n["message"]["text"]) for n in invocation["toolExecutionNotifications"]] == [
-        ("warning", f"{viz}: skipped: {said}")]
+        ("warning", f"{viz}: skipped: {said}")
+    ]
     quiet = run_cli(str(viz), "--quiet").stdout.splitlines()
     assert f"{viz}: skipped: {said}" in quiet  # said even with --quiet
 

@@ -10,7 +10,6 @@ import textwrap
 import time
 
 import pytest
-
 from conftest import run_cli
 
 pytestmark = pytest.mark.slow
@@ -29,16 +28,17 @@ HOSTILE = {
     "exits_zero_at_exit.py": MISMATCH + "import atexit, os\natexit.register(os._exit, 0)\n",
     "forks.py": "import os\nos.fork()\n" + MISMATCH,
     "patches_add.py": "import keras\nclass Quiet(keras.layers.Layer):\n    def call(self, xs):\n        return xs[0]\n"
-                      "keras.layers.Add = Quiet\n" + MISMATCH.replace("layers.Add()", "keras.layers.Add()"),
+    "keras.layers.Add = Quiet\n" + MISMATCH.replace("layers.Add()", "keras.layers.Add()"),
     "changes_folder.py": "import os\nos.chdir('/')\n" + MISMATCH,
     "writes_fd1.py": "import os\nos.write(1, b'{not json')\n" + MISMATCH,
     "closes_stdout.py": "import os, sys\nos.close(1)\n" + MISMATCH,
-    "leaves_a_thread.py": "import threading, time\nthreading.Thread(target=time.sleep, args=(3600,)).start()\n" + MISMATCH,
+    "leaves_a_thread.py": "import threading, time\nthreading.Thread(target=time.sleep, args=(3600,)).start()\n"
+    + MISMATCH,
     "saves_model.py": MISMATCH + "import keras\nkeras.saving.save_model(model, 'written_by_module.keras')\n"
-                      "model.export('exported_by_module')\n"
-                      "import tensorflow as tf\ncheckpoint = tf.train.Checkpoint(model=model)\n"
-                      "checkpoint.save('checkpointed_by_module/ckpt')\ncheckpoint.write('written_checkpoint')\n"
-                      "tf.train.CheckpointManager(checkpoint, 'managed_by_module', max_to_keep=1).save()\n",
+    "model.export('exported_by_module')\n"
+    "import tensorflow as tf\ncheckpoint = tf.train.Checkpoint(model=model)\n"
+    "checkpoint.save('checkpointed_by_module/ckpt')\ncheckpoint.write('written_checkpoint')\n"
+    "tf.train.CheckpointManager(checkpoint, 'managed_by_module', max_to_keep=1).save()\n",
 }
 # the same mismatch as the hostile modules, after them in the same run (file order is by name)
 GOOD = "zz_good.py"
@@ -67,10 +67,18 @@ def test_a_module_that_ends_or_forks_its_process_could_not_be_checked(hostile_ru
     assert any(name in line for line in result.stderr.splitlines())
 
 
-@pytest.mark.parametrize("name", [
-    "exits_zero_at_exit.py", "changes_folder.py", "writes_fd1.py", "closes_stdout.py",
-    "leaves_a_thread.py", "saves_model.py", GOOD,
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "exits_zero_at_exit.py",
+        "changes_folder.py",
+        "writes_fd1.py",
+        "closes_stdout.py",
+        "leaves_a_thread.py",
+        "saves_model.py",
+        GOOD,
+    ],
+)
 def test_every_other_module_reports_its_mismatch(hostile_run, name):
     _, _, files = hostile_run
     assert files[name]["status"] == "findings", files[name]
@@ -108,8 +116,15 @@ def test_stubborn_modules_are_stopped_by_the_parent(tmp_path):
     for name, text in {**STUBBORN, GOOD: MISMATCH}.items():
         (tmp_path / name).write_text("import keras\n" + text)
     started = time.monotonic()
-    result = run_cli("--format", "json", "--timeout", "1",
-                     *sorted(str(tmp_path / n) for n in [*STUBBORN, GOOD]), cwd=tmp_path, timeout=240)
+    result = run_cli(
+        "--format",
+        "json",
+        "--timeout",
+        "1",
+        *sorted(str(tmp_path / n) for n in [*STUBBORN, GOOD]),
+        cwd=tmp_path,
+        timeout=240,
+    )
     elapsed = time.monotonic() - started
     files = {os.path.basename(f["path"]): f for f in json.loads(result.stdout)["files"]}
     assert result.returncode == 2
@@ -120,10 +135,22 @@ def test_stubborn_modules_are_stopped_by_the_parent(tmp_path):
 
 
 def test_a_module_over_the_memory_bound_is_stopped(tmp_path):
-    (tmp_path / "eats_memory.py").write_text("import keras\nblocks = []\nwhile True:\n    blocks.append(bytearray(100 << 20))\n")
+    (tmp_path / "eats_memory.py").write_text(
+        "import keras\nblocks = []\nwhile True:\n    blocks.append(bytearray(100 << 20))\n"
+    )
     (tmp_path / GOOD).write_text(MISMATCH)
-    result = run_cli("--format", "json", "--timeout", "120", "--max-memory", "1G",
-                     str(tmp_path / "eats_memory.py"), str(tmp_path / GOOD), cwd=tmp_path, timeout=240)
+    result = run_cli(
+        "--format",
+        "json",
+        "--timeout",
+        "120",
+        "--max-memory",
+        "1G",
+        str(tmp_path / "eats_memory.py"),
+        str(tmp_path / GOOD),
+        cwd=tmp_path,
+        timeout=240,
+    )
     files = {os.path.basename(f["path"]): f for f in json.loads(result.stdout)["files"]}
     assert result.returncode == 2
     assert "used more than 1 GiB of memory (--max-memory)" in files["eats_memory.py"]["error"]
@@ -135,11 +162,20 @@ def test_a_bad_memory_bound_is_one_line_and_exit_2():
     assert result.returncode == 2 and result.stderr.startswith("shapecheck: error: --max-memory")
 
 
-@pytest.mark.parametrize("arguments, expected", [
-    (["model.py"], True), (["notebooks/train.IPYNB", "--quiet"], True), (["fixtures"], True),
-    (["model.keras"], False), (["rules"], False), (["model.py", "--help"], False), (["--version"], False), ([], False),
-    (["--output", "report.py.json", "model.h5"], False),
-])
+@pytest.mark.parametrize(
+    "arguments, expected",
+    [
+        (["model.py"], True),
+        (["notebooks/train.IPYNB", "--quiet"], True),
+        (["fixtures"], True),
+        (["model.keras"], False),
+        (["rules"], False),
+        (["model.py", "--help"], False),
+        (["--version"], False),
+        ([], False),
+        (["--output", "report.py.json", "model.h5"], False),
+    ],
+)
 def test_the_zygote_starts_early_only_when_a_module_may_run(arguments, expected):
     """entry.py starts TensorFlow's import before the CLI is imported, only for what may hold a builder module."""
     from shapecheck.entry import may_run_modules

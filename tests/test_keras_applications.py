@@ -1,15 +1,23 @@
 """No false alarms on Keras' own architectures (built with weights=None, nothing downloaded)."""
 
 import pytest
-
 from conftest import DATA
+
 from shapecheck.rules import Severity
 
 pytestmark = pytest.mark.slow
 
 MODELS = {
-    "resnet50", "resnet50v2", "densenet121", "mobilenetv2_1.00_224", "efficientnetb0", "nasnet_mobile",
-    "inception_v3", "inception_resnet_v2", "xception", "convnext_tiny",
+    "resnet50",
+    "resnet50v2",
+    "densenet121",
+    "mobilenetv2_1.00_224",
+    "efficientnetb0",
+    "nasnet_mobile",
+    "inception_v3",
+    "inception_resnet_v2",
+    "xception",
+    "convnext_tiny",
 }
 
 
@@ -23,7 +31,13 @@ def test_keras_applications_report_no_error_and_no_warning(checked):
 
 
 CHANNELS_FIRST = {
-    "resnet50", "resnet50v2", "mobilenetv2_1.00_224", "efficientnetb0", "inception_v3", "inception_resnet_v2", "xception",
+    "resnet50",
+    "resnet50v2",
+    "mobilenetv2_1.00_224",
+    "efficientnetb0",
+    "inception_v3",
+    "inception_resnet_v2",
+    "xception",
 }
 
 

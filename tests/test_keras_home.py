@@ -24,8 +24,13 @@ model = keras.Model(inputs, layers.Concatenate(axis=1)([a, b]))
 def _codes(home, module):
     env = {k: v for k, v in os.environ.items() if k not in ("KERAS_HOME", "SHAPECHECK_PRIVATE_KERAS_HOME")}
     env["HOME"] = str(home)
-    result = subprocess.run([sys.executable, "-m", "shapecheck", str(module), "--format", "json"],
-                            env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "shapecheck", str(module), "--format", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return {f["code"] for f in json.loads(result.stdout)["findings"]}
 
 

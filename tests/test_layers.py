@@ -31,8 +31,10 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("one file checked", ["shapecheck.worker"]),
     ("--suggest-rebuild: build again with a flag changed", ["shapecheck.rebuild"]),
     ("graphs to findings", ["shapecheck.analysis"]),
-    ("what reads a run's results", ["shapecheck.report", "shapecheck.apply_fixes", "shapecheck.baseline",
-                                    "shapecheck.suppress"]),
+    (
+        "what reads a run's results",
+        ["shapecheck.report", "shapecheck.apply_fixes", "shapecheck.baseline", "shapecheck.suppress"],
+    ),
     ("the result model and the options", ["shapecheck.results", "shapecheck.options", "shapecheck.config"]),
     ("suggested fixes", ["shapecheck.fixes"]),
     ("finding and running the user's files", ["shapecheck.load"]),
@@ -42,9 +44,19 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("Keras confirms the sweep", ["shapecheck.witnesses"]),
     ("the rules, the size sweep, recovery", ["shapecheck.rules", "shapecheck.sweep", "shapecheck.recovery"]),
     ("the shape algebra, where a shape came from", ["shapecheck.algebra", "shapecheck.provenance"]),
-    ("the ground: the IR and what every layer shares",
-     ["shapecheck.graph", "shapecheck.layout", "shapecheck.size_range", "shapecheck.timing", "shapecheck.errors",
-      "shapecheck.keras_home", "shapecheck.cells", "shapecheck.bounded"]),
+    (
+        "the ground: the IR and what every layer shares",
+        [
+            "shapecheck.graph",
+            "shapecheck.layout",
+            "shapecheck.size_range",
+            "shapecheck.timing",
+            "shapecheck.errors",
+            "shapecheck.keras_home",
+            "shapecheck.cells",
+            "shapecheck.bounded",
+        ],
+    ),
 ]
 FACE = "shapecheck"  # shapecheck/__init__.py: lazy re-exports of the API
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import DATA, run_cli
 
 pytestmark = pytest.mark.slow
@@ -40,7 +39,10 @@ def test_missing_path_and_unknown_type(checked, tmp_path):
 def test_folder_without_models(checked, tmp_path):
     (tmp_path / "plain.py").write_text("print('no keras here')\n")
     (file,) = checked(str(tmp_path)).files
-    assert file.error == f"{tmp_path}: no model files here (*.py and *.ipynb that reach keras or tensorflow through their imports, *.keras, *.h5)"
+    assert (
+        file.error
+        == f"{tmp_path}: no model files here (*.py and *.ipynb that reach keras or tensorflow through their imports, *.keras, *.h5)"
+    )
 
 
 UTILS = "import keras\n\n\ndef conv_bn(x, filters):\n    return keras.layers.BatchNormalization()(keras.layers.Conv2D(filters, 3)(x))\n"
@@ -103,7 +105,9 @@ def test_a_module_inside_a_package_runs_with_its_relative_imports(checked, tmp_p
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("")
     (package / "blocks.py").write_text(MODELS_UNET)
-    (package / "resnet.py").write_text("from .blocks import build_unet\n\n\ndef build():\n    return build_unet((32, 32, 3))\n")
+    (package / "resnet.py").write_text(
+        "from .blocks import build_unet\n\n\ndef build():\n    return build_unet((32, 32, 3))\n"
+    )
     run = checked(str(package / "resnet.py"))
     assert not run.errors, run.errors
     assert [f.code for f in run.findings] == ["SC101"]

@@ -10,10 +10,10 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, ROOT, finding_lines, run_cli
-from shapecheck.errors import CheckError
+
 from shapecheck.cells import file_position
+from shapecheck.errors import CheckError
 from shapecheck.load.notebook import Cell, neutralise, read_cells
 
 NOTEBOOKS = FIXTURES / "notebooks"
@@ -21,8 +21,13 @@ TUTORIAL = NOTEBOOKS / "tutorial_flowers.ipynb"
 
 
 def code(source: str) -> dict:
-    return {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-            "source": source.splitlines(True)}
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "metadata": {},
+        "outputs": [],
+        "source": source.splitlines(True),
+    }
 
 
 def markdown(source: str) -> dict:
@@ -50,7 +55,8 @@ def test_a_timed_statement_runs_once_at_its_own_columns():
     python = python_of(source)
     assert python == ["if 1: model = build()", "if 1:              y = f(x)", "pass"]
     assert [line.index(tail) for line, tail in zip(python, ("build()", "f(x)"))] == [
-        line.index(tail) for line, tail in zip(source.splitlines(), ("build()", "f(x)"))]
+        line.index(tail) for line, tail in zip(source.splitlines(), ("build()", "f(x)"))
+    ]
 
 
 def test_a_continued_magic_is_neutralised_on_every_line():
@@ -86,15 +92,18 @@ def test_file_position_points_at_the_source_line_in_the_json_text(tmp_path):
     raw = path.read_text().splitlines()
     line, column = file_position(str(path), 2, 2, 5)
     assert raw[line - 1].strip().startswith('"x = keras.layers.Add()')
-    assert raw[line - 1][column - 1:].startswith("keras.layers.Add")
+    assert raw[line - 1][column - 1 :].startswith("keras.layers.Add")
 
 
 # -- not a notebook: one line, exit 2 ----------------------------------------------------
-@pytest.mark.parametrize("content, said", [
-    ("{not json", "not a Jupyter notebook: invalid JSON at line 1 column 2"),
-    (json.dumps({"nbformat": 3, "worksheets": []}), "nbformat 3 notebook; shapecheck reads nbformat 4"),
-    (json.dumps([1, 2]), "not a Jupyter notebook: no list of cells"),
-])
+@pytest.mark.parametrize(
+    "content, said",
+    [
+        ("{not json", "not a Jupyter notebook: invalid JSON at line 1 column 2"),
+        (json.dumps({"nbformat": 3, "worksheets": []}), "nbformat 3 notebook; shapecheck reads nbformat 4"),
+        (json.dumps([1, 2]), "not a Jupyter notebook: no list of cells"),
+    ],
+)
 def test_a_bad_notebook_is_one_line_and_exit_2(tmp_path, content, said):
     path = tmp_path / "bad.ipynb"
     path.write_text(content)
@@ -212,7 +221,12 @@ def test_call_chains_name_cells(checked):
     (finding,) = run.findings
     assert (finding.code, finding.cell, finding.line) == ("SC203", 3, 4)
     assert [frame.short() for frame in finding.call_chain] == [
-        "cell 7:1", "ResNext50:cell 6:9", "stack:cell 5:20", "block:cell 5:11", "grouped_convolution_block:cell 3:4"]
+        "cell 7:1",
+        "ResNext50:cell 6:9",
+        "stack:cell 5:20",
+        "block:cell 5:11",
+        "grouped_convolution_block:cell 3:4",
+    ]
 
 
 @pytest.mark.slow
@@ -226,8 +240,10 @@ def test_a_model_that_needs_a_failed_cell_is_reported_as_such(tmp_path):
     result = run_cli(str(path), "--format", "concise")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     (error,) = result.stderr.strip().splitlines()
-    assert error.startswith(f"shapecheck: error: {path}: no Keras model was built: cell 3 could only run after cell 2, "
-                            "which raised FileNotFoundError")
+    assert error.startswith(
+        f"shapecheck: error: {path}: no Keras model was built: cell 3 could only run after cell 2, "
+        "which raised FileNotFoundError"
+    )
 
 
 @pytest.mark.slow
@@ -235,7 +251,10 @@ def test_a_notebook_whose_cells_all_raise_says_so(tmp_path):
     path = write_notebook(tmp_path / "n.ipynb", code("import keras\nraise RuntimeError('no GPU')"), code("1 / 0"))
     result = run_cli(str(path), "--format", "concise")
     assert result.returncode == 2
-    assert "no Keras model was built: every code cell raised or stopped (the first, cell 1: RuntimeError: no GPU (line 2))" in result.stderr
+    assert (
+        "no Keras model was built: every code cell raised or stopped (the first, cell 1: RuntimeError: no GPU (line 2))"
+        in result.stderr
+    )
 
 
 @pytest.mark.slow
@@ -250,10 +269,14 @@ def test_a_notebook_that_builds_no_model_is_not_a_silent_ok(tmp_path):
 def test_await_get_ipython_display_and_ignores_in_cells(tmp_path):
     path = write_notebook(
         tmp_path / "n.ipynb",
-        code("import asyncio\nimport keras\nawait asyncio.sleep(0)\nget_ipython().run_line_magic('matplotlib', 'inline')"),
-        code("inp = keras.Input((8, 8, 4))\ngate = keras.layers.Conv2D(1, 1)(inp)\n"
-             "a = keras.layers.Add()([inp, gate])  # shapecheck: ignore[SC201]\nb = keras.layers.Add()([inp, gate])\n"
-             "model = keras.Model(inp, [a, b])\ndisplay(model)"),
+        code(
+            "import asyncio\nimport keras\nawait asyncio.sleep(0)\nget_ipython().run_line_magic('matplotlib', 'inline')"
+        ),
+        code(
+            "inp = keras.Input((8, 8, 4))\ngate = keras.layers.Conv2D(1, 1)(inp)\n"
+            "a = keras.layers.Add()([inp, gate])  # shapecheck: ignore[SC201]\nb = keras.layers.Add()([inp, gate])\n"
+            "model = keras.Model(inp, [a, b])\ndisplay(model)"
+        ),
     )
     result = run_cli(str(path), "--format", "concise", "--warn-unused-ignores")
     assert result.returncode == 1, result.stderr
@@ -278,13 +301,17 @@ def test_the_magic_checks_a_model_and_the_session(shell):
     built = shell.run_cell(
         "import keras\nfrom keras import layers\ninp = keras.Input((16, 16, 3))\n"
         "a = layers.Conv2D(8, 1)(inp)\ngate = layers.Conv2D(1, 1)(inp)\n"
-        "model = keras.Model(inp, layers.Add()([a, gate]))", store_history=True)
+        "model = keras.Model(inp, layers.Add()([a, gate]))",
+        store_history=True,
+    )
     assert built.success
     checked_model = shell.run_cell("%shapecheck model", store_history=True)
     report = checked_model.result
     assert [f.code for f in report.findings] == ["SC201"]
     assert "SC201" in report._repr_mimebundle_()["text/html"]
-    broken = shell.run_cell("b = layers.Conv2D(4, 1)(inp)\nbroken = keras.Model(inp, layers.Add()([a, b]))", store_history=True)
+    broken = shell.run_cell(
+        "b = layers.Conv2D(4, 1)(inp)\nbroken = keras.Model(inp, layers.Add()([a, b]))", store_history=True
+    )
     assert not broken.success  # Keras: "Inputs have incompatible shapes", no line
     session = shell.run_cell("%shapecheck --select SC1", store_history=True).result
     (finding,) = session.findings
@@ -305,12 +332,23 @@ def test_the_pre_commit_hook_checks_a_staged_notebook(tmp_path):
     (repo / "tutorial.ipynb").write_bytes(TUTORIAL.read_bytes())
     (repo / "clean.ipynb").write_bytes((NOTEBOOKS / "clean_cnn.ipynb").read_bytes())
     git("add", ".", cwd=repo)
-    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(tmp_path),
-           "PRE_COMMIT_HOME": str(tmp_path / "cache"), "NO_COLOR": "1", "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "PRE_COMMIT_HOME": str(tmp_path / "cache"),
+        "NO_COLOR": "1",
+        "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
+    }
 
     def hook(*files):
-        return subprocess.run([str(pre_commit), "try-repo", str(ROOT), "shapecheck-system", "--files", *files],
-                              cwd=repo, capture_output=True, text=True, env=env, timeout=600)
+        return subprocess.run(
+            [str(pre_commit), "try-repo", str(ROOT), "shapecheck-system", "--files", *files],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+        )
 
     failing = hook("tutorial.ipynb")
     assert failing.returncode == 1, failing.stdout + failing.stderr
@@ -343,13 +381,17 @@ def test_the_magic_says_what_it_cannot_check_in_one_line(capsys):
             return eval(text, {}, {})
 
     assert shapecheck_magic(Shell(), "no_such_model") is None
-    assert capsys.readouterr().out == ("%shapecheck: 'no_such_model' is neither a model of this session nor a path "
-                                       "(NameError: name 'no_such_model' is not defined)\n")
+    assert capsys.readouterr().out == (
+        "%shapecheck: 'no_such_model' is neither a model of this session nor a path "
+        "(NameError: name 'no_such_model' is not defined)\n"
+    )
     assert shapecheck_magic(Shell(), ". --sizes 9:1") is None  # the size range is read before anything runs
     said = capsys.readouterr().out
     assert said.startswith("%shapecheck: ") and "9:1" in said and said.count("\n") == 1
     assert shapecheck_magic(Shell(), "--bogus") is None
-    assert capsys.readouterr().out.startswith("%shapecheck: cannot read the arguments '--bogus'; usage: %shapecheck [TARGET]")
+    assert capsys.readouterr().out.startswith(
+        "%shapecheck: cannot read the arguments '--bogus'; usage: %shapecheck [TARGET]"
+    )
 
 
 @pytest.mark.slow

@@ -7,12 +7,13 @@ import io
 import json
 
 import pytest
-
 from irgraphs import merge_chain
+
+from shapecheck.analysis import check_graphs, selected_rules
 from shapecheck.graph import Graph
 from shapecheck.report import json_report, table
 from shapecheck.results import FileReport, RunReport
-from shapecheck.analysis import check_graphs, selected_rules
+
 
 def report_of(graph: Graph) -> RunReport:
     findings = check_graphs([graph], "model.py", selected_rules((), ()))

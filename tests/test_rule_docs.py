@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, run_cli
+
 from shapecheck.rules import REGISTRY, all_rules
 from shapecheck.rules.docs import rule_doc
 
@@ -16,9 +16,14 @@ import rule_examples  # noqa: E402  (docs/rule_examples.py)
 
 # codes are a public interface (docs/rules/, the JSON report and SARIF): a rename must be deliberate
 CATALOGUE = {
-    "SC101": "channel-mismatch", "SC102": "spatial-mismatch", "SC103": "rank-mismatch",
-    "SC201": "silent-broadcast", "SC203": "lambda-late-binding", "SC204": "concat-spatial-axis",
-    "SC205": "channels-first-input", "SC003": "opaque-layer",
+    "SC101": "channel-mismatch",
+    "SC102": "spatial-mismatch",
+    "SC103": "rank-mismatch",
+    "SC201": "silent-broadcast",
+    "SC203": "lambda-late-binding",
+    "SC204": "concat-spatial-axis",
+    "SC205": "channels-first-input",
+    "SC003": "opaque-layer",
 }
 
 
@@ -89,6 +94,9 @@ def test_each_rules_example_is_reported_and_its_fix_is_not(tmp_path):
     for finding in run.findings:
         codes[str(Path(finding.path).resolve())].add(finding.code)
     assert not run.errors, run.errors
-    wrong = [(code, kind, sorted(codes[path])) for path, (code, kind) in paths.items()
-             if (code in codes[path]) != (kind == "example")]
+    wrong = [
+        (code, kind, sorted(codes[path]))
+        for path, (code, kind) in paths.items()
+        if (code in codes[path]) != (kind == "example")
+    ]
     assert not wrong, wrong

@@ -20,14 +20,22 @@ def _code_literals(path: Path) -> list[int]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "suggester":
             allowed.update(id(a) for a in node.args)
-    return [node.lineno for node in ast.walk(tree)
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and CODE.match(node.value)
-            and id(node) not in allowed]
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and CODE.match(node.value)
+        and id(node) not in allowed
+    ]
 
 
 def test_no_rule_code_is_written_outside_the_rules():
-    found = {str(p.relative_to(PACKAGE)): lines for p in PACKAGE.rglob("*.py")
-             if "rules" not in p.relative_to(PACKAGE).parts and (lines := _code_literals(p))}
+    found = {
+        str(p.relative_to(PACKAGE)): lines
+        for p in PACKAGE.rglob("*.py")
+        if "rules" not in p.relative_to(PACKAGE).parts and (lines := _code_literals(p))
+    }
     assert found == {}
 
 

@@ -1,7 +1,8 @@
 """SC101-SC103 on hand-made graphs: each rule's bad case, and a near miss it must not flag."""
 
-from shapecheck.analysis import check_graphs, selected_rules
 from irgraphs import PATH, GraphBuilder
+
+from shapecheck.analysis import check_graphs, selected_rules
 
 N = None
 

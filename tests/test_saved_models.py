@@ -13,10 +13,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
+from conftest import DATA, FIXTURES, ROOT, run_cli
 from hostile import functional_config  # the tiny Conv2D + Add model (SC101), shared with the hostile corpus
 
-from conftest import DATA, FIXTURES, ROOT, run_cli
 from shapecheck.analysis import check_graphs, selected_rules
 from shapecheck.runner import check_paths
 
@@ -47,7 +46,9 @@ def saved_expectation(graph, findings) -> Counter:
     if not blocks:
         return comparable(findings)
     inside = tuple(b.name + "/" for b in blocks)
-    kept = [f for f in findings if not f.layer.startswith(inside) and f.code[:3] in ("SC1", "SC2") and f.code != "SC104"]
+    kept = [
+        f for f in findings if not f.layer.startswith(inside) and f.code[:3] in ("SC1", "SC2") and f.code != "SC104"
+    ]
     expected = comparable(kept)
     for block in blocks:
         expected[("SC003", block.name, tuple(tuple(s) for s in block.input_shapes))] += 1
@@ -57,7 +58,9 @@ def saved_expectation(graph, findings) -> Counter:
 def sweep_free(counter: Counter, graph) -> Counter:
     if not custom_blocks(graph):
         return counter
-    return Counter({k: v for k, v in counter.items() if k[0][:3] in ("SC1", "SC2") and k[0] != "SC104" or k[0] == "SC003"})
+    return Counter(
+        {k: v for k, v in counter.items() if k[0][:3] in ("SC1", "SC2") and k[0] != "SC104" or k[0] == "SC003"}
+    )
 
 
 @pytest.fixture(scope="session")
@@ -90,7 +93,9 @@ def _has_layer_graph(model) -> bool:
 
     from shapecheck.capture.blocks import is_subclassed_model
 
-    return isinstance(model, (keras.Sequential, keras.src.models.functional.Functional)) and not is_subclassed_model(model)
+    return isinstance(model, (keras.Sequential, keras.src.models.functional.Functional)) and not is_subclassed_model(
+        model
+    )
 
 
 @pytest.mark.slow
@@ -102,7 +107,9 @@ def test_saved_copies_report_what_the_builder_reports(saved_fixtures, suffix):
         run = check_paths([f"{stem}.{suffix}"])
         assert not run.errors, run.errors
         got = sweep_free(comparable(run.findings), graph)
-        if suffix == "h5":  # a legacy config names an op `Subtract` as it names the layer: no op to tell (SC103's batch clash)
+        if (
+            suffix == "h5"
+        ):  # a legacy config names an op `Subtract` as it names the layer: no op to tell (SC103's batch clash)
             ops = {n.name for _, n in graph.walk() if n.kind == "op"}
             expected = Counter({k: v for k, v in expected.items() if not (k[0] == "SC103" and k[1] in ops)})
         if got != expected:
@@ -146,7 +153,7 @@ def test_a_clean_fixed_size_saved_model_is_read_without_tensorflow(tmp_path):
     assert result.stdout.strip() == "[] ok"
 
 
-PLANTED = '''
+PLANTED = """
 import keras
 from keras import layers
 
@@ -156,7 +163,7 @@ def build():
     inputs = keras.Input((8, 8, 4))
     x = layers.Lambda(lambda t: (open({marker!r}, "w").write("ran"), t)[1])(inputs)
     return keras.Model(inputs, layers.Add()([x, inputs]))
-'''
+"""
 
 
 @pytest.mark.slow
@@ -219,13 +226,29 @@ def test_unknown_keys_from_a_newer_keras_are_ignored(tmp_path):
 
 
 def test_a_sequential_config_is_checked(tmp_path):
-    config = {"class_name": "Sequential", "config": {"name": "seq", "layers": [
-        {"class_name": "InputLayer", "config": {"batch_shape": [None, 32, 32, 3], "name": "input"}},
-        {"class_name": "Conv2D", "config": {"name": "c", "filters": 8, "kernel_size": [3, 3], "padding": "same",
-                                            "strides": [1, 1], "dilation_rate": [1, 1], "data_format": "channels_last"}},
-        {"class_name": "Flatten", "config": {"name": "f"}},
-        {"class_name": "Dense", "config": {"name": "d", "units": 10}},
-    ]}}
+    config = {
+        "class_name": "Sequential",
+        "config": {
+            "name": "seq",
+            "layers": [
+                {"class_name": "InputLayer", "config": {"batch_shape": [None, 32, 32, 3], "name": "input"}},
+                {
+                    "class_name": "Conv2D",
+                    "config": {
+                        "name": "c",
+                        "filters": 8,
+                        "kernel_size": [3, 3],
+                        "padding": "same",
+                        "strides": [1, 1],
+                        "dilation_rate": [1, 1],
+                        "data_format": "channels_last",
+                    },
+                },
+                {"class_name": "Flatten", "config": {"name": "f"}},
+                {"class_name": "Dense", "config": {"name": "d", "units": 10}},
+            ],
+        },
+    }
     path = tmp_path / "seq.json"
     path.write_text(json.dumps(config))
     run = check_paths([str(path)])
@@ -262,10 +285,18 @@ def bad_files(tmp_path: Path) -> dict[str, Path]:
     return files
 
 
-@pytest.mark.parametrize("problem", [
-    "corrupt zip", "no config.json", "truncated .keras", "truncated .h5", "config not JSON",
-    "subclassed model", "broken structure",
-])
+@pytest.mark.parametrize(
+    "problem",
+    [
+        "corrupt zip",
+        "no config.json",
+        "truncated .keras",
+        "truncated .h5",
+        "config not JSON",
+        "subclassed model",
+        "broken structure",
+    ],
+)
 def test_bad_files_are_one_line_and_exit_2_and_never_written(tmp_path, problem):
     path = bad_files(tmp_path)[problem]
     before = digest(path)
@@ -288,25 +319,38 @@ def test_an_h5_with_weights_only_says_so(tmp_path):
 
 def keras2_config() -> dict:
     """The shape of a Keras 2 (tf.keras) model_config: inbound nodes as nested lists, no shapes."""
+
     def layer(class_name, name, config, *calls):
-        return {"class_name": class_name, "name": name, "config": {"name": name, **config},
-                "inbound_nodes": [[[ref, 0, 0, {}] for ref in call] for call in calls]}
+        return {
+            "class_name": class_name,
+            "name": name,
+            "config": {"name": name, **config},
+            "inbound_nodes": [[[ref, 0, 0, {}] for ref in call] for call in calls],
+        }
 
     conv = {"kernel_size": [3, 3], "dilation_rate": [1, 1], "data_format": "channels_last"}
-    return {"class_name": "Functional", "keras_version": "2.15.0", "config": {
-        "name": "legacy",
-        "layers": [
-            layer("InputLayer", "input_1", {"batch_input_shape": [None, 32, 32, 3]}),
-            layer("Conv2D", "strided", {**conv, "filters": 16, "strides": [2, 2], "padding": "same"}, ["input_1"]),
-            layer("MaxPooling2D", "pool", {"pool_size": [2, 2], "strides": [2, 2], "padding": "valid",
-                                            "data_format": "channels_last"}, ["input_1"]),
-            layer("Add", "add", {}, ["strided", "pool"]),
-            layer("Conv2D", "valid", {**conv, "filters": 16, "strides": [1, 1], "padding": "valid"}, ["input_1"]),
-            layer("Concatenate", "concat", {"axis": -1}, ["strided", "valid"]),
-        ],
-        "input_layers": [["input_1", 0, 0]],
-        "output_layers": [["add", 0, 0], ["concat", 0, 0]],
-    }}
+    return {
+        "class_name": "Functional",
+        "keras_version": "2.15.0",
+        "config": {
+            "name": "legacy",
+            "layers": [
+                layer("InputLayer", "input_1", {"batch_input_shape": [None, 32, 32, 3]}),
+                layer("Conv2D", "strided", {**conv, "filters": 16, "strides": [2, 2], "padding": "same"}, ["input_1"]),
+                layer(
+                    "MaxPooling2D",
+                    "pool",
+                    {"pool_size": [2, 2], "strides": [2, 2], "padding": "valid", "data_format": "channels_last"},
+                    ["input_1"],
+                ),
+                layer("Add", "add", {}, ["strided", "pool"]),
+                layer("Conv2D", "valid", {**conv, "filters": 16, "strides": [1, 1], "padding": "valid"}, ["input_1"]),
+                layer("Concatenate", "concat", {"axis": -1}, ["strided", "valid"]),
+            ],
+            "input_layers": [["input_1", 0, 0]],
+            "output_layers": [["add", 0, 0], ["concat", 0, 0]],
+        },
+    }
 
 
 def test_a_keras2_h5_is_read_with_shapes_from_the_algebra(tmp_path):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import FIXTURES
 
 pytestmark = pytest.mark.slow
@@ -26,8 +25,16 @@ def test_seed_resnext_explains_why_every_shortcut_matches(checked):
     whys = [merge_verdict(g, n, "x.py")[1] for g, n in model.merges() if n.op == "Add"]
     kinds = [why.split(" shortcut")[0] for why in whys]
     # each stack() opens with a projection block, then identity blocks: 3, 4, 6, 3
-    assert kinds == (["projection"] + ["identity"] * 2 + ["projection"] + ["identity"] * 3
-                     + ["projection"] + ["identity"] * 5 + ["projection"] + ["identity"] * 2)
+    assert kinds == (
+        ["projection"]
+        + ["identity"] * 2
+        + ["projection"]
+        + ["identity"] * 3
+        + ["projection"]
+        + ["identity"] * 5
+        + ["projection"]
+        + ["identity"] * 2
+    )
     assert whys[1].startswith("identity shortcut (input 2): 256 channels set by Conv2D")
     assert "in an earlier block() call (conv_shortcut=True)" in whys[1]  # the projection block before it
     assert "in an earlier block() call (strides=2, conv_shortcut=True)" in whys[4]
@@ -51,7 +58,8 @@ def test_seed_000_all_four_channel_mismatches_in_one_run(checked):
     (channel,) = [f for f in run.findings if f.code == "SC101"]  # one line: one finding, grouped
     assert channel.count == 4 and "in 4 calls of this line" in channel.message
     add_line = next(
-        n for n, text in enumerate((FIXTURES / "resnext50_all_identity.py").read_text().splitlines(), 1)
+        n
+        for n, text in enumerate((FIXTURES / "resnext50_all_identity.py").read_text().splitlines(), 1)
         if "Add()([x, shortcut])" in text
     )
     assert channel.line == add_line and {r.line for r in channel.related} == {add_line}

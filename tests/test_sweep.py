@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from irgraphs import PATH, GraphBuilder
+
 from shapecheck.algebra.constraints import describe
 from shapecheck.algebra.evaluate import Evaluator, ask_per_size, follow_by_probes
 from shapecheck.algebra.layers import conv_length, deconv_length, output_shape
@@ -17,8 +17,14 @@ S = np.arange(1, 65)
 
 
 def conv(b, x, filters, shape, kernel=3, strides=1, padding="same", line=None):
-    config = {"filters": filters, "kernel_size": [kernel, kernel], "strides": [strides, strides],
-              "padding": padding, "dilation_rate": [1, 1], "data_format": "channels_last"}
+    config = {
+        "filters": filters,
+        "kernel_size": [kernel, kernel],
+        "strides": [strides, strides],
+        "padding": padding,
+        "dilation_rate": [1, 1],
+        "data_format": "channels_last",
+    }
     return b.add("Conv2D", shape, [x], line=line, config=config)
 
 
@@ -57,7 +63,9 @@ def test_deconv_length_matches_keras_formula():
 
 
 def test_output_size_zero_is_not_accepted():
-    out, mask = output_shape("Conv2D", {"filters": 4, "kernel_size": 3, "padding": "valid"}, [(None, S[:4], S[:4], 3)], [])
+    out, mask = output_shape(
+        "Conv2D", {"filters": 4, "kernel_size": 3, "padding": "valid"}, [(None, S[:4], S[:4], 3)], []
+    )
     assert out[3] == 4
     assert list(mask) == [False, False, True, True]
 
@@ -208,7 +216,10 @@ def test_two_images_added_need_the_same_height_and_the_same_width():
     y = b.input((None, None, None, 3), name="right")
     b.merge("Add", [x, y], (None, None, None, 3), line=4)
     (finding,) = run(b.graph, "1:64")
-    assert "`left` height must equal `right` height (or be 1); `left` width must equal `right` width (or be 1)" in finding.message
+    assert (
+        "`left` height must equal `right` height (or be 1); `left` width must equal `right` width (or be 1)"
+        in finding.message
+    )
     assert "`left` height must equal `right` width" not in finding.message
 
 
@@ -216,9 +227,15 @@ def test_volumes_and_channels_first_inputs_are_swept_on_their_own_axes():
     b = GraphBuilder("volume")
     x = b.input((None, 2, None, None, None))  # channels_first: D, H, W are axes 2, 3, 4
     b.graph.nodes[0].layout = "channels_first"
-    p = b.add("MaxPooling3D", (None, 2, None, None, None), [x],
-              config={"pool_size": [2, 2, 2], "strides": [2, 2, 2], "data_format": "channels_first"})
-    u = b.add("UpSampling3D", (None, 2, None, None, None), [p], config={"size": [2, 2, 2], "data_format": "channels_first"})
+    p = b.add(
+        "MaxPooling3D",
+        (None, 2, None, None, None),
+        [x],
+        config={"pool_size": [2, 2, 2], "strides": [2, 2, 2], "data_format": "channels_first"},
+    )
+    u = b.add(
+        "UpSampling3D", (None, 2, None, None, None), [p], config={"size": [2, 2, 2], "data_format": "channels_first"}
+    )
     b.merge("Add", [u, x], (None, 2, None, None, None), line=5)
     sweep = plan(b.graph, SizeRange(1, 64))
     assert sweep.names == ["D", "H", "W"]
@@ -335,8 +352,12 @@ def test_per_axis_constraints_say_which_axis_is_free():
     """W goes through five stride-2 pools, H is only cropped by a valid 17-tall conv."""
     b = GraphBuilder("strip")
     x = b.input((None, None, None, 1))
-    c = b.add("Conv2D", (None, None, None, 1), [x], config={
-        "filters": 1, "kernel_size": [16, 1], "padding": "valid", "strides": [1, 1], "dilation_rate": [1, 1]})
+    c = b.add(
+        "Conv2D",
+        (None, None, None, 1),
+        [x],
+        config={"filters": 1, "kernel_size": [16, 1], "padding": "valid", "strides": [1, 1], "dilation_rate": [1, 1]},
+    )
     y = b.add("ZeroPadding2D", (None, None, None, 1), [c], config={"padding": [[15, 0], [0, 0]]})
     p = b.add("AveragePooling2D", (None, None, None, 1), [y], config={"pool_size": [1, 32], "strides": [1, 32]})
     u = b.add("UpSampling2D", (None, None, None, 1), [p], config={"size": [1, 32]})

@@ -8,12 +8,11 @@ import importlib.util
 import json
 
 import pytest
-
 from conftest import run_cli
 
 pytestmark = pytest.mark.slow
 
-SEGMENT = '''
+SEGMENT = """
 from keras_unet_collection import models
 
 
@@ -25,7 +24,7 @@ def build_unet():
 
 def build_attention_unet():
     return models.att_unet_2d((128, 128, 3), [16, 32, 64], n_labels=2, backbone=None, weights=None, name="attunet")
-'''
+"""
 
 
 def test_a_library_of_keras_models_is_checked_through_a_file_that_imports_only_it(tmp_path):
@@ -37,16 +36,21 @@ def test_a_library_of_keras_models_is_checked_through_a_file_that_imports_only_i
     document = json.loads(result.stdout)
     (file,) = document["files"]
     assert file["status"] == "findings"
-    assert ("checked: imports keras_unet_collection.models, which imports keras_unet_collection._model_unet_2d, "
-            "which imports tensorflow") in file["notes"]
+    assert (
+        "checked: imports keras_unet_collection.models, which imports keras_unet_collection._model_unet_2d, "
+        "which imports tensorflow"
+    ) in file["notes"]
     models = {m["entry"]: m for m in file["models"]}
     assert set(models) == {"build_unet", "build_attention_unet"}
     # the U-Net at any size: its three skip concatenations need H and W divisible by 8 (three poolings)
     unet_concats = [m for m in models["build_unet"]["merges"] if m["op"] == "Concatenate"]
     assert len(unet_concats) == 3 and all(m["verdict"] == "sizes" for m in unet_concats)
     sc104 = [f for f in document["findings"] if f["code"] == "SC104"]
-    reported = [(f["code"], layer) for f in sc104  # one line in segment.py: grouped
-                for layer in [f["layer"]] + [r["layer"] for r in f["related"] if r["kind"] == "repeat"]]
+    reported = [
+        (f["code"], layer)
+        for f in sc104  # one line in segment.py: grouped
+        for layer in [f["layer"]] + [r["layer"] for r in f["related"] if r["kind"] == "repeat"]
+    ]
     assert reported == [("SC104", m["layer"]) for m in unet_concats]
     assert all("H and W must be multiples of 8" in f["message"] and f["path"] == "segment.py" for f in sc104)
     # the attention U-Net works at 128x128 but, with two poolings, only at multiples of 4

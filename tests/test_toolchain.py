@@ -12,7 +12,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import DATA, FIXTURES, ROOT, finding_lines, run_cli
 from test_saved_models import functional_config
 
@@ -101,7 +100,9 @@ def test_sarif_of_a_builder_has_physical_locations(sarif_schema, tmp_path):
     jsonschema.validate(document, sarif_schema)
     regions = [r["locations"][0]["physicalLocation"] for r in document["runs"][0]["results"]]
     assert [(p["artifactLocation"]["uri"], p["region"]["startLine"]) for p in regions] == [
-        ("fixtures/add_does_not_pad.py", 15), ("fixtures/add_does_not_pad.py", 18)]
+        ("fixtures/add_does_not_pad.py", 15),
+        ("fixtures/add_does_not_pad.py", 18),
+    ]
 
 
 def test_output_writes_json_while_the_table_goes_to_the_terminal(mismatch_json, tmp_path):
@@ -137,21 +138,27 @@ def project(tmp_path: Path, toml: str, config: dict | None = None) -> Path:
 
 
 def test_config_is_found_walking_up_from_the_checked_path(tmp_path):
-    path = project(tmp_path, """
+    path = project(
+        tmp_path,
+        """
         [tool.shapecheck]
         ignore = ["SC101"]
-    """)
+    """,
+    )
     assert run_cli(str(path)).returncode == 0
     assert run_cli(str(path), "--config", str(ROOT / "pyproject.toml")).returncode == 1  # --config wins
 
 
 def test_per_file_ignores_and_fail_on(tmp_path):
-    path = project(tmp_path, """
+    path = project(
+        tmp_path,
+        """
         [tool.shapecheck]
         fail-on = "never"
         [tool.shapecheck.per-file-ignores]
         "models/other*.json" = ["SC1"]
-    """)
+    """,
+    )
     result = run_cli(str(path), "--format", "concise")
     assert result.returncode == 0 and "SC101" in result.stdout  # reported, not failing
     (tmp_path / "pyproject.toml").write_text('[tool.shapecheck.per-file-ignores]\n"models/tiny.json" = ["SC1"]\n')
@@ -159,19 +166,22 @@ def test_per_file_ignores_and_fail_on(tmp_path):
     assert result.returncode == 0 and result.stdout == ""
 
 
-@pytest.mark.parametrize("toml, named", [
-    ('[tool.shapecheck]\nselct = ["SC1"]\n', "selct"),
-    ('[tool.shapecheck]\nfail-on = "sometimes"\n', "fail-on"),
-    ('[tool.shapecheck.entries]\n"m.py" = [{ function = "b", argz = {} }]\n', "argz"),
-    ('[tool.shapecheck\n', "invalid TOML"),
-])
+@pytest.mark.parametrize(
+    "toml, named",
+    [
+        ('[tool.shapecheck]\nselct = ["SC1"]\n', "selct"),
+        ('[tool.shapecheck]\nfail-on = "sometimes"\n', "fail-on"),
+        ('[tool.shapecheck.entries]\n"m.py" = [{ function = "b", argz = {} }]\n', "argz"),
+        ("[tool.shapecheck\n", "invalid TOML"),
+    ],
+)
 def test_bad_config_is_exit_2_naming_the_key(tmp_path, toml, named):
     path = project(tmp_path, toml)
     result = run_cli(str(path))
     assert result.returncode == 2 and named in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
-BUILDER = '''
+BUILDER = """
 import keras
 from keras import layers
 
@@ -180,20 +190,22 @@ def build(channels, input_shape=(32, 32, 8)):
     inputs = keras.Input(input_shape)
     x = layers.Conv2D(channels, 1)(inputs)
     return keras.Model(inputs, layers.Add()([x, inputs]))
-'''
+"""
 
 
 @pytest.mark.slow
 def test_config_entries_call_a_builder_with_arguments_and_sizes(tmp_path):
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / "net.py").write_text(BUILDER)
-    (tmp_path / "pyproject.toml").write_text(textwrap.dedent("""
+    (tmp_path / "pyproject.toml").write_text(
+        textwrap.dedent("""
         [tool.shapecheck]
         sizes = "8:64"
         timeout = 60
         [tool.shapecheck.entries]
         "models/net.py" = [{ function = "build", args = { channels = 16 } }]
-    """))
+    """)
+    )
     result = run_cli("models/net.py", "--format", "json", cwd=tmp_path)
     document = json.loads(result.stdout)
     assert [f["code"] for f in document["findings"]] == ["SC101"], result.stderr
@@ -212,7 +224,7 @@ def test_config_sizes_and_timeout_reach_the_run(tmp_path):
 
 
 # -- suppressions -------------------------------------------------------------------------------------------
-SUPPRESSED = '''
+SUPPRESSED = """
 import keras
 from keras import layers
 
@@ -227,7 +239,7 @@ def build_model():
     note = "# shapecheck: ignore"
     e = layers.Conv2D(8, 1)(inputs)  # shapecheck: ignore
     return keras.Model(inputs, [a, b, c, d, e])
-'''
+"""
 
 
 @pytest.mark.slow
@@ -272,9 +284,20 @@ def test_an_ordinary_module_is_skipped_without_importing_tensorflow(tmp_path):
 
 
 def git(*args, cwd):
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
-                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
-                        "GIT_COMMITTER_EMAIL": "t@t", "HOME": str(cwd), "PATH": "/usr/bin:/bin"})
+    subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        env={
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@t",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@t",
+            "HOME": str(cwd),
+            "PATH": "/usr/bin:/bin",
+        },
+    )
 
 
 def pre_commit_repo(tmp_path) -> tuple[Path, Path]:
@@ -295,12 +318,22 @@ def test_pre_commit_hook_fails_on_a_mismatch_and_passes_on_a_clean_model(tmp_pat
         (repo / name).write_text((FIXTURES / name).read_text())
     (repo / "utils.py").write_text("X = 1\n")
     git("add", ".", cwd=repo)
-    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(tmp_path),
-           "PRE_COMMIT_HOME": str(tmp_path / "cache"), "NO_COLOR": "1"}
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "PRE_COMMIT_HOME": str(tmp_path / "cache"),
+        "NO_COLOR": "1",
+    }
 
     def hook(*files):
-        return subprocess.run([str(pre_commit), "try-repo", str(ROOT), "shapecheck-system", "--files", *files],
-                              cwd=repo, capture_output=True, text=True, env=env, timeout=600)
+        return subprocess.run(
+            [str(pre_commit), "try-repo", str(ROOT), "shapecheck-system", "--files", *files],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+        )
 
     failing = hook("add_does_not_pad.py", "utils.py")
     assert failing.returncode == 1, failing.stdout + failing.stderr
@@ -327,7 +360,10 @@ def test_the_documented_github_workflow_gates_a_pull_request(tmp_path, sarif_sch
     """Run the workflow's own shell steps in a git repository shaped like a pull request."""
     yaml = pytest.importorskip("yaml")
     jsonschema = pytest.importorskip("jsonschema")
-    steps = {s.get("name"): s for s in yaml.safe_load((ROOT / "docs" / "github-actions.yml").read_text())["jobs"]["shapecheck"]["steps"]}
+    steps = {
+        s.get("name"): s
+        for s in yaml.safe_load((ROOT / "docs" / "github-actions.yml").read_text())["jobs"]["shapecheck"]["steps"]
+    }
     repo = tmp_path / "repo"
     repo.mkdir()
     git("init", "-q", "-b", "main", cwd=repo)
@@ -339,10 +375,17 @@ def test_the_documented_github_workflow_gates_a_pull_request(tmp_path, sarif_sch
     (repo / "seed001.py").write_text(Path(SEED001).read_text())
     git("add", ".", cwd=repo)
     git("commit", "-qm", "a model", cwd=repo)
-    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "GITHUB_BASE_REF": "main",
-           "GITHUB_OUTPUT": str(tmp_path / "output"), "HOME": str(tmp_path), "NO_COLOR": "1"}
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "GITHUB_BASE_REF": "main",
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+        "HOME": str(tmp_path),
+        "NO_COLOR": "1",
+    }
     for name in ("Changed model files", "shapecheck"):
-        result = subprocess.run(["bash", "-e", "-c", steps[name]["run"]], cwd=repo, env=env, capture_output=True, text=True)
+        result = subprocess.run(
+            ["bash", "-e", "-c", steps[name]["run"]], cwd=repo, env=env, capture_output=True, text=True
+        )
         if name == "Changed model files":
             assert result.returncode == 0, result.stderr
             assert (tmp_path / "output").read_text() == "count=1\n"
@@ -357,6 +400,7 @@ def test_the_documented_github_workflow_gates_a_pull_request(tmp_path, sarif_sch
 
 def _action_env(step: dict, inputs: dict, outputs: dict, env: dict) -> dict:
     """A composite step's `env:` as the runner would set it: ${{ inputs.x }} and ${{ steps.id.outputs.y }}."""
+
     def value(text):
         def one(match):
             scope, _, rest = match.group(1).strip().partition(".")
@@ -366,7 +410,9 @@ def _action_env(step: dict, inputs: dict, outputs: dict, env: dict) -> dict:
                 step_id, _, output = rest.partition(".outputs.")
                 return outputs.get(step_id, {}).get(output, "")
             raise AssertionError(f"an expression the test does not know: {match.group(0)}")
+
         return re.sub(r"\$\{\{(.*?)\}\}", one, str(text))
+
     return {**env, **{k: value(v) for k, v in (step.get("env") or {}).items()}}
 
 
@@ -379,7 +425,10 @@ def test_the_reusable_action_checks_the_changed_model_files_and_writes_sarif(tmp
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     assert action["runs"]["using"] == "composite"
     steps = action["runs"]["steps"]
-    assert [s["uses"].split("@")[0] for s in steps if "uses" in s] == ["actions/setup-python", "github/codeql-action/upload-sarif"]
+    assert [s["uses"].split("@")[0] for s in steps if "uses" in s] == [
+        "actions/setup-python",
+        "github/codeql-action/upload-sarif",
+    ]
     for step in steps:  # inputs reach the shell through the environment only
         assert "${{" not in step.get("run", ""), step.get("name")
     inputs = {name: spec.get("default", "") for name, spec in action["inputs"].items()}
@@ -399,8 +448,14 @@ def test_the_reusable_action_checks_the_changed_model_files_and_writes_sarif(tmp
     (repo / "notes.txt").write_text("not a model\n")
     git("add", ".", cwd=repo)
     git("commit", "-qm", "a model", cwd=repo)
-    base_env = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "GITHUB_BASE_REF": "main", "HOME": str(tmp_path),
-                "NO_COLOR": "1", "RUNNER_TEMP": str(tmp_path), "PIP_NO_INDEX": "1"}
+    base_env = {
+        "PATH": f"{venv / 'bin'}:/usr/bin:/bin",
+        "GITHUB_BASE_REF": "main",
+        "HOME": str(tmp_path),
+        "NO_COLOR": "1",
+        "RUNNER_TEMP": str(tmp_path),
+        "PIP_NO_INDEX": "1",
+    }
     outputs: dict = {}
     for step in steps:
         if "uses" in step:
@@ -408,9 +463,12 @@ def test_the_reusable_action_checks_the_changed_model_files_and_writes_sarif(tmp
         output_file = tmp_path / f"output-{len(outputs)}"
         output_file.write_text("")
         env = {**_action_env(step, inputs, outputs, base_env), "GITHUB_OUTPUT": str(output_file)}
-        result = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=repo, env=env, capture_output=True, text=True,
-                                timeout=600)
-        outputs[step.get("id", step["name"])] = dict(line.split("=", 1) for line in output_file.read_text().splitlines())
+        result = subprocess.run(
+            ["bash", "-e", "-c", step["run"]], cwd=repo, env=env, capture_output=True, text=True, timeout=600
+        )
+        outputs[step.get("id", step["name"])] = dict(
+            line.split("=", 1) for line in output_file.read_text().splitlines()
+        )
         if step["name"] == "Fail on findings":
             assert result.returncode == 1, result.stderr  # the gate fails on the mismatch
         else:
@@ -466,13 +524,20 @@ def test_the_documented_pytest_example_passes_and_fails_as_it_should(tmp_path):
     models.mkdir()
     (models / "__init__.py").write_text("")
     (models / "stem.py").write_text(CLEAN_STEM)
-    (models / "resnet.py").write_text((FIXTURES / "resnets_dynamic_clean.py").read_text().split("def build_keras_resnets")[0])
+    (models / "resnet.py").write_text(
+        (FIXTURES / "resnets_dynamic_clean.py").read_text().split("def build_keras_resnets")[0]
+    )
     (tmp_path / "test_shapes.py").write_text((ROOT / "docs" / "test_models_example.py").read_text())
 
     def pytest_run():
-        return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_shapes.py"],
-                              cwd=tmp_path, capture_output=True, text=True, timeout=600,
-                              env={"PATH": "/usr/bin:/bin", "COLUMNS": "160", "HOME": str(tmp_path)})
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_shapes.py"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env={"PATH": "/usr/bin:/bin", "COLUMNS": "160", "HOME": str(tmp_path)},
+        )
 
     passing = pytest_run()
     assert passing.returncode == 0, passing.stdout[-3000:]

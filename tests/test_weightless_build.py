@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES
 
 DATA = Path(__file__).parent / "data"
@@ -17,10 +16,24 @@ FIXTURE_FILES = sorted(FIXTURES.rglob("*.py")) + sorted(FIXTURES.rglob("*.ipynb"
 def summary(run) -> tuple:
     """What a user sees: every finding (code, place, layer, shapes, count, fixes) and every merge's verdict."""
     findings = sorted(
-        repr((f.path, f.cell or 0, f.line or 0, f.code, f.layer, f.shapes, f.count, f.message, [fix.description for fix in f.fixes]))
+        repr(
+            (
+                f.path,
+                f.cell or 0,
+                f.line or 0,
+                f.code,
+                f.layer,
+                f.shapes,
+                f.count,
+                f.message,
+                [fix.description for fix in f.fixes],
+            )
+        )
         for f in run.findings
     )
-    merges = sorted(repr((m.name, node.name, node.input_shapes, node.output_shapes)) for m in run.models for _, node in m.walk())
+    merges = sorted(
+        repr((m.name, node.name, node.input_shapes, node.output_shapes)) for m in run.models for _, node in m.walk()
+    )
     return findings, merges, sorted(run.errors)
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import FIXTURES
 
 DYNAMIC = [p for p in sorted(FIXTURES.rglob("*.py")) if "None" in p.read_text(encoding="utf-8")]
@@ -25,8 +24,7 @@ def _runs(model, shapes) -> tuple[bool, str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("fixture", DYNAMIC, ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_every_printed_witness_size_does_at_run_time_what_the_report_says(fixture, checked):
-    from shapecheck.witnesses import SweepCache
-    from shapecheck.witnesses import concrete_shapes
+    from shapecheck.witnesses import SweepCache, concrete_shapes
 
     run = checked(str(fixture), isolate=False)
     checked_sizes, dynamic = 0, 0
@@ -93,8 +91,10 @@ def test_the_merges_after_a_gate_that_fails_are_not_a_plain_ok(checked):
     run = checked(str(FIXTURES / "witnesses" / "attention_gate_unet.py"))
     (file,) = run.files
     (graph,) = file.models
-    verdicts = {node.name: label for _, node, label, _ in
-                model_verdicts(graph, file.path, file.findings, file.unchecked, file.witnessed)}
+    verdicts = {
+        node.name: label
+        for _, node, label, _ in model_verdicts(graph, file.path, file.findings, file.unchecked, file.witnessed)
+    }
     assert verdicts == {"multiply": "sizes", "multiply_1": "broadcast", "concatenate": "behind a failure"}
     assert file.witnessed[graph.name].summary().startswith("sizes confirmed by Keras")
 
@@ -114,4 +114,6 @@ def test_a_builder_that_raises_after_a_mismatch_keeps_it(checked):
     expected = expected_findings(path)
     (error_line,) = [line for line, code in expected if code == "ERROR"]
     assert file.status == "error" and f":{error_line}: ValueError" in file.error
-    assert Counter((f.line, f.code) for f in file.findings) == Counter({k: v for k, v in expected.items() if k[1] != "ERROR"})
+    assert Counter((f.line, f.code) for f in file.findings) == Counter(
+        {k: v for k, v in expected.items() if k[1] != "ERROR"}
+    )

@@ -3,9 +3,9 @@ a stand-in judge (no TensorFlow): Keras' answer wins, and every disagreement is 
 
 from __future__ import annotations
 
+from irgraphs import PATH
 from test_sweep import stem
 
-from irgraphs import PATH
 from shapecheck.analysis import check_graphs, selected_rules
 from shapecheck.size_range import SizeRange
 from shapecheck.witnesses import Judgement, concrete_shapes
@@ -47,8 +47,9 @@ def test_a_claim_keras_contradicts_is_withdrawn_and_said():
 
 def test_a_failure_only_keras_sees_is_reported_from_keras_answer():
     graph = stem("same")  # the algebra: agrees at every size
-    findings, keras, notes = check(graph, lambda shapes: Judgement(frozenset({"concatenate_3"}) if shapes[0][1] == 5
-                                                                   else frozenset()))
+    findings, keras, notes = check(
+        graph, lambda shapes: Judgement(frozenset({"concatenate_3"}) if shapes[0][1] == 5 else frozenset())
+    )
     assert "5×5" in keras.sizes  # a residue the sample always has (5 mod 7)
     (finding,) = [f for f in findings if f.code == "SC104"]
     assert "Keras refuses it at 5×5" in finding.message

@@ -27,7 +27,9 @@ class Evaluation:
     merge_nodes: dict = field(default_factory=dict)  # (graph id, node id) -> (graph, node)
     shapes: dict = field(default_factory=dict)  # (graph id, node id) -> SymShape (when kept)
     unknown: list = field(default_factory=list)  # notes on paths the sweep could not follow
-    conflicts: dict = field(default_factory=dict)  # (graph id, node id) -> bool (size,): every conflicting merge, tainted or not
+    conflicts: dict = field(
+        default_factory=dict
+    )  # (graph id, node id) -> bool (size,): every conflicting merge, tainted or not
     stops: dict = field(default_factory=dict)  # (graph id, node id) -> Stop: where a path was given up
     unchecked: dict = field(default_factory=dict)  # (graph id, node id) -> (graph, node, Stop): merges not evaluated
     merge_inputs: dict = field(default_factory=dict)  # (graph id, node id) -> input SymShapes (when recorded)
@@ -164,8 +166,9 @@ class Evaluator:
     """Evaluates graphs over `size` candidates. Layers the algebra lacks are asked through
     their node's `shape_function` (concrete shapes -> concrete shape), if the front end gave one."""
 
-    def __init__(self, size: int, record_merge_inputs: bool = False, overrides: Optional[dict] = None,
-                 rebuild: bool = False) -> None:
+    def __init__(
+        self, size: int, record_merge_inputs: bool = False, overrides: Optional[dict] = None, rebuild: bool = False
+    ) -> None:
         """`overrides`: (graph id, node id) -> the output to use for that node instead (a
         merge settled on another continuation, see recovery.py). `rebuild`: layers take
         whatever channels reach them, as they would if the model were built again that way
@@ -178,8 +181,9 @@ class Evaluator:
         self._blocked: dict[int, Stop] = {}
         self._output_stop: Optional[Stop] = None
 
-    def run(self, graph: Graph, inputs: dict[int, SymShape], keep_shapes: bool = False,
-            taint: Optional[np.ndarray] = None) -> tuple[list[Optional[SymShape]], Optional[np.ndarray]]:
+    def run(
+        self, graph: Graph, inputs: dict[int, SymShape], keep_shapes: bool = False, taint: Optional[np.ndarray] = None
+    ) -> tuple[list[Optional[SymShape]], Optional[np.ndarray]]:
         """Evaluate `graph` with the given Input shapes: (shapes of its outputs, their taint).
 
         A value is tainted at the sizes where some merge upstream of it already failed;
@@ -200,8 +204,11 @@ class Evaluator:
             inner_stop = self._output_stop if node.subgraph is not None else None
             self._blocked = blocked  # a nested run has its own
             if node.kind != "input" and any(o is None for o in outs):
-                stop = self.result.stops.get((id(graph), node.id)) or inner_stop or next(
-                    (blocked[e.source] for e in node.inputs if e.source in blocked), None)
+                stop = (
+                    self.result.stops.get((id(graph), node.id))
+                    or inner_stop
+                    or next((blocked[e.source] for e in node.inputs if e.source in blocked), None)
+                )
                 if stop is not None:
                     blocked[node.id] = stop
             for i, shape in enumerate(outs):
@@ -355,12 +362,14 @@ def ask_per_size(function: Callable, ins: list[SymShape], size: int) -> tuple[Sy
     table = np.stack(columns, axis=1) if columns else np.zeros((size, 0), dtype=np.int64)
     distinct, inverse = np.unique(table, axis=0, return_inverse=True)
     if len(distinct) > FALLBACK_BUDGET:
-        raise Unknown(f"{len(distinct)} distinct sizes exceed the budget of {FALLBACK_BUDGET} for Keras' own shape function")
+        raise Unknown(
+            f"{len(distinct)} distinct sizes exceed the budget of {FALLBACK_BUDGET} for Keras' own shape function"
+        )
     results: list[Optional[tuple]] = []
     for row in distinct:
         shapes, i = [], 0
         for shape in ins:
-            shapes.append(tuple(None if int(v) == -1 else int(v) for v in row[i:i + len(shape)]))
+            shapes.append(tuple(None if int(v) == -1 else int(v) for v in row[i : i + len(shape)]))
             i += len(shape)
         try:
             results.append(tuple(function(shapes)))

@@ -18,39 +18,96 @@ import numpy as np
 
 from shapecheck.algebra import ops, sequence
 from shapecheck.algebra.symbolic import (  # noqa: F401 (re-exported for the algebra's users)
-    Axis, SymShape, Unknown, accept_positive, as_tuple, product, require_built,
+    Axis,
+    SymShape,
+    Unknown,
+    accept_positive,
+    as_tuple,
+    product,
+    require_built,
 )
 from shapecheck.layout import channel_axis, spatial_axes  # noqa: F401 (re-exported for the algebra)
 
 # The configuration keys the arithmetic reads; front ends copy these into Node.config
 # (layer attributes carry the same names as config keys; keras.ops attributes too).
 SHAPE_CONFIG_KEYS = (
-    "filters", "units", "kernel_size", "strides", "padding", "dilation_rate", "pool_size",
-    "data_format", "axis", "axes", "groups", "depth_multiplier", "cropping", "size",
-    "target_shape", "dims", "keepdims", "output_padding", "output_dim", "n", "height", "width",
+    "filters",
+    "units",
+    "kernel_size",
+    "strides",
+    "padding",
+    "dilation_rate",
+    "pool_size",
+    "data_format",
+    "axis",
+    "axes",
+    "groups",
+    "depth_multiplier",
+    "cropping",
+    "size",
+    "target_shape",
+    "dims",
+    "keepdims",
+    "output_padding",
+    "output_dim",
+    "n",
+    "height",
+    "width",
     "return_sequences",
 ) + ops.OP_ATTRIBUTES
 
 SHAPE_PRESERVING = {
-    "Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "ThresholdedReLU",
-    "BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization",
-    "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise",
-    "GaussianDropout", "AlphaDropout", "ActivityRegularization", "Rescaling", "Normalization",
-    "Identity", "Masking", "LayerScale",
+    "Activation",
+    "ReLU",
+    "LeakyReLU",
+    "PReLU",
+    "ELU",
+    "Softmax",
+    "ThresholdedReLU",
+    "BatchNormalization",
+    "LayerNormalization",
+    "GroupNormalization",
+    "UnitNormalization",
+    "Dropout",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
+    "GaussianNoise",
+    "GaussianDropout",
+    "AlphaDropout",
+    "ActivityRegularization",
+    "Rescaling",
+    "Normalization",
+    "Identity",
+    "Masking",
+    "LayerScale",
 }
 CONV = {"Conv1D", "Conv2D", "Conv3D", "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D"}
 CONV_TRANSPOSE = {"Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"}
 POOL = {"MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D"}
 GLOBAL_POOL = {
-    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
-    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
+    "GlobalMaxPooling3D",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalAveragePooling3D",
 }
 PADDING = {"ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D"}
 CROPPING = {"Cropping1D", "Cropping2D", "Cropping3D"}
 UPSAMPLING = {"UpSampling1D", "UpSampling2D", "UpSampling3D"}
 # Layers that change an axis independently of the others (or keep it).
-PER_AXIS = SHAPE_PRESERVING | CONV | CONV_TRANSPOSE | POOL | GLOBAL_POOL | PADDING | CROPPING | UPSAMPLING | {
-    "Resizing", "Dense"}
+PER_AXIS = (
+    SHAPE_PRESERVING
+    | CONV
+    | CONV_TRANSPOSE
+    | POOL
+    | GLOBAL_POOL
+    | PADDING
+    | CROPPING
+    | UPSAMPLING
+    | {"Resizing", "Dense"}
+)
 # Layers after which an axis may hold another axis's size.
 MIXING = {"Permute", "Reshape", "Flatten"}
 KNOWN_LAYERS = PER_AXIS | MIXING
@@ -80,8 +137,13 @@ def deconv_length(size: Axis, kernel: int, stride: int, dilation: int, padding: 
     return (size - 1) * stride + effective - 2 * pad + output_padding
 
 
-def output_shape(op: str, config: dict, inputs: Sequence[SymShape], captured_in: Sequence[tuple] = (),
-                 captured_out: Sequence[tuple] = ()):
+def output_shape(
+    op: str,
+    config: dict,
+    inputs: Sequence[SymShape],
+    captured_in: Sequence[tuple] = (),
+    captured_out: Sequence[tuple] = (),
+):
     """(output SymShape, accepted mask or None). `captured_in`/`captured_out`: the node's
     shapes recorded at the declared size (weights keep their sizes)."""
     x = inputs[0] if inputs else None

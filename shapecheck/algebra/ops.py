@@ -13,31 +13,113 @@ from typing import Optional, Sequence
 import numpy as np
 
 from shapecheck.algebra.symbolic import (
-    SymShape, Unknown, as_tuple, normalize_axes, product, require, simplify,
+    SymShape,
+    Unknown,
+    as_tuple,
+    normalize_axes,
+    product,
+    require,
+    simplify,
 )
-from shapecheck.layout import spatial_axes, channel_axis
+from shapecheck.layout import channel_axis, spatial_axes
 
 # Attributes of keras.ops operations the arithmetic reads (layers' names are in layers.py).
 OP_ATTRIBUTES = ("newshape", "repeats", "block_size")
 
 REDUCTIONS = {
-    "Mean", "Max", "Min", "Sum", "Prod", "Std", "Var", "Any", "All", "Amax", "Amin", "Argmax",
-    "Argmin", "Logsumexp", "Median", "Norm", "Count_nonzero", "CountNonzero",
+    "Mean",
+    "Max",
+    "Min",
+    "Sum",
+    "Prod",
+    "Std",
+    "Var",
+    "Any",
+    "All",
+    "Amax",
+    "Amin",
+    "Argmax",
+    "Argmin",
+    "Logsumexp",
+    "Median",
+    "Norm",
+    "Count_nonzero",
+    "CountNonzero",
 }
 UNARY = {
-    "Relu", "Relu6", "Sigmoid", "HardSigmoid", "Tanh", "Softplus", "Softsign", "Silu", "Swish",
-    "Gelu", "Elu", "Selu", "LeakyRelu", "HardSilu", "LogSigmoid", "Softmax", "LogSoftmax",
-    "Exp", "Log", "Log1p", "Sqrt", "Rsqrt", "Square", "Abs", "Absolute", "Negative", "Sign",
-    "Cast", "Clip", "Round", "Floor", "Ceil", "Reciprocal", "Sin", "Cos", "Erf", "StopGradient",
-    "Identity", "ZerosLike", "OnesLike", "Normalize", "Cumsum", "Cumprod",
+    "Relu",
+    "Relu6",
+    "Sigmoid",
+    "HardSigmoid",
+    "Tanh",
+    "Softplus",
+    "Softsign",
+    "Silu",
+    "Swish",
+    "Gelu",
+    "Elu",
+    "Selu",
+    "LeakyRelu",
+    "HardSilu",
+    "LogSigmoid",
+    "Softmax",
+    "LogSoftmax",
+    "Exp",
+    "Log",
+    "Log1p",
+    "Sqrt",
+    "Rsqrt",
+    "Square",
+    "Abs",
+    "Absolute",
+    "Negative",
+    "Sign",
+    "Cast",
+    "Clip",
+    "Round",
+    "Floor",
+    "Ceil",
+    "Reciprocal",
+    "Sin",
+    "Cos",
+    "Erf",
+    "StopGradient",
+    "Identity",
+    "ZerosLike",
+    "OnesLike",
+    "Normalize",
+    "Cumsum",
+    "Cumprod",
 }
 # Binary ops with one symbolic operand (`x * 0.5`, `x + bias_const`) keep its shape when the
 # other operand is a scalar: checked against the shapes captured at the declared size.
-BINARY_WITH_CONSTANT = {"Add", "Subtract", "Multiply", "Divide", "TrueDivide", "Maximum", "Minimum", "Power", "FloorDivide"}
-OPS = REDUCTIONS | UNARY | {
-    "Reshape", "ExpandDims", "Squeeze", "Transpose", "Tile", "Repeat", "GetItem", "Resize",
-    "DepthToSpace", "SpaceToDepth",
+BINARY_WITH_CONSTANT = {
+    "Add",
+    "Subtract",
+    "Multiply",
+    "Divide",
+    "TrueDivide",
+    "Maximum",
+    "Minimum",
+    "Power",
+    "FloorDivide",
 }
+OPS = (
+    REDUCTIONS
+    | UNARY
+    | {
+        "Reshape",
+        "ExpandDims",
+        "Squeeze",
+        "Transpose",
+        "Tile",
+        "Repeat",
+        "GetItem",
+        "Resize",
+        "DepthToSpace",
+        "SpaceToDepth",
+    }
+)
 MIXING = {"Reshape", "Transpose"}  # after these an axis may hold another axis's size
 
 
@@ -132,8 +214,13 @@ def output_shape(op: str, config: dict, inputs: Sequence[SymShape], captured_in,
 
 def binary_with_constant(op: str, inputs, captured_in, captured_out) -> Optional[SymShape]:
     """`x * 0.5`: one symbolic input whose captured shape the op kept."""
-    if op in BINARY_WITH_CONSTANT and len(inputs) == 1 and captured_in and captured_out \
-            and tuple(captured_in[0]) == tuple(captured_out[0]):
+    if (
+        op in BINARY_WITH_CONSTANT
+        and len(inputs) == 1
+        and captured_in
+        and captured_out
+        and tuple(captured_in[0]) == tuple(captured_out[0])
+    ):
         return inputs[0]
     return None
 

@@ -86,7 +86,7 @@ def trace_call(layer: Layer, args: tuple, kwargs: dict) -> BlockTrace:
             outputs = layer.call(*new_args, **new_kwargs)
         if not tensors_in(outputs):
             raise TypeError("call() returned no tensor")
-    except Exception as exc:  # not followable: let Keras infer the shape, and say so
+    except Exception as exc:  # noqa: BLE001 - not followable: let Keras infer the shape, and say so
         spec = Layer.compute_output_spec(layer, *args, **kwargs)  # if this raises too, Keras' error is the real one
         return BlockTrace(spec=spec, opaque=_why(exc))
     spec = keras.tree.map_structure(
@@ -124,6 +124,7 @@ def input_like(value: Any) -> Optional[KerasTensor]:
 
 def zeros_like_spec(spec: Any, batch: int) -> Any:
     """Concrete zeros shaped like a traced output (the data's batch size for None)."""
+
     def make(t):
         if not isinstance(t, KerasTensor):
             return t

@@ -14,8 +14,8 @@ from functools import lru_cache
 from types import CodeType, FrameType
 from typing import Optional
 
-from shapecheck.graph import ChainFrame, Location
 from shapecheck.cells import split_cell_filename
+from shapecheck.graph import ChainFrame, Location
 
 _SIMPLE = (bool, int, float, str, type(None))
 MAX_ARG_REPR = 40

@@ -30,15 +30,32 @@ from keras.src.ops.operation import Operation
 
 from shapecheck.algebra.merge import best_guess, outcome
 from shapecheck.capture.blocks import (
-    BlockTrace, input_like, is_subclassed_model, is_user_block, skip_state_trace, tensors_in, trace_call, zeros_like_spec,
+    BlockTrace,
+    input_like,
+    is_subclassed_model,
+    is_user_block,
+    skip_state_trace,
+    tensors_in,
+    trace_call,
+    zeros_like_spec,
 )
 from shapecheck.capture.merges import depth, forced_output, merge_inputs, merge_spec
 from shapecheck.capture.patching import patch
 from shapecheck.capture.records import ModelRecord, Recorder, Site, closure_values
 from shapecheck.capture.shape_functions import lambda_output_shape
+
 SKIPPED_METHODS = (
-    "fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch",
-    "save", "save_weights", "load_weights", "export", "summary",
+    "fit",
+    "evaluate",
+    "predict",
+    "train_on_batch",
+    "test_on_batch",
+    "predict_on_batch",
+    "save",
+    "save_weights",
+    "load_weights",
+    "export",
+    "summary",
 )
 
 
@@ -57,7 +74,7 @@ class Instrumentation:
         """Set owner.name for the duration; restore (or remove) it on exit."""
         patch(self._stack, owner, name, replacement)
 
-    def __enter__(self) -> "Instrumentation":
+    def __enter__(self) -> Instrumentation:
         self._patch_layer_call()
         self._patch_maybe_build()
         self._patch_op_call()
@@ -259,14 +276,18 @@ class Instrumentation:
 
         self._patch(owner, method, skipped)
 
-
     def _patch_model_writers(self) -> None:
         """Functions that write a model to disk: not run (nothing is written while checking)."""
         writers = [(keras.saving, "save_model"), (keras.models, "save_model"), (keras.saving, "save_weights")]
         tf = sys.modules.get("tensorflow")
         if tf is not None:
-            writers += [(tf.saved_model, "save"), (tf.keras.models, "save_model"), (tf.train.Checkpoint, "save"),
-                        (tf.train.Checkpoint, "write"), (tf.train.CheckpointManager, "save")]
+            writers += [
+                (tf.saved_model, "save"),
+                (tf.keras.models, "save_model"),
+                (tf.train.Checkpoint, "save"),
+                (tf.train.Checkpoint, "write"),
+                (tf.train.CheckpointManager, "save"),
+            ]
         rec = self.rec
         for owner, name in writers:
             if getattr(owner, name, None) is None:
@@ -305,5 +326,3 @@ def _first_tensor(outputs) -> Optional[KerasTensor]:
             if found is not None:
                 return found
     return None
-
-

@@ -42,7 +42,12 @@ class _Indexed:
 def slice_key(op) -> Optional[dict]:
     """{"key": encoded key} when `op` is a Lambda whose function returns `x[key]` of its input
     with a key of plain Python values (ints, slices, None, Ellipsis); otherwise None."""
-    if not isinstance(op, Lambda) or op._output_shape is not None or op._fn_expects_mask_arg or op._fn_expects_training_arg:
+    if (
+        not isinstance(op, Lambda)
+        or op._output_shape is not None
+        or op._fn_expects_mask_arg
+        or op._fn_expects_training_arg
+    ):
         return None
     try:
         out = op.function(_Input(), **(op.arguments or {}))

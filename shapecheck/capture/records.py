@@ -29,7 +29,9 @@ class ModelRecord:
     error: Optional[BaseException] = None
     subclassed: bool = False  # a subclassed model called on its own: `outputs` came from tracing its call()
     entry: Optional[str] = None  # how it was found, when not from the call chain (a variable, a builder's result)
-    raised_in: Optional[str] = None  # a builder that raised before Model(...): its tensors so far, walked (`error` is it)
+    raised_in: Optional[str] = (
+        None  # a builder that raised before Model(...): its tensors so far, walked (`error` is it)
+    )
 
 
 @dataclass

@@ -57,17 +57,21 @@ with _silenced_stderr_fd():
 
         tf.config.list_physical_devices("GPU")  # device set-up logs now, not mid-report
 
+from shapecheck.capture import weights  # noqa: E402
 from shapecheck.capture.blocks import (  # noqa: E402
-    build_shape, is_subclassed_model, is_user_block, placeholders_for, trace_call,
+    build_shape,
+    is_subclassed_model,
+    is_user_block,
+    placeholders_for,
+    trace_call,
 )
 from shapecheck.capture.instrumentation import Instrumentation  # noqa: E402
 from shapecheck.capture.records import ModelRecord, Recorder, Site  # noqa: E402
-from shapecheck.capture import weights  # noqa: E402
-from shapecheck.capture.witness import keras_judge  # noqa: E402
-from shapecheck.capture.weights import DeferredWeights  # noqa: E402
 from shapecheck.capture.to_ir import duplicate_layer_names, graph_from_tensors, layer_name, producer_node  # noqa: E402
-from shapecheck.graph import Graph  # noqa: E402
+from shapecheck.capture.weights import DeferredWeights  # noqa: E402
+from shapecheck.capture.witness import keras_judge  # noqa: E402
 from shapecheck.errors import message_line  # noqa: E402
+from shapecheck.graph import Graph  # noqa: E402
 
 
 @contextlib.contextmanager
@@ -89,7 +93,9 @@ def capture(defer_weights: bool = False) -> Iterator[Recorder]:
         keras.config.set_image_data_format(data_format)
 
 
-def trace_subclassed(recorder: Recorder, candidates: list[tuple[str, object]], input_shapes: dict) -> tuple[list[str], list[str]]:
+def trace_subclassed(
+    recorder: Recorder, candidates: list[tuple[str, object]], input_shapes: dict
+) -> tuple[list[str], list[str]]:
     """Subclassed models the module made (globals, builders' return values) but never called
     on a symbolic input: trace each on the shape it was built with, or the one given by
     --input-shape (by variable or class name). Call inside capture(). Returns (skipped
@@ -112,7 +118,7 @@ def trace_subclassed(recorder: Recorder, candidates: list[tuple[str, object]], i
         try:
             model(placeholders_for(shape))
             recorder.models[-1].entry = name
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the user's model raised: a note, the others still traced
             notes.append(f"{name}: tracing {cls} on {shape} raised {type(exc).__name__}: {message_line(exc)}")
     return skipped, notes
 
@@ -128,7 +134,9 @@ def graph_of_object(model) -> tuple[Graph | None, list[str]]:
             skipped, notes = [], []
             for knode in _nodes_of(model):
                 if is_user_block(knode.operation):
-                    recorder.blocks[id(knode)] = trace_call(knode.operation, knode.arguments.args, knode.arguments.kwargs)
+                    recorder.blocks[id(knode)] = trace_call(
+                        knode.operation, knode.arguments.args, knode.arguments.kwargs
+                    )
                     recorder.keep_alive.append(knode)
             inner = getattr(model, "_functional", None) or model  # a Sequential's functional model
             recorder.models.append(ModelRecord(Site(None, ()), owner=model, model=inner, entry="object"))
@@ -167,7 +175,9 @@ def collect_graphs(recorder: Recorder) -> tuple[list[Graph], list[str]]:
     for record, graph in top:  # the same model built twice from the same code is checked once
         first = seen.setdefault(structure(graph), graph)
         if first is not graph:
-            notes.append(f"model {graph.name} ({graph.entry}) is the same as {first.name} ({first.entry}): checked once")
+            notes.append(
+                f"model {graph.name} ({graph.entry}) is the same as {first.name} ({first.entry}): checked once"
+            )
             continue
         graph.source = record.owner if record.error is None else None  # for the Python API and tests
         graph.judge = keras_judge(graph, graph.source)  # Keras' own answer at other sizes (witness.py)
@@ -178,8 +188,7 @@ def collect_graphs(recorder: Recorder) -> tuple[list[Graph], list[str]]:
 def structure(graph: Graph) -> tuple:
     """What makes two models the same for a check: every node's op, source line and shapes."""
     return tuple(
-        (node.op, node.location, tuple(node.input_shapes), tuple(node.output_shapes))
-        for _, node in graph.walk()
+        (node.op, node.location, tuple(node.input_shapes), tuple(node.output_shapes)) for _, node in graph.walk()
     )
 
 
@@ -193,17 +202,23 @@ def _graph_of(record: ModelRecord, recorder: Recorder, nested: set, notes: list[
         graph = graph_from_tensors(record.owner.name, model.outputs, recorder, nested=nested, inputs=model.inputs)
     else:
         try:
-            graph = graph_from_tensors("model", record.outputs, recorder, nested=nested, inputs=_tensors_or_none(record.inputs))
-        except Exception:
+            graph = graph_from_tensors(
+                "model", record.outputs, recorder, nested=nested, inputs=_tensors_or_none(record.inputs)
+            )
+        except Exception:  # noqa: BLE001 - a failed Model(...) whose tensors cannot be walked: a note
             notes.append(f"Model(...){line} failed and its tensors could not be walked: {message_line(record.error)}")
             return None
         if record.raised_in:
-            graph.partial = f"{record.raised_in} raised before building a model: {type(record.error).__name__}: " \
-                            f"{message_line(record.error)}"
+            graph.partial = (
+                f"{record.raised_in} raised before building a model: {type(record.error).__name__}: "
+                f"{message_line(record.error)}"
+            )
             graph.name = record.raised_in.replace("()", "")
             graph.finished = False  # the layers after the raise are missing: no claim about sizes
-            notes.append(graph.partial + "; checked the layers it had built (the raise may follow from a mismatch "
-                                         "guessed past above)")
+            notes.append(
+                graph.partial + "; checked the layers it had built (the raise may follow from a mismatch "
+                "guessed past above)"
+            )
         else:
             graph.partial = f"Model(...){line} failed: {type(record.error).__name__}: {message_line(record.error)}"
             graph.name = f"model{line.replace(' at line ', '@').replace(' at cell ', '@cell')}"

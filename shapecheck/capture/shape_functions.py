@@ -80,8 +80,11 @@ def _globals_read(function) -> tuple:
         value = scope[name]
         if value is None or isinstance(value, (bool, int, float, str, tuple)):
             read.append((name, value))
-        elif isinstance(value, type) or type(value).__name__ == "module" or \
-                (getattr(value, "__module__", None) or "").split(".")[0] in LIBRARIES:
+        elif (
+            isinstance(value, type)
+            or type(value).__name__ == "module"
+            or (getattr(value, "__module__", None) or "").split(".")[0] in LIBRARIES
+        ):
             read.append((name, id(value)))
         else:
             raise TypeError(f"reads {name}, which may change what it does")

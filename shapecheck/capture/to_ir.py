@@ -18,9 +18,9 @@ from keras.src.models.sequential import Sequential
 
 from shapecheck.algebra.layers import SHAPE_CONFIG_KEYS
 from shapecheck.algebra.ops import call_config
+from shapecheck.capture.lambda_slices import slice_key
 from shapecheck.capture.merges import merge_spec
 from shapecheck.capture.records import Recorder, closure_values
-from shapecheck.capture.lambda_slices import slice_key
 from shapecheck.capture.shape_functions import shape_function
 from shapecheck.graph import Edge, Graph, Node
 from shapecheck.layout import finish_graph
@@ -100,7 +100,9 @@ def _config(op) -> dict:
     for attr in SHAPE_CONFIG_KEYS:  # layer attributes carry the same names as the config keys
         value = getattr(op, attr, None)
         if isinstance(value, (int, str, tuple, list)):  # bool is an int: keepdims
-            config[attr] = list(value) if isinstance(value, (tuple, list)) else value  # a plain list, not Keras' tracked one
+            config[attr] = (
+                list(value) if isinstance(value, (tuple, list)) else value
+            )  # a plain list, not Keras' tracked one
     return config
 
 
@@ -134,8 +136,11 @@ def graph_from_tensors(
             inputs=[Edge(ids[id(_producer(t))], t._keras_history.tensor_index) for t in knode.input_tensors],
             input_shapes=[tuple(t.shape) for t in knode.input_tensors],
             output_shapes=[tuple(t.shape) for t in knode.outputs],
-            config={**_config(op), **call_config(type(op).__name__, knode.arguments.args, knode.arguments.kwargs),
-                    **_input_names(knode)},
+            config={
+                **_config(op),
+                **call_config(type(op).__name__, knode.arguments.args, knode.arguments.kwargs),
+                **_input_names(knode),
+            },
             location=site.location if site else None,
             chain=site.chain if site else (),
             merge=merge_spec(op) if len(knode.input_tensors) >= 2 else None,
@@ -170,7 +175,9 @@ def _nest(node: Node, knode, recorder: Recorder, nested: set) -> None:
         if trace.opaque:
             node.opaque = f"its call() could not be followed ({trace.opaque}); Keras inferred its output shape"
             return
-        node.subgraph = graph_from_tensors(layer_name(op), trace.outputs, recorder, node.name + "/", nested, trace.inputs)
+        node.subgraph = graph_from_tensors(
+            layer_name(op), trace.outputs, recorder, node.name + "/", nested, trace.inputs
+        )
         return
     if isinstance(op, (Functional, Sequential)):
         nested.add(id(op))

@@ -43,7 +43,7 @@ class DeferredWeights:
         self._where = where
         self._stack = contextlib.ExitStack()
 
-    def __enter__(self) -> "DeferredWeights":
+    def __enter__(self) -> DeferredWeights:
         deferred = self.deferred
         self._patch("_initialize_with_initializer", self._defer(deferred))
         # Keras initialises the variables made inside its own stateless scopes when the

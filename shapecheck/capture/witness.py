@@ -27,12 +27,17 @@ from keras.src.models.sequential import Sequential
 from shapecheck.algebra.evaluate import depths
 from shapecheck.capture.blocks import is_user_block
 from shapecheck.capture.to_ir import layer_name
-from shapecheck.graph import Graph
 from shapecheck.errors import message_line
+from shapecheck.graph import Graph
 from shapecheck.witnesses import Judgement, Unavailable
 
-LIBRARY_DIRS = tuple({os.path.dirname(os.path.dirname(keras.__file__)), os.path.dirname(os.__file__),
-                      os.path.dirname(os.path.dirname(os.path.abspath(__file__)))})
+LIBRARY_DIRS = tuple(
+    {
+        os.path.dirname(os.path.dirname(keras.__file__)),
+        os.path.dirname(os.__file__),
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    }
+)
 
 
 class _Stop(Exception):
@@ -69,7 +74,7 @@ def keras_judge(graph: Graph, model: Any, names: Optional[dict] = None):
     return judge
 
 
-def _run_model(run: "_Run", functional: bool, inner, model, graph: Graph, placeholders: list) -> None:
+def _run_model(run: _Run, functional: bool, inner, model, graph: Graph, placeholders: list) -> None:
     """Node by node for a functional model; a subclassed one as one call."""
     try:
         if functional:
@@ -240,7 +245,10 @@ def _on_data(op, args, kwargs):
     shapes = [tuple(t.shape) for t in tensors]
     if any(d is None for s in shapes for d in s) or sum(int(np.prod(s)) for s in shapes) > EAGER_ELEMENTS:
         return op(*args, **kwargs)
-    with tf.init_scope(), StatelessScope(initialize_variables=False):  # eager, and weights read as Keras reads them (not the graph's placeholders)
+    with (
+        tf.init_scope(),
+        StatelessScope(initialize_variables=False),
+    ):  # eager, and weights read as Keras reads them (not the graph's placeholders)
         swap = {id(t): tf.zeros(t.shape, dtype=t.dtype) for t in tensors}
         eager_args, eager_kwargs = keras.tree.map_structure(lambda v: swap.get(id(v), v), (args, kwargs))
         out = op(*eager_args, **eager_kwargs)
@@ -303,7 +311,6 @@ def _user_line(exc: BaseException) -> Optional[int]:
     return found
 
 
-
 def saved_judge(config: dict, graph: Graph):
     """The judge of a saved file's model: the architecture rebuilt by Keras from its config
     in safe mode (no Lambda, no custom class: nothing carried in the file runs), when first
@@ -316,11 +323,14 @@ def saved_judge(config: dict, graph: Graph):
                 model = _rebuild_safely(config)
             except Exception as exc:  # noqa: BLE001 - Lambda, custom objects, a Keras 2 config Keras 3 refuses
                 state["judge"] = None
-                state["why"] = f"Keras will not rebuild this saved model in safe mode ({type(exc).__name__}: " \
-                               f"{message_line(exc)[:120]})"
+                state["why"] = (
+                    f"Keras will not rebuild this saved model in safe mode ({type(exc).__name__}: "
+                    f"{message_line(exc)[:120]})"
+                )
             else:
-                state["judge"] = keras_judge(graph, model, _config_names(config, model)) \
-                    if isinstance(model, keras.Model) else None
+                state["judge"] = (
+                    keras_judge(graph, model, _config_names(config, model)) if isinstance(model, keras.Model) else None
+                )
                 state["why"] = "the saved config is not a Keras model"
         if state["judge"] is None:
             raise Unavailable(state["why"])
@@ -361,8 +371,12 @@ def _keras_operations() -> dict:
     for name in ("numpy", "nn", "image", "math", "core", "linalg"):
         module = importlib.import_module(f"keras.src.ops.{name}")
         for attr, value in vars(module).items():
-            if inspect.isclass(value) and issubclass(value, Operation) and value.__module__.startswith("keras.") \
-                    and not hasattr(keras.layers, attr):  # a layer of that name (Add) is the layer, not the op
+            if (
+                inspect.isclass(value)
+                and issubclass(value, Operation)
+                and value.__module__.startswith("keras.")
+                and not hasattr(keras.layers, attr)
+            ):  # a layer of that name (Add) is the layer, not the op
                 found.setdefault(attr, value)
     return found
 

@@ -40,6 +40,7 @@ def suggester(*codes: str) -> Callable[[Suggester], Suggester]:
         for code in codes:
             SUGGESTERS.setdefault(code, []).append(function)
         return function
+
     return register
 
 
@@ -61,8 +62,16 @@ def attach(findings: Sequence[Finding], models: Sequence[Graph], path: str, cont
         if over_budget(context):
             return _stopped(done, wanted)
         # by name and layer: two models of a file may share a name
-        model, found = next(((m, hit) for m in models if m.name == finding.model
-                             for hit in [m.find_node(finding.layer)] if hit is not None), (None, None))
+        model, found = next(
+            (
+                (m, hit)
+                for m in models
+                if m.name == finding.model
+                for hit in [m.find_node(finding.layer)]
+                if hit is not None
+            ),
+            (None, None),
+        )
         if found is None:
             continue
         site = FindingSite(finding, model, found[0], found[1], path, context)
@@ -76,8 +85,10 @@ def attach(findings: Sequence[Finding], models: Sequence[Graph], path: str, cont
 
 
 def _stopped(done: int, wanted: list[Finding]) -> str:
-    return (f"suggested fixes stopped at finding {done + 1} of {len(wanted)} (the work budget for this file was "
-            f"spent): {len(wanted) - done} may lack a suggestion")
+    return (
+        f"suggested fixes stopped at finding {done + 1} of {len(wanted)} (the work budget for this file was "
+        f"spent): {len(wanted) - done} may lack a suggestion"
+    )
 
 
 def _suggestions(function: Suggester, site: FindingSite) -> list[Fix]:

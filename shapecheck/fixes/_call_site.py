@@ -46,7 +46,9 @@ def candidates(finding: Finding, source: Source, path: str) -> Iterator[Candidat
             for name, value in callee.args:
                 for new in other_values(value):
                     edit = call_site_edit(source, caller, callee, name, value, new, path)
-                    candidate = Candidate(caller.function, callee.function, caller.line, name, new, edit) if edit else None
+                    candidate = (
+                        Candidate(caller.function, callee.function, caller.line, name, new, edit) if edit else None
+                    )
                     if candidate is not None and candidate not in seen:
                         seen.add(candidate)
                         yield candidate
@@ -61,14 +63,18 @@ def other_values(value: str) -> list[str]:
     return []
 
 
-def call_site_edit(source: Source, caller: ChainFrame, callee: ChainFrame, name: str, old: str, new: str,
-                   path: str) -> Optional[TextEdit]:
+def call_site_edit(
+    source: Source, caller: ChainFrame, callee: ChainFrame, name: str, old: str, new: str, path: str
+) -> Optional[TextEdit]:
     """The edit giving `name` the value `new` in the one call of `callee` on the caller's line,
     if that call is in this file and passes a literal `old` (or nothing: the default)."""
     if not _in_caller(source.tree, caller):
         return None
-    calls = [n for n in ast.walk(source.tree) if isinstance(n, ast.Call) and n.lineno == caller.line
-             and _name(n.func) == callee.function]
+    calls = [
+        n
+        for n in ast.walk(source.tree)
+        if isinstance(n, ast.Call) and n.lineno == caller.line and _name(n.func) == callee.function
+    ]
     definition = _function(source.tree, callee.function)
     if len(calls) != 1 or definition is None:
         return None
@@ -90,8 +96,9 @@ def call_site_edit(source: Source, caller: ChainFrame, callee: ChainFrame, name:
     arguments = call.args + [k for k in call.keywords]
     if arguments:
         last = max(arguments, key=lambda a: (a.end_lineno, a.end_col_offset))
-        return source.edit(last.end_lineno, last.end_col_offset, last.end_lineno, last.end_col_offset,
-                           f", {name}={new}", path, None)
+        return source.edit(
+            last.end_lineno, last.end_col_offset, last.end_lineno, last.end_col_offset, f", {name}={new}", path, None
+        )
     end = call.end_col_offset - 1  # the closing parenthesis
     return source.edit(call.end_lineno, end, call.end_lineno, end, f"{name}={new}", path, None)
 
@@ -101,7 +108,8 @@ def _in_caller(tree: ast.Module, caller: ChainFrame) -> bool:
     if caller.function == "<module>":
         return True
     return any(
-        isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == caller.function
+        isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and n.name == caller.function
         and n.lineno <= caller.line <= n.end_lineno
         for n in ast.walk(tree)
     )

@@ -32,14 +32,19 @@ def find_call(node: Node, names: tuple[str, ...]) -> Optional[tuple[ast.Call, So
     if source is None:
         return None
     line = node.location.line
-    calls = [c for c in ast.walk(source.tree) if isinstance(c, ast.Call) and _callee(c) in names
-             and c.lineno <= line <= (c.end_lineno or c.lineno)]
+    calls = [
+        c
+        for c in ast.walk(source.tree)
+        if isinstance(c, ast.Call) and _callee(c) in names and c.lineno <= line <= (c.end_lineno or c.lineno)
+    ]
     starting = [c for c in calls if c.lineno == line]
     chosen = starting if starting else calls
     return (chosen[0], source) if len(chosen) == 1 else None
 
 
-def _edit(node: Node, checked_path: str, source: Source, start: tuple[int, int], end: tuple[int, int], text: str) -> TextEdit:
+def _edit(
+    node: Node, checked_path: str, source: Source, start: tuple[int, int], end: tuple[int, int], text: str
+) -> TextEdit:
     """From ast's (line, byte offset) positions."""
     return source.edit(start[0], start[1], end[0], end[1], text, display_path(node.location.path, checked_path), None)
 
@@ -82,7 +87,9 @@ def keyword_edit(node: Node, checked_path: str, keyword: str, value: str) -> Opt
         if kw.arg is None:
             return None  # **kwargs: the argument may be in there
     end = (call.end_lineno, call.end_col_offset - 1)  # the closing parenthesis
-    before = "".join(lines[call.lineno - 1:end[0] - 1]) + lines[end[0] - 1].encode("utf-8")[:end[1]].decode("utf-8", "replace")
+    before = "".join(lines[call.lineno - 1 : end[0] - 1]) + lines[end[0] - 1].encode("utf-8")[: end[1]].decode(
+        "utf-8", "replace"
+    )
     before = before.rstrip()
     separator = "" if before.endswith(("(", ",")) else ", "
     if before.endswith(","):
@@ -96,11 +103,19 @@ def input_shape_edit(node: Node, checked_path: str, shape: tuple) -> Optional[Te
     if found is None:
         return None
     call, source = found
-    literal = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg in ("shape", "batch_shape")), None)
+    literal = (
+        call.args[0] if call.args else next((k.value for k in call.keywords if k.arg in ("shape", "batch_shape")), None)
+    )
     if not isinstance(literal, (ast.Tuple, ast.List)):
         return None
     text = "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
     if isinstance(literal, ast.List):
         text = "[" + text[1:-1].rstrip(",") + "]"
-    return _edit(node, checked_path, source, (literal.lineno, literal.col_offset),
-                 (literal.end_lineno, literal.end_col_offset), text)
+    return _edit(
+        node,
+        checked_path,
+        source,
+        (literal.lineno, literal.col_offset),
+        (literal.end_lineno, literal.end_col_offset),
+        text,
+    )

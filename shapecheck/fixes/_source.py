@@ -26,10 +26,26 @@ class Source:
         """1-based character column of a 0-based UTF-8 byte offset on `line` (1-based)."""
         return len(self.lines[line - 1].encode("utf-8")[:byte_offset].decode("utf-8", "replace")) + 1
 
-    def edit(self, node_line: int, byte_start: int, end_line: int, byte_end: int, replacement: str,
-             path: str, cell: Optional[int]) -> TextEdit:
-        return TextEdit(path, node_line, self.char_column(node_line, byte_start), end_line,
-                        self.char_column(end_line, byte_end), replacement, cell, self.digest)
+    def edit(
+        self,
+        node_line: int,
+        byte_start: int,
+        end_line: int,
+        byte_end: int,
+        replacement: str,
+        path: str,
+        cell: Optional[int],
+    ) -> TextEdit:
+        return TextEdit(
+            path,
+            node_line,
+            self.char_column(node_line, byte_start),
+            end_line,
+            self.char_column(end_line, byte_end),
+            replacement,
+            cell,
+            self.digest,
+        )
 
 
 def parse_source(text: str, digest: str = "") -> Optional[Source]:
@@ -52,7 +68,9 @@ def read_source(path: str, cell: Optional[int]) -> Optional[Source]:
     from shapecheck.load.source import decode
 
     try:
-        raw = bounded.read_file(path, bounded.MAX_SOURCE_BYTES if cell is None else bounded.MAX_CONFIG_BYTES, "a source file")
+        raw = bounded.read_file(
+            path, bounded.MAX_SOURCE_BYTES if cell is None else bounded.MAX_CONFIG_BYTES, "a source file"
+        )
         if cell is None:
             return parse_source(decode(raw, path), file_digest(raw))
         from shapecheck.load.notebook import read_cells
@@ -82,7 +100,8 @@ def calls_at(tree: ast.AST, line: int, column: Optional[int]) -> list[ast.Call]:
     """Calls that start at (line, 1-based byte column) — the column a finding carries; with no
     column, every call starting on the line. Outermost first."""
     return [
-        node for node in ast.walk(tree)
+        node
+        for node in ast.walk(tree)
         if isinstance(node, ast.Call) and node.lineno == line and (column is None or node.col_offset + 1 == column)
     ]
 

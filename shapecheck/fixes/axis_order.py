@@ -26,23 +26,36 @@ def undo_permute(site: FindingSite) -> Iterator[Fix]:
     node, graph = site.node, site.graph
     branches = split_branches(graph, node, limit=BRANCH_LIMIT)
     for j, ids in enumerate(branches.members):
-        for permute in (graph.nodes[i] for i in ids if graph.nodes[i].op == "Permute" and "dims" in graph.nodes[i].config):
+        for permute in (
+            graph.nodes[i] for i in ids if graph.nodes[i].op == "Permute" and "dims" in graph.nodes[i].config
+        ):
             dims = tuple(permute.config["dims"])
 
             def remove(model: Graph, name=permute.name) -> None:
                 _, copy = model.find_node(name)
                 copy.op, copy.config = "Identity", {}
+
             if verify.check(site, verify.apply(site, [remove])):
-                yield make_fix(site, permute, f"remove {layer_words(permute, site.path)}: keep the axis order",
-                               "remove-layer", verify.verified_at(site), 1)
+                yield make_fix(
+                    site,
+                    permute,
+                    f"remove {layer_words(permute, site.path)}: keep the axis order",
+                    "remove-layer",
+                    verify.verified_at(site),
+                    1,
+                )
 
             def undo(model: Graph, j=j, dims=dims) -> None:
                 g, member = model.find_node(node.name)
-                verify.insert_before(g, member, j, "Permute", {"dims": _inverse(dims)}, member.input_shapes[j],
-                                     f"{node.name}_unpermute")
+                verify.insert_before(
+                    g, member, j, "Permute", {"dims": _inverse(dims)}, member.input_shapes[j], f"{node.name}_unpermute"
+                )
+
             if verify.check(site, verify.apply(site, [undo])):
-                words = (f"Permute({_inverse(dims)}) on input {j + 1} before the {node.op} "
-                         f"({line_words(node, site.path)}): undo the swap of {layer_words(permute, site.path)}")
+                words = (
+                    f"Permute({_inverse(dims)}) on input {j + 1} before the {node.op} "
+                    f"({line_words(node, site.path)}): undo the swap of {layer_words(permute, site.path)}"
+                )
                 yield make_fix(site, node, words, "layer", verify.verified_at(site), 2)
 
 
@@ -55,8 +68,11 @@ def channels_last_input(site: FindingSite) -> Iterator[Fix]:
     def transpose(model: Graph) -> None:
         _, copy = model.find_node(node.name)
         copy.output_shapes = [moved]
+
     if verify.no_new_conflicts(site, verify.apply(site, [transpose])):
         edit = input_shape_edit(node, site.path, moved[1:])
-        words = (f"Input({format_shape(moved[1:])}) instead of Input({format_shape(shape[1:])}) "
-                 f"(transpose the data once: channels last)")
+        words = (
+            f"Input({format_shape(moved[1:])}) instead of Input({format_shape(shape[1:])}) "
+            f"(transpose the data once: channels last)"
+        )
         yield make_fix(site, node, words, "input-shape", (format_shape(moved[1:]),), 1, (edit,) if edit else ())

@@ -6,7 +6,7 @@ import ast
 from typing import Iterator, Optional
 
 from shapecheck.fixes import FindingSite, suggester
-from shapecheck.fixes._source import line_label, Source, calls_at, inside, read_source
+from shapecheck.fixes._source import Source, calls_at, inside, line_label, read_source
 from shapecheck.rules.base import Fix, TextEdit
 
 
@@ -22,8 +22,13 @@ def bind_defaults(site: FindingSite) -> Iterator[Fix]:
     where = line_label(finding)
     yield Fix(
         description=f"lambda ..., {bound}: bind {', '.join(names)} when the Lambda is made{where}",
-        kind="closure", path=finding.path, line=finding.line, edits=(edit,) if edit else (),
-        safe=edit is not None, cell=finding.cell, cost=len(names),
+        kind="closure",
+        path=finding.path,
+        line=finding.line,
+        edits=(edit,) if edit else (),
+        safe=edit is not None,
+        cell=finding.cell,
+        cost=len(names),
     )
 
 
@@ -37,8 +42,9 @@ def late_bound_names(site: FindingSite) -> list[str]:
     return sorted(names)
 
 
-def closure_edit(source: Source, line: int, column: Optional[int], names: list[str], path: str,
-                 cell: Optional[int] = None) -> Optional[TextEdit]:
+def closure_edit(
+    source: Source, line: int, column: Optional[int], names: list[str], path: str, cell: Optional[int] = None
+) -> Optional[TextEdit]:
     """The edit adding `name=name` defaults to the one lambda of the layer call at (line,
     column), or None when that is not exact: no lambda or several there, a name it does not
     read, parameters (*args, keyword-only, positional-only) a default cannot simply follow."""
@@ -59,7 +65,7 @@ def closure_edit(source: Source, line: int, column: Optional[int], names: list[s
         replacement = ", " + defaults
     else:
         start_line, start = function.lineno, function.col_offset + len("lambda")
-        if source.lines[start_line - 1].encode("utf-8")[start:start + 1] != b":":
+        if source.lines[start_line - 1].encode("utf-8")[start : start + 1] != b":":
             return None  # `lambda :` with a space, a line break: not the form we rewrite
         replacement = " " + defaults
     edit = source.edit(start_line, start, start_line, start, replacement, path, cell)
@@ -86,8 +92,8 @@ def _still_compiles(source: Source, function: ast.Lambda, line: int, start: int,
     raw[line - 1] = raw[line - 1][:start] + insert.encode("utf-8") + raw[line - 1][start:]
     first, last = function.lineno, function.end_lineno
     end = function.end_col_offset + (len(insert.encode("utf-8")) if last == line else 0)
-    chunk = b"".join(raw[first - 1:last])
-    chunk = chunk[function.col_offset:len(chunk) - len(raw[last - 1]) + end]
+    chunk = b"".join(raw[first - 1 : last])
+    chunk = chunk[function.col_offset : len(chunk) - len(raw[last - 1]) + end]
     try:
         text = "(" + chunk.decode("utf-8") + "\n)"
         compile(text, "<lambda>", "eval", dont_inherit=True)  # duplicate parameters fail here, not in the parser

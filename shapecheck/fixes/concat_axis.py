@@ -8,7 +8,7 @@ import ast
 from typing import Iterator, Optional
 
 from shapecheck.fixes import FindingSite, suggester
-from shapecheck.fixes._source import line_label, Source, calls_at, read_source
+from shapecheck.fixes._source import Source, calls_at, line_label, read_source
 from shapecheck.graph import MergeSpec
 from shapecheck.layout import channel_axis
 from shapecheck.provenance import format_shape
@@ -29,24 +29,42 @@ def channel_concat(site: FindingSite) -> Iterator[Fix]:
         return
     location = node.location
     source = read_source(location.path, location.cell) if location and finding.line else None
-    edit = axis_edit(source, finding.line, finding.column, node.merge.axis, rank, axis_text, finding.path,
-                     finding.cell) if source else None
+    edit = (
+        axis_edit(source, finding.line, finding.column, node.merge.axis, rank, axis_text, finding.path, finding.cell)
+        if source
+        else None
+    )
     where = line_label(finding)
     yield Fix(
         description=f"axis={axis_text} on {node.op} '{node.name}'{where}: join the channels",
-        kind="axis", path=finding.path, line=finding.line, verified_at=verified,
-        edits=(edit,) if edit else (), safe=edit is not None, cell=finding.cell,
+        kind="axis",
+        path=finding.path,
+        line=finding.line,
+        verified_at=verified,
+        edits=(edit,) if edit else (),
+        safe=edit is not None,
+        cell=finding.cell,
     )
 
 
-def axis_edit(source: Source, line: int, column: Optional[int], axis: int, rank: int, replacement: str,
-              path: str, cell: Optional[int] = None) -> Optional[TextEdit]:
+def axis_edit(
+    source: Source,
+    line: int,
+    column: Optional[int],
+    axis: int,
+    rank: int,
+    replacement: str,
+    path: str,
+    cell: Optional[int] = None,
+) -> Optional[TextEdit]:
     """The edit of the one literal axis argument (keyword or positional) of the concatenation
     called at (line, column) — the layer's constructor in `Concatenate(axis=1)([a, b])` — and
     equal to `axis`; None when there is not exactly one such literal."""
     literals = [
-        value for call in _concat_calls(source.tree, line, column)
-        for value in [_axis_argument(call)] if value is not None and _literal(value) is not None
+        value
+        for call in _concat_calls(source.tree, line, column)
+        for value in [_axis_argument(call)]
+        if value is not None and _literal(value) is not None
     ]
     literals = list({id(v): v for v in literals}.values())
     if len(literals) != 1 or _literal(literals[0]) % rank != axis % rank:
@@ -78,7 +96,7 @@ def _axis_argument(call: ast.Call) -> Optional[ast.expr]:
         if keyword.arg == "axis":
             return keyword.value
     position = AXIS_POSITION[_name(call.func)]
-    if any(isinstance(a, ast.Starred) for a in call.args[:position + 1]) or any(k.arg is None for k in call.keywords):
+    if any(isinstance(a, ast.Starred) for a in call.args[: position + 1]) or any(k.arg is None for k in call.keywords):
         return None
     return call.args[position] if len(call.args) > position else None
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Iterator, Optional
 
 from shapecheck.fixes import FindingSite, suggester, verify
-from shapecheck.fixes.wording import line_words, make_fix, per_call_words
 from shapecheck.fixes.layer_edits import merge_members
+from shapecheck.fixes.wording import line_words, make_fix, per_call_words
 from shapecheck.graph import Node
 from shapecheck.layout import spatial_axes
 from shapecheck.rules.base import Fix

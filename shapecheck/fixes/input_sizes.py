@@ -104,8 +104,10 @@ def next_valid_size(site: FindingSite) -> Iterator[Fix]:
     if built is None:
         return
     rule = sweep.constraint(sweep.union(sweep.merges))
-    words = (f"feed only sizes at which every merge agrees ({rule}; pad or resize the input): "
-             f"e.g. {sweep.size_text(picks[0])} instead of {sweep.size_text(example)}")
+    words = (
+        f"feed only sizes at which every merge agrees ({rule}; pad or resize the input): "
+        f"e.g. {sweep.size_text(picks[0])} instead of {sweep.size_text(example)}"
+    )
     fix = make_fix(site, _input_node(site.model), words, "input-size", verify.verified_sweep(site), COST)
     yield replace(fix, keras_built=built)
 
@@ -120,8 +122,10 @@ def _keras_built_size(site: FindingSite, sweep, merge) -> Iterator[Fix]:
     if merge is not None:
         refused = np.flatnonzero(merge.failing)
     else:
-        at = next((rows for layer, line, rows in keras.inside
-                   if layer == site.finding.layer and line == site.finding.line), None)
+        at = next(
+            (rows for layer, line, rows in keras.inside if layer == site.finding.layer and line == site.finding.line),
+            None,
+        )
         refused = np.array(sorted(at or []), dtype=np.int64)
     if not len(refused):
         return
@@ -129,8 +133,10 @@ def _keras_built_size(site: FindingSite, sweep, merge) -> Iterator[Fix]:
     built = np.array(keras.built_rows, dtype=np.int64)
     distance = np.abs(sweep.candidates[built] - sweep.candidates[example]).sum(axis=1)
     pick = int(built[int(np.argmin(distance))])
-    words = (f"feed only sizes at which Keras builds the model (it refuses {sweep.size_text(example)}): "
-             f"e.g. {sweep.size_text(pick)} instead of {sweep.size_text(example)}")
+    words = (
+        f"feed only sizes at which Keras builds the model (it refuses {sweep.size_text(example)}): "
+        f"e.g. {sweep.size_text(pick)} instead of {sweep.size_text(example)}"
+    )
     fix = make_fix(site, _input_node(site.model), words, "input-size", (sweep.size_text(pick),), COST)
     yield replace(fix, keras_built=(sweep.size_text(pick),))
 

@@ -15,8 +15,7 @@ from typing import Iterator, Optional
 
 from shapecheck.algebra.layers import CONV, CONV_TRANSPOSE, POOL, as_tuple
 from shapecheck.algebra.merge import outcome
-from shapecheck.fixes import FindingSite, suggester
-from shapecheck.fixes import verify
+from shapecheck.fixes import FindingSite, suggester, verify
 from shapecheck.fixes._call_text import keyword_edit
 from shapecheck.fixes.wording import calls_words, layer_words, make_fix
 from shapecheck.graph import Graph, Node
@@ -91,8 +90,11 @@ def spatial_candidates(site: FindingSite) -> list[Candidate]:
     if site.finding.rule.fix_check != "declared":  # across the sweep, or a broadcast at any axis
         layers = spatial_layers(graph, node)
     else:
-        layers = [axis_origin(graph, node.inputs[i], axis) for i, axis in conflict_axes(node)
-                  if axis != channel_axis(len(node.input_shapes[i]), node.layout)] + spatial_layers(graph, node)
+        layers = [
+            axis_origin(graph, node.inputs[i], axis)
+            for i, axis in conflict_axes(node)
+            if axis != channel_axis(len(node.input_shapes[i]), node.layout)
+        ] + spatial_layers(graph, node)
     out, seen = [], set()
     for layer in layers:
         if layer.name in seen or layer.op not in CONV | CONV_TRANSPOSE | POOL:
@@ -139,17 +141,21 @@ def _width_for_input(site: FindingSite, i: int, axis: int) -> Optional[Candidate
 
 def apply_changes(changes: dict):
     def edit(model: Graph) -> None:
-        for graph, node in model.walk():
+        for _graph, node in model.walk():
             if node.name in changes:
                 node.config.update(changes[node.name])
+
     return edit
 
 
 def describe(site: FindingSite, c: Candidate) -> str:
     where = layer_words(c.layer, site.path)
     if c.value is None:
-        return f"{c.argument} equal to the other input's channels on {where} (per call: " + ", ".join(
-            str(v) for change in list(c.changes.values())[:4] for v in change.values()) + ")"
+        return (
+            f"{c.argument} equal to the other input's channels on {where} (per call: "
+            + ", ".join(str(v) for change in list(c.changes.values())[:4] for v in change.values())
+            + ")"
+        )
     value = f"'{c.value}'" if isinstance(c.value, str) else str(c.value)
     return f"{c.argument}={value} on {where}{calls_words(list(c.changes))}"
 
@@ -203,8 +209,14 @@ def broadcast_source(site: FindingSite) -> Iterator[Fix]:
     yield from verified(site, candidates)
 
 
-GLOBAL_POOLS = ("GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
-                "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D")
+GLOBAL_POOLS = (
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalAveragePooling3D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
+    "GlobalMaxPooling3D",
+)
 
 
 @suggester("SC103")

@@ -23,6 +23,7 @@ def _on_members(site: FindingSite, change) -> object:
         for _, node in model.walk():
             if node.name in names:
                 change(node)
+
     return edit
 
 
@@ -30,13 +31,17 @@ def _on_members(site: FindingSite, change) -> object:
 def multiply_instead(site: FindingSite) -> Iterator[Fix]:
     node = site.node
     rank = max(len(s) for s in node.input_shapes)
-    gates = [b for b in outcome(node.merge, node.input_shapes).broadcasts
-             if not b.missing and b.axis == channel_axis(rank, node.layout)]
+    gates = [
+        b
+        for b in outcome(node.merge, node.input_shapes).broadcasts
+        if not b.missing and b.axis == channel_axis(rank, node.layout)
+    ]
     if not gates or node.op not in ADDITIVE:
         return
 
     def to_multiply(member) -> None:
         member.op = "Multiply"
+
     if verify.no_new_conflicts(site, verify.apply(site, [_on_members(site, to_multiply)])):
         count = len(site.finding.members())
         words = f"Multiply instead of {node.op} (the size-1 map as a gate){calls_words([None] * count)}"
@@ -55,6 +60,7 @@ def concat_on_channels(site: FindingSite) -> Iterator[Fix]:
 
     def on_channels(member) -> None:
         member.merge = MergeSpec("concat", axis)
+
     if verify.check(site, verify.apply(site, [_on_members(site, on_channels)])):
         words = f"axis={axis} on {node.op} '{node.name}': join along the channels, not the {_axis_word(node, rank)}"
         yield make_fix(site, node, words, "axis", verify.verified_at(site), 1)

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Iterator, Optional
 
-from shapecheck.fixes import FindingSite, suggester, verify
-from shapecheck.fixes.wording import line_words, make_fix, per_call_words
-from shapecheck.fixes.layer_edits import merge_members
 from shapecheck.algebra.evaluate import depths
+from shapecheck.fixes import FindingSite, suggester, verify
+from shapecheck.fixes.layer_edits import merge_members
+from shapecheck.fixes.wording import line_words, make_fix, per_call_words
 from shapecheck.graph import Graph, Node
 from shapecheck.layout import channel_axis, spatial_axes
 from shapecheck.rules.base import Fix
@@ -44,8 +44,14 @@ def projection_for(node: Node, main: int, j: int) -> Optional[tuple[str, dict, t
             return None
         strides.append(s)
     fmt = "channels_first" if channels == 1 else "channels_last"
-    config = {"filters": width, "kernel_size": (1,) * len(strides), "strides": tuple(strides), "padding": "valid",
-              "dilation_rate": (1,) * len(strides), "data_format": fmt}
+    config = {
+        "filters": width,
+        "kernel_size": (1,) * len(strides),
+        "strides": tuple(strides),
+        "padding": "valid",
+        "dilation_rate": (1,) * len(strides),
+        "data_format": fmt,
+    }
     out = list(target)
     out[channels] = width
     return CONV_BY_RANK[rank], config, tuple(out)
@@ -64,7 +70,13 @@ def spec_words(op: str, config: dict) -> str:
     if op == "Dense":
         return f"Dense({config['units']})"
     strides = set(config["strides"])
-    stride = "" if strides == {1} else f", strides={strides.pop()}" if len(strides) == 1 else f", strides={config['strides']}"
+    stride = (
+        ""
+        if strides == {1}
+        else f", strides={strides.pop()}"
+        if len(strides) == 1
+        else f", strides={config['strides']}"
+    )
     return f"{op}({config['filters']}, 1{stride})"
 
 
@@ -84,7 +96,9 @@ def projection(site: FindingSite) -> Iterator[Fix]:
                 break
             plans.append((member.name, planned))
         else:
-            if plans and verify.check(site, verify.apply(site, [verify.insert_at_each(plans, j, "shortcut_projection")])):
+            if plans and verify.check(
+                site, verify.apply(site, [verify.insert_at_each(plans, j, "shortcut_projection")])
+            ):
                 yield make_fix(site, node, _describe(site, plans, j), "projection", verify.verified_at(site), 2)
 
 
@@ -95,4 +109,3 @@ def _describe(site: FindingSite, plans, j: int) -> str:
     if any(("conv_shortcut", "False") in frame.args for frame in site.node.chain):
         words += " — as conv_shortcut=True does"
     return words
-

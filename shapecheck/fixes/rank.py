@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Iterator, Optional
 
 from shapecheck.fixes import FindingSite, suggester, verify
-from shapecheck.fixes.wording import line_words, make_fix
 from shapecheck.fixes.layer_edits import merge_members
+from shapecheck.fixes.wording import line_words, make_fix
 from shapecheck.graph import Graph, Node
 from shapecheck.layout import channel_axis
 from shapecheck.rules.base import Fix

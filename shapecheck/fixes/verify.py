@@ -34,8 +34,15 @@ def copy_model(model: Graph) -> Graph:
 
 
 def _copy_graph(graph: Graph) -> Graph:
-    nodes = [replace(n, config=dict(n.config), inputs=list(n.inputs),
-                     subgraph=_copy_graph(n.subgraph) if n.subgraph is not None else None) for n in graph.nodes]
+    nodes = [
+        replace(
+            n,
+            config=dict(n.config),
+            inputs=list(n.inputs),
+            subgraph=_copy_graph(n.subgraph) if n.subgraph is not None else None,
+        )
+        for n in graph.nodes
+    ]
     return replace(graph, nodes=nodes, inputs=list(graph.inputs), outputs=list(graph.outputs), source=None, parent=None)
 
 
@@ -53,16 +60,27 @@ def _site_key(node: Node) -> tuple:
     return loc.path, loc.cell, loc.line, loc.column, node.op
 
 
-def insert_before(graph: Graph, consumer: Node, input_index: int, op: str, config: dict, output: Shape,
-                  name: str) -> Node:
+def insert_before(
+    graph: Graph, consumer: Node, input_index: int, op: str, config: dict, output: Shape, name: str
+) -> Node:
     """Put a new layer on input `input_index` of `consumer` (ids stay topological: the new
     node takes the consumer's place and every later node moves up by one)."""
     at = consumer.id
     edge = consumer.inputs[input_index]
     source = graph.nodes[edge.source]
-    new = Node(id=at, name=name, op=op, kind="layer", inputs=[edge], input_shapes=[graph.shape_of(edge)],
-               output_shapes=[tuple(output)], config=config, location=consumer.location, chain=consumer.chain,
-               layout=source.layout)
+    new = Node(
+        id=at,
+        name=name,
+        op=op,
+        kind="layer",
+        inputs=[edge],
+        input_shapes=[graph.shape_of(edge)],
+        output_shapes=[tuple(output)],
+        config=config,
+        location=consumer.location,
+        chain=consumer.chain,
+        layout=source.layout,
+    )
 
     def moved(e: Edge) -> Edge:
         return Edge(e.source + 1, e.index) if e.source >= at else e
@@ -80,10 +98,12 @@ def insert_before(graph: Graph, consumer: Node, input_index: int, op: str, confi
 def insert_at_each(plans, input_index: int, suffix: str) -> Edit:
     """An edit of a model copy: for each (merge name, (op, config, output shape)) of `plans`,
     that layer put on input `input_index` of that merge (named '<merge>_<suffix>')."""
+
     def edit(model: Graph) -> None:
         for name, (op, config, out) in plans:
             graph, member = model.find_node(name)
             insert_before(graph, member, input_index, op, dict(config), out, f"{name}_{suffix}")
+
     return edit
 
 
@@ -174,8 +194,12 @@ def no_new_conflicts(site, patched: Graph) -> bool:
 
 def _no_worse(before: Outcome, after: Outcome, needed: set[str]) -> bool:
     failing = set(after.conflicts)
-    return (not failing & needed and failing <= set(before.conflicts) and bool(after.accepted.all())
-            and after.unchecked <= before.unchecked)
+    return (
+        not failing & needed
+        and failing <= set(before.conflicts)
+        and bool(after.accepted.all())
+        and after.unchecked <= before.unchecked
+    )
 
 
 # -- across the size sweep (SC104, SC202) ---------------------------------------------
@@ -213,8 +237,11 @@ def fixes_across_sweep(site, patched: Graph) -> bool:
         if name in required:
             needed |= mask
     accepted = after.accepted
-    return not (needed & accepted).any() and not (failing & accepted & ~failed_before).any() and not (
-        sweep.accepted & ~accepted).any()
+    return (
+        not (needed & accepted).any()
+        and not (failing & accepted & ~failed_before).any()
+        and not (sweep.accepted & ~accepted).any()
+    )
 
 
 def size_words(model: Graph) -> str:
@@ -314,9 +341,13 @@ def keras_builds(site, changes: Optional[dict] = None, rows: Optional[list] = No
             return ()
         except Exception:  # noqa: BLE001 - not confirmed
             return None
-        if answer.rejected or answer.stopped or answer.lines or (answer.failing & needed) or \
-                (answer.failing - before - needed):
+        if (
+            answer.rejected
+            or answer.stopped
+            or answer.lines
+            or (answer.failing & needed)
+            or (answer.failing - before - needed)
+        ):
             return None
         said.append(words)
     return tuple(said)
-

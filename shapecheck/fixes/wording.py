@@ -10,7 +10,7 @@ from shapecheck.rules.base import Fix, TextEdit
 
 
 def layer_words(node: Node, checked_path: str) -> str:
-    """"Conv2D 'conv2d_5' (line 48)", with the file when it is another one."""
+    """ "Conv2D 'conv2d_5' (line 48)", with the file when it is another one."""
     words = f"{node.op} '{node.name}'"
     loc = node.location
     if loc is None:
@@ -42,11 +42,20 @@ def calls_words(nodes: Sequence) -> str:
     return f"; all {len(nodes)} calls of that line" if len(nodes) > 1 else ""
 
 
-def make_fix(site, node: Optional[Node], description: str, kind: str, verified_at: tuple, cost: int,
-             edits: tuple[TextEdit, ...] = ()) -> Fix:
+def make_fix(
+    site,
+    node: Optional[Node],
+    description: str,
+    kind: str,
+    verified_at: tuple,
+    cost: int,
+    edits: tuple[TextEdit, ...] = (),
+) -> Fix:
     """A Fix placed at `node`'s source line (the finding's own line when it has none)."""
     loc = node.location if node is not None else None
     if loc is None:
         f = site.finding
         return Fix(description, kind, f.path, f.line, verified_at, edits, False, f.cell, cost)
-    return Fix(description, kind, display_path(loc.path, site.path), loc.line, verified_at, edits, False, loc.cell, cost)
+    return Fix(
+        description, kind, display_path(loc.path, site.path), loc.line, verified_at, edits, False, loc.cell, cost
+    )

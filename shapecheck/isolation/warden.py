@@ -25,8 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Optional
 
-from shapecheck.keras_home import keras_home
 from shapecheck.isolation.protocol import MAX_REPORT_BYTES, load_report, read_message, write_message
+from shapecheck.keras_home import keras_home
 
 POLL_SECONDS = 0.05
 STARTUP_SECONDS = 300.0  # importing TensorFlow on a loaded machine
@@ -44,7 +44,7 @@ class Warden:
 
     def __init__(self) -> None:
         self._process: Optional[subprocess.Popen] = None
-        self._replies: "queue.Queue" = queue.Queue()
+        self._replies: queue.Queue = queue.Queue()
         self._folder = tempfile.mkdtemp(prefix="shapecheck-")
         self._count = 0
 
@@ -55,7 +55,9 @@ class Warden:
             debug = os.environ.get("SHAPECHECK_DEBUG")
             self._process = subprocess.Popen(
                 [sys.executable, "-m", "shapecheck.isolation.zygote", self._folder],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None if debug else subprocess.DEVNULL,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=None if debug else subprocess.DEVNULL,
                 env={**os.environ, "KERAS_HOME": keras_home(self._folder), "SHAPECHECK_PRIVATE_KERAS_HOME": "1"},
             )
             reader = threading.Thread(target=self._read_replies, args=(self._process, self._replies), daemon=True)
@@ -63,7 +65,7 @@ class Warden:
         return self._process
 
     @staticmethod
-    def _read_replies(process: subprocess.Popen, replies: "queue.Queue") -> None:
+    def _read_replies(process: subprocess.Popen, replies: queue.Queue) -> None:
         while True:
             try:
                 message = read_message(process.stdout)
@@ -101,7 +103,9 @@ class Warden:
         started = self._next(STARTUP_SECONDS)
         if not started or started[0] != "started":
             self._process = None
-            return FileReport(target.path, error=f"{target.path}: the checking process did not start (TensorFlow import failed?)")
+            return FileReport(
+                target.path, error=f"{target.path}: the checking process did not start (TensorFlow import failed?)"
+            )
         pid = started[1]
         forked = time.perf_counter()
         why_killed, status = self._watch(pid, options)
@@ -149,10 +153,14 @@ class Warden:
                 return FileReport(target.path, error=f"{target.path}: {_ended_early(status)}")
             owner, report = load_report(data)
             if owner != pid or not isinstance(report, FileReport):
-                return FileReport(target.path, error=f"{target.path}: the report did not come from the module's process")
+                return FileReport(
+                    target.path, error=f"{target.path}: the report did not come from the module's process"
+                )
             return report
         except Exception as exc:  # noqa: BLE001 - a damaged report is the module's doing
-            return FileReport(target.path, error=f"{target.path}: unreadable report from the checking process ({type(exc).__name__})")
+            return FileReport(
+                target.path, error=f"{target.path}: unreadable report from the checking process ({type(exc).__name__})"
+            )
         finally:
             for leftover in (path, path + ".part", os.path.join(self._folder, f"{number}.out")):
                 try:
@@ -255,7 +263,9 @@ def _close_all() -> None:
 def check_isolated(targets: list, options, check_in_process) -> list:
     """Every target checked, in order: builder modules in supervised children (N at a time
     with -j N), everything else by `check_in_process`."""
-    isolated = [i for i, t in enumerate(targets) if t.path.lower().endswith((".py", ".ipynb")) and not t.problem and not t.skip]
+    isolated = [
+        i for i, t in enumerate(targets) if t.path.lower().endswith((".py", ".ipynb")) and not t.problem and not t.skip
+    ]
     results: list = [None] * len(targets)
     for i, target in enumerate(targets):
         if i not in isolated:
@@ -265,7 +275,7 @@ def check_isolated(targets: list, options, check_in_process) -> list:
         for i in isolated:
             results[i] = wardens[0].check(targets[i], options)
         return results
-    work: "queue.Queue" = queue.Queue()
+    work: queue.Queue = queue.Queue()
     for i in isolated:
         work.put(i)
 

@@ -26,8 +26,8 @@ def main() -> None:
     requests = os.fdopen(os.dup(0), "rb")
     replies = os.fdopen(os.dup(1), "wb")
     _quiet_standard_streams()
-    from shapecheck.capture import session  # noqa: F401  (TensorFlow and Keras, imported once for every child)
     from shapecheck import fixes, rules, witnesses, worker  # noqa: F401  (what every child runs after the module)
+    from shapecheck.capture import session  # noqa: F401  (TensorFlow and Keras, imported once for every child)
 
     gc.freeze()  # the imported heap is never traversed by a child's collections: no copy-on-write of it
 
@@ -87,9 +87,11 @@ def _child(target, options, result_path: str, output_path: str) -> None:
             report.error = f"{target.path}: the module forked a process (os.fork); its results are not trusted"
         try:
             payload = pickle.dumps((me, plain_report(report)), protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception as exc:  # shapecheck's own failure: say so, not "the module crashed"
-            failed = FileReport(target.path, error=f"{target.path}: internal error: the report could not be sent back "
-                                                   f"({type(exc).__name__}: {exc})")
+        except Exception as exc:  # noqa: BLE001 - shapecheck's own failure: say so, not "the module crashed"
+            failed = FileReport(
+                target.path,
+                error=f"{target.path}: internal error: the report could not be sent back ({type(exc).__name__}: {exc})",
+            )
             payload = pickle.dumps((me, failed), protocol=pickle.HIGHEST_PROTOCOL)
         with open(result_path + ".part", "wb") as handle:
             handle.write(payload)

@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 from shapecheck import timing
+from shapecheck.cells import is_notebook
+from shapecheck.errors import CheckError, message_line
 from shapecheck.graph import Graph
 from shapecheck.load import source
-from shapecheck.errors import CheckError, message_line
-from shapecheck.load.time_limit import alarm
 from shapecheck.load.module_paths import package_root
-from shapecheck.cells import is_notebook
 from shapecheck.load.notebook_run import NotebookRun
+from shapecheck.load.time_limit import alarm
 
 BUILDER_NAME = re.compile(r"^(build|create|get|make)|model|net", re.IGNORECASE)
 
@@ -50,8 +50,12 @@ class LoadedModule:
 
 
 def load_builder_module(
-    path: str, entries: Sequence[str] = (), timeout: float = 120.0, input_shapes: Optional[dict] = None,
-    defer_weights: bool = True, text: Optional[str] = None,
+    path: str,
+    entries: Sequence[str] = (),
+    timeout: float = 120.0,
+    input_shapes: Optional[dict] = None,
+    defer_weights: bool = True,
+    text: Optional[str] = None,
 ) -> LoadedModule:
     """`input_shapes`: batch shapes for subclassed models, by variable or class name. A
     notebook (.ipynb) runs cell by cell (notebook_run.py); a cell that raises is noted.
@@ -76,8 +80,14 @@ def load_builder_module(
     return _load(path, entries, timeout, input_shapes, text, defer_weights=False)
 
 
-def _load(path: str, entries: Sequence[str], timeout: float, input_shapes: Optional[dict], text: Optional[str],
-          defer_weights: bool) -> LoadedModule:
+def _load(
+    path: str,
+    entries: Sequence[str],
+    timeout: float,
+    input_shapes: Optional[dict],
+    text: Optional[str],
+    defer_weights: bool,
+) -> LoadedModule:
     cells = NotebookRun(path) if is_notebook(path) and text is None else None
     code = None if cells is not None else _compile(source.read_text(path) if text is None else text, path)
     from shapecheck.capture import session
@@ -86,12 +96,18 @@ def _load(path: str, entries: Sequence[str], timeout: float, input_shapes: Optio
     module = _new_module(path)
     result = LoadedModule()
     raised: list[str] = []  # builders that raised without building a model
-    with timing.phase("module"), session.capture(defer_weights) as recorder, _module_context(path, module) as printed, \
-            _deadline(timeout):
+    with (
+        timing.phase("module"),
+        session.capture(defer_weights) as recorder,
+        _module_context(path, module) as printed,
+        _deadline(timeout),
+    ):
         recorder.callsites.boundary = sys._getframe()
         user = recorder.callsites.is_user_file
         if cells is not None:
-            cells.execute(module.__dict__, _run, user, lambda e: any(r.error is e for r in recorder.models), (BuilderTimeout,))
+            cells.execute(
+                module.__dict__, _run, user, lambda e: any(r.error is e for r in recorder.models), (BuilderTimeout,)
+            )
             result.notes.extend(cells.notes)
         else:
             _, exc = _run(lambda: exec(code, module.__dict__))
@@ -139,7 +155,9 @@ def _load(path: str, entries: Sequence[str], timeout: float, input_shapes: Optio
         if os.environ.get("SHAPECHECK_DEBUG"):
             result.notes.extend(f"not called: {s}" for s in needs)
     if recorder.skipped_calls:
-        result.notes.append("not run: " + ", ".join(recorder.skipped_calls) + " (shapecheck never trains, saves or prints)")
+        result.notes.append(
+            "not run: " + ", ".join(recorder.skipped_calls) + " (shapecheck never trains, saves or prints)"
+        )
     return result
 
 
@@ -212,7 +230,7 @@ def _run(function) -> tuple[object, Optional[BaseException]]:
         return function(), None
     except (KeyboardInterrupt, WeightsRead):
         raise
-    except BaseException as exc:  # the user's code may raise anything, SystemExit included
+    except BaseException as exc:  # noqa: BLE001 - the user's code may raise anything, SystemExit included
         return None, exc
 
 
@@ -272,5 +290,6 @@ def _required_parameters(function) -> list[str]:
     return [
         p.name
         for p in signature.parameters.values()
-        if p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        if p.default is inspect.Parameter.empty
+        and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
     ]

@@ -24,7 +24,9 @@ SAVED_SUFFIXES = (".keras", ".h5", ".hdf5")
 SOURCE_SUFFIXES = (".py", ".ipynb")  # run (a notebook cell by cell) when their imports reach Keras
 MODEL_SUFFIXES = SOURCE_SUFFIXES + SAVED_SUFFIXES
 SKIPPED_DIRS = {"__pycache__", "node_modules", "site-packages", "build", "dist"}
-NO_MODEL_FILES = "no model files here (*.py and *.ipynb that reach keras or tensorflow through their imports, *.keras, *.h5)"
+NO_MODEL_FILES = (
+    "no model files here (*.py and *.ipynb that reach keras or tensorflow through their imports, *.keras, *.h5)"
+)
 
 
 @dataclass(frozen=True)

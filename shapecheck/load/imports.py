@@ -234,7 +234,9 @@ class Closure:
         package = name if path.endswith("__init__.py") else (name.rpartition(".")[0] or None)
         imports = imports_in(tree, package)
         own = name.partition(".")[0]
-        followed = [Import(i.name, deferred=i.deferred) for i in imports if not i.deferred or i.name.partition(".")[0] == own]
+        followed = [
+            Import(i.name, deferred=i.deferred) for i in imports if not i.deferred or i.name.partition(".")[0] == own
+        ]
         return _Facts(keras_import(imports), list(dict.fromkeys(followed)))
 
     def _installed_path(self, name: str) -> Optional[str]:

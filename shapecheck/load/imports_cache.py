@@ -20,8 +20,16 @@ from typing import Optional
 
 FORMAT = 2
 KERAS_REQUIREMENTS = {
-    "keras", "keras-nightly", "tf-keras", "tensorflow", "tensorflow-cpu", "tensorflow-gpu",
-    "tensorflow-intel", "tensorflow-macos", "tensorflow-aarch64", "tf-nightly",
+    "keras",
+    "keras-nightly",
+    "tf-keras",
+    "tensorflow",
+    "tensorflow-cpu",
+    "tensorflow-gpu",
+    "tensorflow-intel",
+    "tensorflow-macos",
+    "tensorflow-aarch64",
+    "tf-nightly",
 }
 REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
@@ -52,7 +60,7 @@ class Distributions:
     folders beside it (by name first; `packages_distributions()` only when the names differ,
     as `yaml` and PyYAML)."""
 
-    def __init__(self, cache: Optional["FactsCache"] = None):
+    def __init__(self, cache: Optional[FactsCache] = None):
         self._by_top: dict[str, Optional[Dist]] = {}
         self._listings: dict[str, dict[str, str]] = {}
         self._packages: Optional[dict] = None

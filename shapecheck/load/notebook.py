@@ -68,7 +68,9 @@ def _load_json(path: str) -> dict:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise CheckError(f"{path}: not a Jupyter notebook: invalid JSON at line {exc.lineno} column {exc.colno} ({exc.msg})") from None
+        raise CheckError(
+            f"{path}: not a Jupyter notebook: invalid JSON at line {exc.lineno} column {exc.colno} ({exc.msg})"
+        ) from None
     if not isinstance(document, dict) or not isinstance(document.get("cells"), list):
         major = document.get("nbformat") if isinstance(document, dict) else None
         if isinstance(major, int) and major < 4:
@@ -221,5 +223,3 @@ def parse(path: str, unreadable) -> ast.Module:
             raise unreadable(path, cell.number, 1, 1, str(exc)) from None
         body.extend(tree.body)
     return ast.Module(body=body, type_ignores=[])
-
-

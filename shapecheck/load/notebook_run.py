@@ -20,8 +20,8 @@ import traceback
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from shapecheck.errors import CheckError, message_line
 from shapecheck.cells import cell_filename, split_cell_filename
+from shapecheck.errors import CheckError, message_line
 from shapecheck.load.notebook import Cell, compile_flags, read_notebook
 
 
@@ -30,7 +30,7 @@ class CellFailure:
     cell: int
     exc: BaseException
     what: str  # "FileNotFoundError: [Errno 2] No such file or directory: 'data' (line 3)"
-    needs: Optional["CellFailure"] = None  # the failed cell that would have set a missing name
+    needs: Optional[CellFailure] = None  # the failed cell that would have set a missing name
     stopped: bool = False  # the run ended here (the timeout)
 
     @property
@@ -75,7 +75,9 @@ class NotebookRun:
         except ValueError as exc:  # a null byte
             raise CheckError(f"{self.path}:cell {cell.number}: cannot compile: {exc}") from None
 
-    def execute(self, namespace: dict, run: Callable, is_user_file, belongs_to_model: Callable, stop: tuple = ()) -> None:
+    def execute(
+        self, namespace: dict, run: Callable, is_user_file, belongs_to_model: Callable, stop: tuple = ()
+    ) -> None:
         """Run every cell in `namespace` with `run(function) -> (value, exception)`, in the
         notebook's folder (where Jupyter runs it, so relative data paths mean the same; see
         read_notebook).
@@ -99,15 +101,19 @@ class NotebookRun:
                 self.notes.append(f"cell {cell.number}: {cell.not_run} cell not run (not Python)")
                 continue
             self.ran += 1
-            _, exc = run(lambda: _exec(code, namespace))
+            _, exc = run(lambda: _exec(code, namespace))  # noqa: B023 - called here, at once
             if exc is None or belongs_to_model(exc):
                 continue
-            failure = CellFailure(cell.number, exc, self._describe(exc, cell.number, is_user_file, stop), stopped=isinstance(exc, stop))
+            failure = CellFailure(
+                cell.number, exc, self._describe(exc, cell.number, is_user_file, stop), stopped=isinstance(exc, stop)
+            )
             failure.needs = self._needed(exc)
             self.failures.append(failure)
             later = index + 1 < len(self.cells)
             if failure.stopped:
-                self.notes.append(f"cell {cell.number} {failure.story}" + ("; later cells were not run" if later else ""))
+                self.notes.append(
+                    f"cell {cell.number} {failure.story}" + ("; later cells were not run" if later else "")
+                )
                 return
             self.notes.append(self._note(failure, later))
 
@@ -155,10 +161,16 @@ class NotebookRun:
         needing = [f for f in self.failures if f.needs is not None]
         if needing:
             f = needing[-1]
-            return (f"{self.path}: no Keras model was built: cell {f.cell} could only run after cell {f.needs.cell}, "
-                    f"which {f.needs.story} (cell {f.cell}: {f.what})")
+            return (
+                f"{self.path}: no Keras model was built: cell {f.cell} could only run after cell {f.needs.cell}, "
+                f"which {f.needs.story} (cell {f.cell}: {f.what})"
+            )
         first = self.failures[0]
-        more = f", and {len(self.failures) - 1} more cell{'s' if len(self.failures) > 2 else ''} raised" if len(self.failures) > 1 else ""
+        more = (
+            f", and {len(self.failures) - 1} more cell{'s' if len(self.failures) > 2 else ''} raised"
+            if len(self.failures) > 1
+            else ""
+        )
         return f"{self.path}: no Keras model was built; cell {first.cell} {first.story}{more}"
 
 

@@ -39,8 +39,10 @@ def decode(raw: bytes, path: str) -> str:
     try:
         return raw.decode(encoding)
     except UnicodeDecodeError as exc:
-        byte = raw[exc.start:exc.start + 1].hex()
-        raise Unreadable(path, *_position(raw, exc.start), f"not valid {encoding} (byte 0x{byte}: {exc.reason})") from None
+        byte = raw[exc.start : exc.start + 1].hex()
+        raise Unreadable(
+            path, *_position(raw, exc.start), f"not valid {encoding} (byte 0x{byte}: {exc.reason})"
+        ) from None
 
 
 def read_text(path: str) -> str:

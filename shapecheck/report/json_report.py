@@ -8,10 +8,10 @@ import json
 from typing import Optional, Sequence
 
 from shapecheck import __version__
-from shapecheck.results import FileReport, RunReport
 from shapecheck.graph import Graph
 from shapecheck.report.suggestions import fix_dict
 from shapecheck.report.verdicts import model_verdicts
+from shapecheck.results import FileReport, RunReport
 from shapecheck.rules import Finding, Severity
 
 SCHEMA_VERSION = "1.0.0"
@@ -34,8 +34,15 @@ def finding_dict(f: Finding) -> dict:
         "shapes": [list(s) for s in f.shapes],
         "count": f.count,
         "related": [
-            {"kind": r.kind, "layer": r.layer, "path": r.path, "cell": r.cell, "line": r.line, "shapes": [list(s) for s in r.shapes],
-             "call_chain": [frame.short() for frame in r.call_chain]}
+            {
+                "kind": r.kind,
+                "layer": r.layer,
+                "path": r.path,
+                "cell": r.cell,
+                "line": r.line,
+                "shapes": [list(s) for s in r.shapes],
+                "call_chain": [frame.short() for frame in r.call_chain],
+            }
             for r in f.related
         ],
         "fixes": [fix_dict(fix) for fix in f.fixes],
@@ -44,17 +51,19 @@ def finding_dict(f: Finding) -> dict:
 
 def model_dict(graph: Graph, path: str, findings: Sequence[Finding] = (), unchecked=None, witnessed=None) -> dict:
     merges = []
-    for owner, node, verdict, why in model_verdicts(graph, path, findings, unchecked, witnessed):
-        merges.append({
-            "layer": node.name,
-            "op": node.op,
-            "cell": node.location.cell if node.location else None,
-            "line": node.line,
-            "shapes": [list(s) for s in node.input_shapes],
-            "verdict": verdict,
-            "why": why,
-            "recovered": node.recovered,
-        })
+    for _owner, node, verdict, why in model_verdicts(graph, path, findings, unchecked, witnessed):
+        merges.append(
+            {
+                "layer": node.name,
+                "op": node.op,
+                "cell": node.location.cell if node.location else None,
+                "line": node.line,
+                "shapes": [list(s) for s in node.input_shapes],
+                "verdict": verdict,
+                "why": why,
+                "recovered": node.recovered,
+            }
+        )
     return {
         "name": graph.name,
         "entry": graph.entry,
@@ -72,8 +81,10 @@ def witnesses_dict(keras) -> Optional[dict]:
         return None
     return {
         "summary": keras.summary(),
-        "sizes": [{"size": text, "keras_builds": built, "witnesses_failure_of": claim, "keras_refuses": list(refused)}
-                  for text, built, claim, refused in keras.rows],
+        "sizes": [
+            {"size": text, "keras_builds": built, "witnesses_failure_of": claim, "keras_refuses": list(refused)}
+            for text, built, claim, refused in keras.rows
+        ],
         "agreed": keras.agreed,
         "disputes": [{"about": about, "note": note} for about, note in keras.disputes.items()],
         "sampled_past_unfollowed_layers": keras.sampled,

@@ -51,8 +51,11 @@ def _notification(file: FileReport) -> dict:
     if file.position:
         physical["region"] = {"startLine": file.position[0], "startColumn": file.position[1]}
     text = file.error or f"{file.path}: skipped: {file.skip}"
-    return {"level": "error" if file.error else "warning", "message": {"text": text},
-            "locations": [{"physicalLocation": physical}]}
+    return {
+        "level": "error" if file.error else "warning",
+        "message": {"text": text},
+        "locations": [{"physicalLocation": physical}],
+    }
 
 
 def _result(f: Finding, index: dict[str, int]) -> dict:
@@ -67,10 +70,12 @@ def _result(f: Finding, index: dict[str, int]) -> dict:
         "ruleId": f.code,
         "level": LEVEL[f.severity],
         "message": {"text": message},
-        "locations": [{
-            "physicalLocation": location,
-            "logicalLocations": [{"fullyQualifiedName": f"{f.model}/{f.layer}", "kind": "member"}],
-        }],
+        "locations": [
+            {
+                "physicalLocation": location,
+                "logicalLocations": [{"fullyQualifiedName": f"{f.model}/{f.layer}", "kind": "member"}],
+            }
+        ],
         "partialFingerprints": {"shapecheck/v1": f"{f.code}:{f.model}/{f.layer}"},
     }
     if f.code in index:
@@ -92,9 +97,13 @@ def _fix(fix) -> dict:
     for e in fix.edits:
         region = {"startLine": e.line, "startColumn": e.column, "endLine": e.end_line, "endColumn": e.end_column}
         changes.setdefault(e.path, []).append({"deletedRegion": region, "insertedContent": {"text": e.replacement}})
-    return {"description": {"text": fix_words(fix)},
-            "artifactChanges": [{"artifactLocation": _artifact(path), "replacements": replacements}
-                                for path, replacements in changes.items()]}
+    return {
+        "description": {"text": fix_words(fix)},
+        "artifactChanges": [
+            {"artifactLocation": _artifact(path), "replacements": replacements}
+            for path, replacements in changes.items()
+        ],
+    }
 
 
 def _related_location(r, number: int) -> dict:
@@ -113,21 +122,33 @@ def document(run: RunReport) -> dict:
     rules = all_rules()
     index = {rule.code: i for i, rule in enumerate(rules)}
     notifications = [_notification(file) for file in run.files if file.error or file.undecided]
-    notifications += [{"level": "warning", "message": {"text": f"{file.path}: {note}"},
-                       "locations": [{"physicalLocation": {"artifactLocation": _artifact(file.path)}}]}
-                      for file in run.files for note in file.loud_notes]
+    notifications += [
+        {
+            "level": "warning",
+            "message": {"text": f"{file.path}: {note}"},
+            "locations": [{"physicalLocation": {"artifactLocation": _artifact(file.path)}}],
+        }
+        for file in run.files
+        for note in file.loud_notes
+    ]
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "shapecheck", "version": __version__, "informationUri": INFORMATION_URI,
-                "rules": [_rule(rule) for rule in rules],
-            }},
-            "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().as_uri() + "/"}},
-            "invocations": [{"executionSuccessful": not run.errors, "toolExecutionNotifications": notifications}],
-            "results": [_result(f, index) for f in run.findings],
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "shapecheck",
+                        "version": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": [_rule(rule) for rule in rules],
+                    }
+                },
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().as_uri() + "/"}},
+                "invocations": [{"executionSuccessful": not run.errors, "toolExecutionNotifications": notifications}],
+                "results": [_result(f, index) for f in run.findings],
+            }
+        ],
     }
 
 

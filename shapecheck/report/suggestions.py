@@ -26,8 +26,15 @@ def fix_dict(fix: Fix) -> dict:
         "verified_at": [str(v) for v in fix.verified_at],
         "keras_built": list(fix.keras_built),
         "edits": [
-            {"path": e.path, "cell": e.cell, "line": e.line, "column": e.column, "end_line": e.end_line,
-             "end_column": e.end_column, "replacement": e.replacement}
+            {
+                "path": e.path,
+                "cell": e.cell,
+                "line": e.line,
+                "column": e.column,
+                "end_line": e.end_line,
+                "end_column": e.end_column,
+                "replacement": e.replacement,
+            }
             for e in fix.edits
         ],
         "safe": fix.safe,

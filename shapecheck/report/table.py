@@ -11,17 +11,24 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from shapecheck.results import FileReport, RunReport
 from shapecheck.explain import explain_merge
 from shapecheck.graph import Graph
 from shapecheck.provenance import format_shape, shape_runs
 from shapecheck.report.suggestions import fix_line
 from shapecheck.report.verdicts import model_verdicts
+from shapecheck.results import FileReport, RunReport
 from shapecheck.rules import Finding, Severity
 
 VERDICT_STYLE = {
-    "ok": "green", "broadcast": "yellow", "mismatch": "bold red", "follows": "red", "sizes": "bold red",
-    "square-only": "yellow", "unchecked sizes": "yellow", "disputed": "bold red", "behind a failure": "yellow",
+    "ok": "green",
+    "broadcast": "yellow",
+    "mismatch": "bold red",
+    "follows": "red",
+    "sizes": "bold red",
+    "square-only": "yellow",
+    "unchecked sizes": "yellow",
+    "disputed": "bold red",
+    "behind a failure": "yellow",
 }
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 DEFAULT_PIPE_WIDTH = 160
@@ -34,8 +41,12 @@ def make_console(file: Optional[TextIO] = None, width: Optional[int] = None) -> 
         width = DEFAULT_PIPE_WIDTH
     plain = bool(os.environ.get("NO_COLOR"))
     console = Console(
-        file=stream, width=width, highlight=False, soft_wrap=False,
-        force_terminal=False if plain else None, no_color=plain or None,
+        file=stream,
+        width=width,
+        highlight=False,
+        soft_wrap=False,
+        force_terminal=False if plain else None,
+        no_color=plain or None,
     )
     console.on_broken_pipe = _broken_pipe  # rich would exit 1 in silence; the CLI says so and exits 2
     return console
@@ -61,8 +72,10 @@ def summary_line(run: RunReport) -> str:
         not_swept += f", {plural(run.disputed, 'size claim')} Keras disputes"
     if run.unconfirmed:
         not_swept += f", {plural(run.unconfirmed, 'model')}' sizes not confirmed by Keras"
-    scope = (f"{plural(len(run.files), 'file')} ({plural(len(run.models), 'model')}, "
-             f"{plural(run.merge_count, 'merge')} checked{not_swept})")
+    scope = (
+        f"{plural(len(run.files), 'file')} ({plural(len(run.models), 'model')}, "
+        f"{plural(run.merge_count, 'merge')} checked{not_swept})"
+    )
     if nonzero:
         head = "Found " + (" and ".join(nonzero) if len(nonzero) < 3 else ", ".join(nonzero)) + f" in {scope}"
     else:
@@ -87,17 +100,27 @@ def merge_table(graph: Graph, path: str, findings: Sequence[Finding] = (), unche
         title += f"  (from {graph.entry}, {graph.layer_count()} layers, inputs {', '.join(format_shape(s) for s in graph.input_shapes)})"
     keras = (witnessed or {}).get(graph.name)
     caption = escape(keras.summary()) if keras is not None and keras.summary() else None
-    table = Table(title=escape(title), title_justify="left", show_lines=False, expand=False,
-                  caption=caption, caption_justify="left")
+    table = Table(
+        title=escape(title),
+        title_justify="left",
+        show_lines=False,
+        expand=False,
+        caption=caption,
+        caption_justify="left",
+    )
     for column in ("layer", "op", "line", "input shapes", "verdict", "why"):
         table.add_column(column, overflow="fold")
-    for owner, node, verdict, why in model_verdicts(graph, path, findings, unchecked, witnessed):
+    for _owner, node, verdict, why in model_verdicts(graph, path, findings, unchecked, witnessed):
         if node.recovered:
             why += f" ({node.recovered})"
         shapes = "\n".join(compact_shapes(node.input_shapes))
         table.add_row(
-            escape(node.name), node.op, _line(node), shapes,
-            Text(verdict, style=VERDICT_STYLE.get(verdict, "")), escape(why),
+            escape(node.name),
+            node.op,
+            _line(node),
+            shapes,
+            Text(verdict, style=VERDICT_STYLE.get(verdict, "")),
+            escape(why),
         )
     return table
 

@@ -15,16 +15,27 @@ DISPUTED = "disputed"  # Keras contradicted the shape algebra's claim about this
 BEHIND = "behind a failure"  # agrees where reached; at some sizes an earlier merge fails first
 
 
-def verdict(model: Graph, owner: Graph, node: Node, path: str, findings: Sequence[Finding],
-            unchecked: Optional[Mapping] = None, witnessed: Optional[Mapping] = None) -> tuple[str, str]:
+def verdict(
+    model: Graph,
+    owner: Graph,
+    node: Node,
+    path: str,
+    findings: Sequence[Finding],
+    unchecked: Optional[Mapping] = None,
+    witnessed: Optional[Mapping] = None,
+) -> tuple[str, str]:
     """`unchecked`: model name -> {merge name: why the size sweep did not reach it};
     `witnessed`: model name -> what Keras said at the witness sizes (witnesses.Witnessed)."""
     return _verdict(model, owner, node, path, _sweep_findings(findings), unchecked, None, witnessed)
 
 
-def model_verdicts(model: Graph, path: str, findings: Sequence[Finding],
-                   unchecked: Optional[Mapping] = None, witnessed: Optional[Mapping] = None,
-                   ) -> Iterator[tuple[Graph, Node, str, str]]:
+def model_verdicts(
+    model: Graph,
+    path: str,
+    findings: Sequence[Finding],
+    unchecked: Optional[Mapping] = None,
+    witnessed: Optional[Mapping] = None,
+) -> Iterator[tuple[Graph, Node, str, str]]:
     """(owner, merge, verdict, why) for every merge of a model, in order: the findings are
     indexed and the provenance walks shared once for the whole model, so a report is linear
     in the number of merges (10,000 merges: seconds, not minutes)."""
@@ -44,8 +55,16 @@ def _sweep_findings(findings: Sequence[Finding]) -> dict[tuple[str, str], Findin
     return index
 
 
-def _verdict(model: Graph, owner: Graph, node: Node, path: str, swept: Mapping, unchecked: Optional[Mapping],
-             memo: Optional[dict], witnessed: Optional[Mapping] = None) -> tuple[str, str]:
+def _verdict(
+    model: Graph,
+    owner: Graph,
+    node: Node,
+    path: str,
+    swept: Mapping,
+    unchecked: Optional[Mapping],
+    memo: Optional[dict],
+    witnessed: Optional[Mapping] = None,
+) -> tuple[str, str]:
     label, why = _algebra_verdict(model, owner, node, path, swept, unchecked, memo)
     keras = (witnessed or {}).get(model.name)
     if keras is None:
@@ -53,17 +72,29 @@ def _verdict(model: Graph, owner: Graph, node: Node, path: str, swept: Mapping, 
     if node.name in keras.disputes:
         return DISPUTED, f"{why}; but {keras.disputes[node.name]}"
     if label == "ok" and node.name in keras.behind:
-        return BEHIND, (f"{why}; at the sizes where {keras.behind[node.name]} fails the build stops there, "
-                        f"so this merge is not reached at those sizes")
+        return BEHIND, (
+            f"{why}; at the sizes where {keras.behind[node.name]} fails the build stops there, "
+            f"so this merge is not reached at those sizes"
+        )
     return label, why
 
 
-def _algebra_verdict(model: Graph, owner: Graph, node: Node, path: str, swept: Mapping, unchecked: Optional[Mapping],
-                     memo: Optional[dict]) -> tuple[str, str]:
+def _algebra_verdict(
+    model: Graph,
+    owner: Graph,
+    node: Node,
+    path: str,
+    swept: Mapping,
+    unchecked: Optional[Mapping],
+    memo: Optional[dict],
+) -> tuple[str, str]:
     cause = node.consequence_of
     if cause is not None:
         where = f" ({cause.location.label()})" if cause.line else ""
-        return "follows", f"mismatches only because the build went on with a guess at {cause.name}{where}; fixing that fixes this"
+        return (
+            "follows",
+            f"mismatches only because the build went on with a guess at {cause.name}{where}; fixing that fixes this",
+        )
     label, why = merge_verdict(owner, node, path, memo)
     f = swept.get((model.name, node.name))
     if f is not None:

@@ -15,9 +15,23 @@ BROADCAST_SUSPECT_OPS = {"Add", "Subtract", "Average", "Maximum", "Minimum"}
 
 # Ops that make a size-1 axis on purpose: a reduction with keepdims, or an inserted axis.
 DELIBERATE_SIZE_ONE = {
-    "Mean", "Max", "Min", "Sum", "Prod", "Std", "Var", "Logsumexp", "ExpandDims", "GetItem", "Reshape",
-    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
-    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+    "Mean",
+    "Max",
+    "Min",
+    "Sum",
+    "Prod",
+    "Std",
+    "Var",
+    "Logsumexp",
+    "ExpandDims",
+    "GetItem",
+    "Reshape",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalAveragePooling3D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
+    "GlobalMaxPooling3D",
 }
 
 
@@ -74,7 +88,9 @@ class SilentBroadcast(Rule):
             )
         if parts:
             listed = " and ".join(format_shape(s) for s in shapes)
-            yield self.finding(site, f"{node.op} '{node.name}' merges {listed} only by broadcasting: " + "; ".join(parts))
+            yield self.finding(
+                site, f"{node.op} '{node.name}' merges {listed} only by broadcasting: " + "; ".join(parts)
+            )
 
 
 def _unintended(site: NodeSite, b, rank: int) -> bool:

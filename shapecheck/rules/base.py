@@ -67,7 +67,9 @@ class Fix:
     source, re-run), this finding and every merge after it agree at `verified_at`."""
 
     description: str  # "padding='same' on Conv2D 'conv2d_5' (line 48)"
-    kind: str  # what is changed: "layer-argument", "projection", "crop", "input-size", "axis", "closure", "rebuild", ...
+    kind: (
+        str  # what is changed: "layer-argument", "projection", "crop", "input-size", "axis", "closure", "rebuild", ...
+    )
     path: str  # where the change goes
     line: Optional[int]
     verified_at: tuple = ()  # the input sizes (shape tuples) or the words ("H, W over 1..1024") it was checked at
@@ -98,7 +100,7 @@ class Finding:
     claim: str = ""  # what it says about the merge, as a verdict quotes it (Rule.finding)
 
     @property
-    def rule(self) -> "Rule":
+    def rule(self) -> Rule:
         """The rule that made it (its facts: Rule.checks_none_sizes, .verdict, .fix_check, ...)."""
         return REGISTRY[self.code]  # filled by importing shapecheck.rules, as every reader of findings does
 
@@ -145,14 +147,20 @@ class Rule:
     name: str = ""
     severity: Severity = Severity.ERROR
     # What the rest of the house knows about a rule, it reads here (never from its code):
-    checks_none_sizes: bool = False  # checks None sizes across the sweep: merges it could not reach make the file partial
+    checks_none_sizes: bool = (
+        False  # checks None sizes across the sweep: merges it could not reach make the file partial
+    )
     about_sizes: bool = False  # a claim about input sizes: the HTML report shows the model's size map beside it
     fails_at_sizes: bool = False  # the merge fails at some input sizes: drawn at such a size, its size map kept
     verdict: Optional[str] = None  # the merge's verdict in every report when this rule fires on it
     short: str = ""  # the drawing's one-line verdict when no shape at one size can say it ("fails when H ≠ W")
-    fix_check: str = "declared"  # a suggestion is verified at the declared size, "across the sweep", or "broadcast gone"
+    fix_check: str = (
+        "declared"  # a suggestion is verified at the declared size, "across the sweep", or "broadcast gone"
+    )
     rebuild: bool = False  # --suggest-rebuild tries the flags of the merge's call chain by building again
-    marks: str = "conflict"  # the axes a drawing marks: the conflicting ones, or only "channel", "spatial", "concat", "sizes"
+    marks: str = (
+        "conflict"  # the axes a drawing marks: the conflicting ones, or only "channel", "spatial", "concat", "sizes"
+    )
 
     def check(self, site: NodeSite) -> Iterator[Finding]:  # pragma: no cover - interface
         raise NotImplementedError
@@ -173,7 +181,11 @@ class Rule:
             if any(r.cell is not None for r in related):
                 where = "at " + ", ".join(f"cell {cell}:{line}" for cell, line in lines) if lines else "later"
             else:
-                where = f"at line{'s' if len(lines) > 1 else ''} {', '.join(str(line) for _, line in lines)}" if lines else "later"
+                where = (
+                    f"at line{'s' if len(lines) > 1 else ''} {', '.join(str(line) for _, line in lines)}"
+                    if lines
+                    else "later"
+                )
             verb = "it follows" if len(related) == 1 else "they follow"
             message += f"; then also {where} ({', '.join(r.layer for r in related)}): {verb} from this"
         return Finding(
@@ -198,8 +210,15 @@ class Rule:
 def _related(kind: str, node: Node, checked_path: str) -> Related:
     loc = node.location
     path = display_path(loc.path, checked_path) if loc else checked_path
-    return Related(kind, node.name, loc.line if loc else None, path, tuple(tuple(s) for s in node.input_shapes), node.chain,
-                   loc.cell if loc else None)
+    return Related(
+        kind,
+        node.name,
+        loc.line if loc else None,
+        path,
+        tuple(tuple(s) for s in node.input_shapes),
+        node.chain,
+        loc.cell if loc else None,
+    )
 
 
 def group_repeats(findings: list[Finding]) -> list[Finding]:
@@ -217,7 +236,9 @@ def group_repeats(findings: list[Finding]) -> list[Finding]:
             groups[key] = f
             out.append(f)
             continue
-        first.related.append(Related("repeat", f.layer, f.line, f.path, tuple(tuple(s) for s in f.shapes), f.call_chain, f.cell))
+        first.related.append(
+            Related("repeat", f.layer, f.line, f.path, tuple(tuple(s) for s in f.shapes), f.call_chain, f.cell)
+        )
         first.related.extend(r for r in f.related if r.kind == "consequence")
     for f in out:
         if f.count > 1:

@@ -33,7 +33,7 @@ def sections(rule: Rule) -> dict[str, str]:
     matches = list(_HEADING.finditer(text))
     for match, following in zip(matches, matches[1:] + [None]):
         end = following.start() if following else len(text)
-        parts[match.group(1)] = text[match.end():end].strip("\n")
+        parts[match.group(1)] = text[match.end() : end].strip("\n")
     return parts
 
 
@@ -59,22 +59,24 @@ def _flow(text: str) -> str:
 def render_rule(rule: Rule) -> str:
     doc = rule_doc(rule)
     instead_text, _, instead_code = doc.instead.partition("\n")
-    return "\n".join([
-        f"{rule.code} {rule.name} ({rule.severity.label})",
-        "",
-        "What it does",
-        f"  {doc.what}",
-        "",
-        "Why is this bad?",
-        f"  {doc.why}",
-        "",
-        "Example",
-        _indent(doc.example),
-        "",
-        "Use instead",
-        f"  {instead_text.strip()}" if instead_code else "",
-        _indent(instead_code) if instead_code else _indent(doc.instead),
-    ])
+    return "\n".join(
+        [
+            f"{rule.code} {rule.name} ({rule.severity.label})",
+            "",
+            "What it does",
+            f"  {doc.what}",
+            "",
+            "Why is this bad?",
+            f"  {doc.why}",
+            "",
+            "Example",
+            _indent(doc.example),
+            "",
+            "Use instead",
+            f"  {instead_text.strip()}" if instead_code else "",
+            _indent(instead_code) if instead_code else _indent(doc.instead),
+        ]
+    )
 
 
 def _indent(block: str) -> str:

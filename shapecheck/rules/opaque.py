@@ -37,4 +37,7 @@ class OpaqueLayer(Rule):
         for graph, node in model.walk():
             if node.opaque:
                 site = NodeSite(model, graph, node, path)
-                yield self.finding(site, f"{node.op} '{node.name}' was not looked into: {node.opaque}; merges inside it are not checked")
+                yield self.finding(
+                    site,
+                    f"{node.op} '{node.name}' was not looked into: {node.opaque}; merges inside it are not checked",
+                )

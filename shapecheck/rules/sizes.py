@@ -10,6 +10,7 @@ from shapecheck.graph import Graph
 from shapecheck.provenance import format_shape
 from shapecheck.rules.base import Context, Finding, NodeSite, Rule, Severity, register
 
+
 def _sweep(model: Graph, context: Context):
     if context.sweeps is None:
         return None
@@ -28,8 +29,7 @@ def _sized_merges(sweep, square: bool) -> list:
     """The sweep's failing merges that are not already wrong at the declared size: those
     failing where each input is square (square=True: SC104, SC301), or only when one
     input's H != W (SC202). Merges only Keras found failing are SC104's (`_keras_merges`)."""
-    return [m for m in sweep.merges
-            if not m.from_keras and sweep.fails_square(m) == square and _declared_ok(m.node)]
+    return [m for m in sweep.merges if not m.from_keras and sweep.fails_square(m) == square and _declared_ok(m.node)]
 
 
 def _keras_merges(sweep) -> list:
@@ -96,8 +96,10 @@ class SizeDependentMismatch(Rule):
             if len(merges) == 1:
                 rule = f"{model_rule} (fails at {sweep.examples(merge.failing)}; {_tried(sweep)}{_not_swept(sweep)}{confirmed})"
             else:
-                rule = (f"it fails at {sweep.examples(merge.failing)}, ...; with the model's {len(merges) - 1} other "
-                        f"failing merges: {model_rule} ({_tried(sweep)}{_not_swept(sweep)}{confirmed})")
+                rule = (
+                    f"it fails at {sweep.examples(merge.failing)}, ...; with the model's {len(merges) - 1} other "
+                    f"failing merges: {model_rule} ({_tried(sweep)}{_not_swept(sweep)}{confirmed})"
+                )
             yield self.finding(
                 NodeSite(model, merge.graph, node, path),
                 f"{node.op} '{node.name}' accepts any size as declared but not at run time: {rule}",
@@ -110,11 +112,15 @@ class SizeDependentMismatch(Rule):
         answer, at the sizes Keras was asked."""
         witnessed = sweep.witnessed
         asked = len(witnessed.sizes) + witnessed.sampled if witnessed else 0
-        built = f", builds {', '.join(witnessed.built[:3])}" if witnessed and witnessed.built else ", builds none of them"
+        built = (
+            f", builds {', '.join(witnessed.built[:3])}" if witnessed and witnessed.built else ", builds none of them"
+        )
         for merge in _keras_merges(sweep):
             node = merge.node
-            said = (f"Keras refuses it at {sweep.examples(merge.failing, count=4)}{built} "  # listed: a sample is no rule
-                    f"(asked at {asked} sizes; {_why_keras(sweep, node)})")
+            said = (
+                f"Keras refuses it at {sweep.examples(merge.failing, count=4)}{built} "  # listed: a sample is no rule
+                f"(asked at {asked} sizes; {_why_keras(sweep, node)})"
+            )
             yield self.finding(
                 NodeSite(model, merge.graph, node, path),
                 f"{node.op} '{node.name}' accepts any size as declared but not at run time: {said}",
@@ -167,9 +173,13 @@ class SquareOnlyMatch(Rule):
             return
         for merge in _sized_merges(sweep, square=False):
             node = merge.node
-            claim = (f"agrees at every square size but not when H ≠ W (fails at {_non_square_examples(sweep, merge)}): "
-                     "one branch swaps or mixes the spatial axes")
-            yield self.finding(NodeSite(model, merge.graph, node, path), f"{node.op} '{node.name}' {claim}", claim=claim)
+            claim = (
+                f"agrees at every square size but not when H ≠ W (fails at {_non_square_examples(sweep, merge)}): "
+                "one branch swaps or mixes the spatial axes"
+            )
+            yield self.finding(
+                NodeSite(model, merge.graph, node, path), f"{node.op} '{node.name}' {claim}", claim=claim
+            )
 
 
 @register
@@ -203,12 +213,16 @@ class SizeConstraint(Rule):
         if any(m.node.location.cell is not None for m in merges if m.node.location):
             where = " at " + ", ".join(f"cell {cell}:{line}" for cell, line in lines) if lines else ""
         else:
-            where = f" at line{'s' if len(lines) > 1 else ''} {', '.join(str(line) for _, line in lines)}" if lines else ""
+            where = (
+                f" at line{'s' if len(lines) > 1 else ''} {', '.join(str(line) for _, line in lines)}" if lines else ""
+            )
         inp = model.nodes[model.inputs[0]]
         broken = sum(1 for _, node in model.merges() if not _declared_ok(node))
         if broken:
-            state = (f"where {broken} merge{'s' if broken > 1 else ''} already fail{'' if broken > 1 else 's'} "
-                     f"(reported above)")
+            state = (
+                f"where {broken} merge{'s' if broken > 1 else ''} already fail{'' if broken > 1 else 's'} "
+                f"(reported above)"
+            )
         else:
             state = "where it works"
         yield self.finding(
@@ -224,7 +238,9 @@ def _keras_instead(sweep) -> str:
     witnessed = sweep.witnessed
     if witnessed is None or not witnessed.sampled:
         return ""
-    return f"; Keras was run at {len(witnessed.sizes) + witnessed.sampled} sizes instead, and what it refused is reported"
+    return (
+        f"; Keras was run at {len(witnessed.sizes) + witnessed.sampled} sizes instead, and what it refused is reported"
+    )
 
 
 def _why_keras(sweep, node) -> str:

@@ -15,10 +15,10 @@ from typing import Any, Callable, Optional
 from shapecheck.algebra.layers import SHAPE_CONFIG_KEYS, knows, output_shape
 from shapecheck.algebra.merge import best_guess, merged_shape, outcome
 from shapecheck.algebra.ops import saved_call_config
+from shapecheck.errors import CheckError
 from shapecheck.graph import Edge, Graph, MergeSpec, Node
 from shapecheck.layout import finish_graph
 from shapecheck.saved import validate
-from shapecheck.errors import CheckError
 
 ELEMENTWISE = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"}
 MODEL_CLASSES = {"Functional", "Model"}
@@ -41,8 +41,10 @@ def graphs_from_config(
     try:
         graph = reader.model(config, prefix="")
     except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
-        raise CheckError(f"{path}: unrecognised model config ({type(exc).__name__}: {exc}); "
-                         "saved by a Keras version shapecheck does not read?") from None
+        raise CheckError(
+            f"{path}: unrecognised model config ({type(exc).__name__}: {exc}); "
+            "saved by a Keras version shapecheck does not read?"
+        ) from None
     graph.entry = "saved file"
     finish_graph(graph)  # every image layer of a saved config records its data_format
     return ConfigGraph([graph], list(dict.fromkeys(reader.notes)))
@@ -113,10 +115,14 @@ class _Reader:
         name = config.get("name")
         graph = Graph(name=name if isinstance(name, str) and name else "model")  # a file's name may be any JSON value
         layers = {layer.get("name") or layer["config"]["name"]: layer for layer in config["layers"]}
-        self.legacy = any(isinstance(call, list) for layer in layers.values() for call in layer.get("inbound_nodes", []))
+        self.legacy = any(
+            isinstance(call, list) for layer in layers.values() for call in layer.get("inbound_nodes", [])
+        )
         if self.legacy:
-            self.notes.append("a Keras 2 config: it records no tensor shapes, so every shape is computed "
-                              "from the inputs by shapecheck's algebra")
+            self.notes.append(
+                "a Keras 2 config: it records no tensor shapes, so every shape is computed "
+                "from the inputs by shapecheck's algebra"
+            )
         seen_shapes: dict[tuple[str, int, int], tuple] = {}
         for layer in layers.values():
             for call in layer.get("inbound_nodes", []):
@@ -164,8 +170,10 @@ class _Reader:
             for t in reversed(self._call_inputs(layers[key[0]], key[1])):
                 name, node_index, _ = self._ref(layers, t["keras_history"])
                 if (name, node_index) in open_:
-                    raise CheckError(f"{self.path}: layer {name[:80]!r} is its own input, directly or through "
-                                     "others (a cycle in inbound_nodes); not a graph Keras could build")
+                    raise CheckError(
+                        f"{self.path}: layer {name[:80]!r} is its own input, directly or through "
+                        "others (a cycle in inbound_nodes); not a graph Keras could build"
+                    )
                 if (name, node_index) not in done:
                     stack.append(((name, node_index), False))
         return order
@@ -206,19 +214,35 @@ class _Reader:
         module = layer.get("module") or ""
         kind = "op" if module.startswith("keras.src.ops") else "layer"
         node = Node(
-            node_id, prefix + name, class_name, kind, inputs=inputs, input_shapes=input_shapes,
-            config={**self._shape_config(config, where), **saved_call_config(class_name, self._call(layer, node_index))},
+            node_id,
+            prefix + name,
+            class_name,
+            kind,
+            inputs=inputs,
+            input_shapes=input_shapes,
+            config={
+                **self._shape_config(config, where),
+                **saved_call_config(class_name, self._call(layer, node_index)),
+            },
             merge=self._merge_spec(class_name, config, where) if len(inputs) >= 2 else None,
         )
         if _is_model(class_name):
             node.kind = "model"
             node.subgraph = self.model(layer, prefix + name + "/")
         elif class_name == "Lambda":
-            recorded = "its shape is unknown (a Keras 2 file records none)" if self.legacy else "its shape is what the file recorded"
-            self.notes.append(f"Lambda '{prefix + name}' is not run (code inside a saved file is never executed): {recorded}")
+            recorded = (
+                "its shape is unknown (a Keras 2 file records none)"
+                if self.legacy
+                else "its shape is what the file recorded"
+            )
+            self.notes.append(
+                f"Lambda '{prefix + name}' is not run (code inside a saved file is never executed): {recorded}"
+            )
         elif not self._is_builtin(layer):
-            node.opaque = (f"a custom layer ({layer.get('registered_name') or class_name}): its code is not in the "
-                           "saved file and is never run from it (check the module that builds the model)")
+            node.opaque = (
+                f"a custom layer ({layer.get('registered_name') or class_name}): its code is not in the "
+                "saved file and is never run from it (check the module that builds the model)"
+            )
         elif self.fallback is not None:
             node.shape_function = self.fallback(layer)
         node.output_shapes = [self._output_shape(node, name, node_index, seen)]
@@ -264,8 +288,10 @@ class _Reader:
                     return tuple(node.shape_function(node.input_shapes))
                 except Exception:  # noqa: BLE001
                     pass
-            self.notes.append(f"{node.op} '{node.name}': output shape unknown (the file does not record it and the "
-                              "algebra has no arithmetic for it); checks after it see unknown sizes")
+            self.notes.append(
+                f"{node.op} '{node.name}': output shape unknown (the file does not record it and the "
+                "algebra has no arithmetic for it); checks after it see unknown sizes"
+            )
             rank = len(node.input_shapes[0]) if node.input_shapes else 0
             return (None,) * rank
 
@@ -280,15 +306,29 @@ class _Reader:
             shape = first.get("batch_shape") or first.get("batch_input_shape")
         if shape is None:
             raise CheckError(f"{self.path}: a Sequential model without an input shape: it was never built")
-        graph.nodes.append(Node(0, prefix + "input", "InputLayer", "input", output_shapes=[self._shape(shape, layers[0] if layers else None)]))
+        graph.nodes.append(
+            Node(
+                0,
+                prefix + "input",
+                "InputLayer",
+                "input",
+                output_shapes=[self._shape(shape, layers[0] if layers else None)],
+            )
+        )
         graph.inputs = [0]
         for layer in layers:
             config = layer.get("config") or {}
             name = config.get("name") or layer["class_name"].lower()
             previous = graph.nodes[-1]
-            node = Node(len(graph.nodes), prefix + name, layer["class_name"], "layer", inputs=[Edge(previous.id)],
-                        input_shapes=[previous.output_shapes[0]],
-                        config=self._shape_config(config, validate.layer_name(layer)))
+            node = Node(
+                len(graph.nodes),
+                prefix + name,
+                layer["class_name"],
+                "layer",
+                inputs=[Edge(previous.id)],
+                input_shapes=[previous.output_shapes[0]],
+                config=self._shape_config(config, validate.layer_name(layer)),
+            )
             if _is_model(layer["class_name"]):
                 node.kind = "model"
                 node.subgraph = self.model(layer, prefix + name + "/")

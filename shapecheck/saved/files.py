@@ -10,8 +10,8 @@ import sys
 from typing import Callable
 
 from shapecheck import bounded
-from shapecheck.saved.config_graph import ConfigGraph, graphs_from_config
 from shapecheck.errors import CheckError
+from shapecheck.saved.config_graph import ConfigGraph, graphs_from_config
 
 SAVED_READERS = {".keras": "zip", ".h5": "h5", ".hdf5": "h5"}
 
@@ -58,7 +58,9 @@ def _from_h5(path: str) -> bytes | str:
     if not isinstance(config, (bytes, str)):
         raise CheckError(f"{path}: the model_config attribute is not text ({type(config).__name__})")
     if len(config) > bounded.MAX_CONFIG_BYTES:
-        raise CheckError(f"{path}: the model_config attribute is larger than {bounded.mib(bounded.MAX_CONFIG_BYTES)}; not parsed")
+        raise CheckError(
+            f"{path}: the model_config attribute is larger than {bounded.mib(bounded.MAX_CONFIG_BYTES)}; not parsed"
+        )
     return config
 
 
@@ -66,7 +68,9 @@ def _refuse_large_attribute(attribute, path: str) -> None:
     if attribute.shape not in ((), None):
         raise CheckError(f"{path}: the model_config attribute is an array, not text")
     if attribute.get_storage_size() > bounded.MAX_CONFIG_BYTES:
-        raise CheckError(f"{path}: the model_config attribute is larger than {bounded.mib(bounded.MAX_CONFIG_BYTES)}; not read")
+        raise CheckError(
+            f"{path}: the model_config attribute is larger than {bounded.mib(bounded.MAX_CONFIG_BYTES)}; not read"
+        )
 
 
 def load_saved(path: str) -> ConfigGraph:
@@ -115,8 +119,10 @@ def keras_fallback(entry: dict) -> Callable[[list], tuple]:
     def call(shapes: list) -> tuple:
         if "function" not in state:
             if os.environ.get("SHAPECHECK_DEBUG"):
-                sys.stderr.write(f"shapecheck: debug: asking Keras for the shape of {entry.get('class_name')} "
-                                 f"'{entry.get('name') or entry.get('config', {}).get('name')}'\n")
+                sys.stderr.write(
+                    f"shapecheck: debug: asking Keras for the shape of {entry.get('class_name')} "
+                    f"'{entry.get('name') or entry.get('config', {}).get('name')}'\n"
+                )
             from shapecheck.capture import session  # noqa: F401  (quiet TensorFlow import)
             from shapecheck.capture.shape_functions import from_saved_entry
 

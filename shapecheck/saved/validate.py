@@ -16,8 +16,21 @@ MAX_RANK = 32
 MAX_AXIS = 64
 
 POSITIVE_KEYS = {  # integers (or tuples of them) that must be >= 1
-    "filters", "units", "kernel_size", "strides", "dilation_rate", "pool_size", "groups",
-    "depth_multiplier", "size", "output_dim", "height", "width", "n", "repeats", "block_size",
+    "filters",
+    "units",
+    "kernel_size",
+    "strides",
+    "dilation_rate",
+    "pool_size",
+    "groups",
+    "depth_multiplier",
+    "size",
+    "output_dim",
+    "height",
+    "width",
+    "n",
+    "repeats",
+    "block_size",
 }
 NON_NEGATIVE_KEYS = {"padding", "cropping", "output_padding"}  # ints may be 0; strings pass
 AXIS_KEYS = {"axis", "axes", "dims"}
@@ -30,8 +43,10 @@ def shape(values: Any, path: str, where: str) -> tuple:
         raise CheckError(f"{path}: {where}: a shape must be a list of at most {MAX_RANK} sizes, not {_show(values)}")
     for value in values:
         if value is not None and not _int_between(value, 1, MAX_DIM):
-            raise CheckError(f"{path}: {where}: shape {_show(values)} has the size {_show(value)}; "
-                             f"sizes are positive integers up to 2**31 (or None)")
+            raise CheckError(
+                f"{path}: {where}: shape {_show(values)} has the size {_show(value)}; "
+                f"sizes are positive integers up to 2**31 (or None)"
+            )
     return tuple(values)
 
 
@@ -54,7 +69,9 @@ def layer_config(config: dict, path: str, where: str) -> dict:
 def merge_axis(value: Any, key: str, path: str, where: str, pair: bool = False) -> Any:
     """Concatenate's `axis` (one integer) or Dot's `axes` (one integer or a pair)."""
     ok = _int_between(value, -MAX_AXIS, MAX_AXIS) or (
-        pair and isinstance(value, (list, tuple)) and len(value) == 2
+        pair
+        and isinstance(value, (list, tuple))
+        and len(value) == 2
         and all(_int_between(v, -MAX_AXIS, MAX_AXIS) for v in value)
     )
     if not ok:
@@ -65,8 +82,13 @@ def merge_axis(value: Any, key: str, path: str, where: str, pair: bool = False) 
 
 def reference(value: Any, path: str, where: str) -> tuple[str, int, int]:
     """A [layer name, node index, tensor index] reference."""
-    if not isinstance(value, (list, tuple)) or len(value) < 3 or not isinstance(value[0], str) \
-            or not _int_between(value[1], 0, MAX_DIM) or not _int_between(value[2], 0, MAX_DIM):
+    if (
+        not isinstance(value, (list, tuple))
+        or len(value) < 3
+        or not isinstance(value[0], str)
+        or not _int_between(value[1], 0, MAX_DIM)
+        or not _int_between(value[2], 0, MAX_DIM)
+    ):
         raise CheckError(f"{path}: {where}: {_show(value)} is not a [layer, node, tensor] reference")
     return value[0], value[1], value[2]
 

@@ -39,8 +39,11 @@ def main(argv=None) -> int:
         coverage.add(outcome)
         if outcome.disagreements:
             failures.append(outcome)
-            print(f"seed {outcome.spec.seed}: {len(outcome.disagreements)} disagreements, first: "
-                  f"{outcome.disagreements[0]}", flush=True)
+            print(
+                f"seed {outcome.spec.seed}: {len(outcome.disagreements)} disagreements, first: "
+                f"{outcome.disagreements[0]}",
+                flush=True,
+            )
         if time.monotonic() - last_report > 300:
             last_report = time.monotonic()
             coverage.seconds = last_report - start

@@ -36,13 +36,13 @@ import numpy as np
 
 from shapecheck.algebra.evaluate import Evaluator
 from shapecheck.algebra.float_errors import quiet_numpy
+from shapecheck.analysis import check_graphs, selected_rules
 from shapecheck.layout import channel_axis
 from shapecheck.load.builder import load_builder_module
-from shapecheck.analysis import check_graphs, selected_rules
 from shapecheck.size_range import SizeRange
 from shapecheck.sweep import plan
 
-from .oracle import Oracle, Verdict
+from .oracle import Oracle
 from .spec import Spec, render
 
 COMPARED = {"SC101", "SC102", "SC103", "SC104", "SC202", "SC301"}
@@ -56,8 +56,9 @@ AXIS_ROWS = 5  # rows per axis (one axis moved, the others at the reference size
 def squareish(sweep) -> np.ndarray:
     """Rows where a failure makes SC104 (or SC301) rather than SC202: each input's own axes
     equal, or two inputs' axes differing on a grid (as Sweep.fails_square reads them)."""
-    cross = np.isin(sweep.groups, [f"grid{k}.{l}" for k, l in sweep.pairs
-                                   if sweep.axes[k].input_id != sweep.axes[l].input_id])
+    cross = np.isin(
+        sweep.groups, [f"grid{k}.{l}" for k, l in sweep.pairs if sweep.axes[k].input_id != sweep.axes[l].input_id]
+    )
     return sweep.square_rows() | cross
 
 
@@ -128,7 +129,9 @@ def expected_codes(kind: str, args: dict, shapes: list, layout: str) -> set:
     if len(ranks) > 1:
         return {"SC103"}
     rank = ranks.pop()
-    concat = (kind == "merge" and args.get("cls") == "Concatenate") or (kind == "opmerge" and args.get("fn") == "concatenate")
+    concat = (kind == "merge" and args.get("cls") == "Concatenate") or (
+        kind == "opmerge" and args.get("fn") == "concatenate"
+    )
     codes = set()
     for ax in range(1, rank):
         column = [s[ax] for s in shapes]
@@ -186,8 +189,7 @@ def sample_rows(sweep, seed: int, hunt: bool, charged_rows: dict) -> list[int]:
     return sorted(int(r) for r in rows)
 
 
-def check_spec(spec: Spec, sizes: SizeRange = SizeRange(1, 64), hunt: bool = False,
-               exclusions=()) -> Outcome:
+def check_spec(spec: Spec, sizes: SizeRange = SizeRange(1, 64), hunt: bool = False, exclusions=()) -> Outcome:
     out = Outcome(spec)
     rendered = render(spec)
     line_of = rendered.lines  # op index -> merge line
@@ -227,7 +229,8 @@ def check_spec(spec: Spec, sizes: SizeRange = SizeRange(1, 64), hunt: bool = Fal
             layout = oracle.layouts[op.inputs[0]]
             if layout is None:  # no layer says where the channels are: a channel or a spatial axis
                 codes = expected_codes(op.kind, op.args, shapes, "channels_last") | expected_codes(
-                    op.kind, op.args, shapes, "channels_first")
+                    op.kind, op.args, shapes, "channels_first"
+                )
             else:
                 codes = expected_codes(op.kind, op.args, shapes, layout)
         expected.add((line_of[i], frozenset(codes)))
@@ -240,17 +243,31 @@ def check_spec(spec: Spec, sizes: SizeRange = SizeRange(1, 64), hunt: bool = Fal
     for line, codes in expected:
         got = reported.get(line, set())
         if not got:
-            out.disagreements.append(Disagreement("declared-miss", f"Keras refuses {_op_text(spec, op_at[line])}; "
-                                                  f"{declared.raised[op_at[line]]}", line))
+            out.disagreements.append(
+                Disagreement(
+                    "declared-miss",
+                    f"Keras refuses {_op_text(spec, op_at[line])}; {declared.raised[op_at[line]]}",
+                    line,
+                )
+            )
         elif not got & codes:
-            out.disagreements.append(Disagreement("declared-code", f"reported {sorted(got)}, expected one of {sorted(codes)}", line))
+            out.disagreements.append(
+                Disagreement("declared-code", f"reported {sorted(got)}, expected one of {sorted(codes)}", line)
+            )
     for line, codes in reported.items():
         i = op_at.get(line)
         if i is None:
-            out.disagreements.append(Disagreement("declared-false", f"{sorted(codes)} on a line that is no merge", line))
+            out.disagreements.append(
+                Disagreement("declared-false", f"{sorted(codes)} on a line that is no merge", line)
+            )
         elif i not in declared.charged and i not in declared_tainted:
-            out.disagreements.append(Disagreement("declared-false", f"{sorted(codes)} on {_op_text(spec, i)}, which Keras "
-                                                  f"builds at {[i.shape for i in spec.inputs]}", line))
+            out.disagreements.append(
+                Disagreement(
+                    "declared-false",
+                    f"{sorted(codes)} on {_op_text(spec, i)}, which Keras builds at {[i.shape for i in spec.inputs]}",
+                    line,
+                )
+            )
     if sweep.skipped or sweep.candidates is None:
         return out
 
@@ -264,8 +281,15 @@ def check_spec(spec: Spec, sizes: SizeRange = SizeRange(1, 64), hunt: bool = Fal
             sweep_fail[i] = m.failing if i not in sweep_fail else sweep_fail[i] | m.failing
     rows = sample_rows(sweep, spec.seed, hunt, sweep_fail)
     square = squareish(sweep)
-    checks = [(row_shapes(spec, graph, sweep, r), bool(sweep.accepted[r]),
-               {i for i, mask in sweep_fail.items() if mask[r]}, bool(square[r])) for r in rows]
+    checks = [
+        (
+            row_shapes(spec, graph, sweep, r),
+            bool(sweep.accepted[r]),
+            {i for i, mask in sweep_fail.items() if mask[r]},
+            bool(square[r]),
+        )
+        for r in rows
+    ]
     checks += own_rows(spec, graph, op_at, hunt, unchecked)
     out.rows = len(checks)
     charged_sq, charged_other = set(), set()
@@ -278,8 +302,13 @@ def check_spec(spec: Spec, sizes: SizeRange = SizeRange(1, 64), hunt: bool = Fal
             continue  # weights the declared build made only behind a failing merge: the same convention
         if (keras_ok is not False) != ours_ok:
             why = v.rejected[0] if v.rejected else "Keras builds it"
-            out.disagreements.append(Disagreement(
-                "row-accept", f"shapecheck says {'accepted' if ours_ok else 'not accepted'}; Keras: {why}", row=shapes))
+            out.disagreements.append(
+                Disagreement(
+                    "row-accept",
+                    f"shapecheck says {'accepted' if ours_ok else 'not accepted'}; Keras: {why}",
+                    row=shapes,
+                )
+            )
             continue
         if not ours_ok:
             continue
@@ -288,12 +317,19 @@ def check_spec(spec: Spec, sizes: SizeRange = SizeRange(1, 64), hunt: bool = Fal
             out.failing_sizes = True
             (charged_sq if is_square else charged_other).update(theirs)
         for i in sorted(theirs - ours):
-            out.disagreements.append(Disagreement("row-miss", f"Keras: {_op_text(spec, i)} fails ({v.raised[i]}); "
-                                                  "shapecheck charges it nothing here", line_of[i], shapes))
+            out.disagreements.append(
+                Disagreement(
+                    "row-miss",
+                    f"Keras: {_op_text(spec, i)} fails ({v.raised[i]}); shapecheck charges it nothing here",
+                    line_of[i],
+                    shapes,
+                )
+            )
         for i in sorted(ours - theirs - unchecked):
-            said = "builds it" if i not in v.raised else f"fails at it but an earlier merge failed first"
-            out.disagreements.append(Disagreement("row-false", f"shapecheck charges {_op_text(spec, i)}; Keras {said}",
-                                                  line_of[i], shapes))
+            said = "builds it" if i not in v.raised else "fails at it but an earlier merge failed first"
+            out.disagreements.append(
+                Disagreement("row-false", f"shapecheck charges {_op_text(spec, i)}; Keras {said}", line_of[i], shapes)
+            )
 
     # -- the size rules -----------------------------------------------------------------
     codes_at = {}
@@ -303,11 +339,17 @@ def check_spec(spec: Spec, sizes: SizeRange = SizeRange(1, 64), hunt: bool = Fal
         failing_square = {i for i in charged_sq if i not in declared.raised and i not in declared_tainted}
         has = "SC301" in codes_at.get(rendered.input_line, set())
         if failing_square and not has:
-            out.disagreements.append(Disagreement("rule-miss", f"no SC301, but Keras fails at square sizes at "
-                                                  f"{sorted(line_of[i] for i in failing_square)}", rendered.input_line))
+            out.disagreements.append(
+                Disagreement(
+                    "rule-miss",
+                    f"no SC301, but Keras fails at square sizes at {sorted(line_of[i] for i in failing_square)}",
+                    rendered.input_line,
+                )
+            )
         if has and not failing_square and not sweep_fail.keys() - set(declared.raised):
-            out.disagreements.append(Disagreement("rule-false", "SC301 but no merge fails at a square size",
-                                                  rendered.input_line))
+            out.disagreements.append(
+                Disagreement("rule-false", "SC301 but no merge fails at a square size", rendered.input_line)
+            )
     if sweep.fixed and {i for i in charged_sq if i not in declared.raised and i not in declared_tainted}:
         out.truth.setdefault(rendered.input_line, set()).add("SC301")
     for i, line in line_of.items():
@@ -319,17 +361,35 @@ def check_spec(spec: Spec, sizes: SizeRange = SizeRange(1, 64), hunt: bool = Fal
             out.truth.setdefault(line, set()).add("SC104" if "SC104" in codes_at.get(line, set()) else "SC202")
         codes = codes_at.get(line, set())
         if i in charged_sq and not sweep.fixed and "SC104" not in codes:
-            out.disagreements.append(Disagreement("rule-miss", f"Keras fails {_op_text(spec, i)} at a square size; "
-                                                  f"reported {sorted(codes) or 'nothing'}", line))
+            out.disagreements.append(
+                Disagreement(
+                    "rule-miss",
+                    f"Keras fails {_op_text(spec, i)} at a square size; reported {sorted(codes) or 'nothing'}",
+                    line,
+                )
+            )
         if i in charged_other and i not in charged_sq and not codes & {"SC104", "SC202"}:
-            out.disagreements.append(Disagreement("rule-miss", f"Keras fails {_op_text(spec, i)} at a non-square "
-                                                  f"size; reported {sorted(codes) or 'nothing'}", line))
+            out.disagreements.append(
+                Disagreement(
+                    "rule-miss",
+                    f"Keras fails {_op_text(spec, i)} at a non-square size; reported {sorted(codes) or 'nothing'}",
+                    line,
+                )
+            )
         if "SC104" in codes and i not in charged_sq:
-            out.disagreements.append(Disagreement("rule-false", f"SC104 on {_op_text(spec, i)}, but Keras fails it at "
-                                                  "no square size tried", line))
+            out.disagreements.append(
+                Disagreement(
+                    "rule-false", f"SC104 on {_op_text(spec, i)}, but Keras fails it at no square size tried", line
+                )
+            )
         if "SC202" in codes and (i in charged_sq or i not in charged_other):
-            out.disagreements.append(Disagreement("rule-false", f"SC202 on {_op_text(spec, i)}, Keras: square "
-                                                  f"{i in charged_sq}, non-square {i in charged_other}", line))
+            out.disagreements.append(
+                Disagreement(
+                    "rule-false",
+                    f"SC202 on {_op_text(spec, i)}, Keras: square {i in charged_sq}, non-square {i in charged_other}",
+                    line,
+                )
+            )
     return out
 
 
@@ -349,7 +409,7 @@ def own_rows(spec: Spec, graph, op_at: dict, hunt: bool, unchecked: set) -> list
         table.append([rng.randint(1, 40) for _ in free])
     arrays = np.array(table, dtype=np.int64)
     inputs = {}
-    for p, node_id in enumerate(graph.inputs):
+    for node_id in graph.inputs:
         inputs[node_id] = list(graph.nodes[node_id].output_shapes[0])
     for k, (p, j) in enumerate(free):
         shape = inputs[graph.inputs[p]]
@@ -371,8 +431,14 @@ def own_rows(spec: Spec, graph, op_at: dict, hunt: bool, unchecked: set) -> list
         shapes = [list(inp.shape) for inp in spec.inputs]
         for (p, j), value in zip(free, row):
             shapes[p][j] = int(value)
-        rows.append(([tuple(x) for x in shapes], bool(result.accepted[r]),
-                     {i for i, mask in charged.items() if mask[r]}, len(set(row)) == 1))
+        rows.append(
+            (
+                [tuple(x) for x in shapes],
+                bool(result.accepted[r]),
+                {i for i, mask in charged.items() if mask[r]},
+                len(set(row)) == 1,
+            )
+        )
     return rows
 
 

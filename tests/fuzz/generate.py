@@ -85,8 +85,10 @@ class Gen:
         self.add_input(n, layout, sizes, ch)
         if r.random() < 0.3:  # a second input
             if r.random() < 0.7:
-                sizes2 = [None if s is None or r.random() < 0.3 else (s if r.random() < 0.6 else r.randint(4, high))
-                          for s in sizes]
+                sizes2 = [
+                    None if s is None or r.random() < 0.3 else (s if r.random() < 0.6 else r.randint(4, high))
+                    for s in sizes
+                ]
                 self.add_input(n, layout, sizes2, r.choice([ch, ch, 4, 8]))
             else:
                 self.add_input(0, CL, [], r.choice([ch, 4, 8]))
@@ -95,14 +97,17 @@ class Gen:
         shape = (ch,) + tuple(sizes) if layout == CF and n else tuple(sizes) + (ch,)
         self.spec.inputs.append(In(shape, layout if n else CL))
         known = [x for x in sizes if x is not None]
-        self.meta.append(Meta(n, layout if n else CL, ch, all(s is not None for s in sizes), size=min(known, default=32)))
+        self.meta.append(
+            Meta(n, layout if n else CL, ch, all(s is not None for s in sizes), size=min(known, default=32))
+        )
 
     # -- one step ------------------------------------------------------------------------
     def step(self) -> None:
         r = self.rng
         choice = r.choices(
             ["layer", "resample", "merge", "se", "block", "nested", "reshape", "ops", "attention", "vector"],
-            [30, 16, 14, 5, 4, 4, 6, 8, 4, 5])[0]
+            [30, 16, 14, 5, 4, 4, 6, 8, 4, 5],
+        )[0]
         getattr(self, "do_" + choice)()
 
     def do_layer(self, t: Optional[int] = None) -> Optional[int]:
@@ -112,8 +117,10 @@ class Gen:
             return self.do_vector()
         m = self.meta[t]
         n, fkw = m.n, self.fmt(m)
-        kind = r.choices(["conv", "depthwise", "separable", "transpose", "pool", "up", "pad", "crop", "global",
-                          "dense", "norm"], [20, 5, 5, 7, 10, 6, 5, 5, 5, 4, 4])[0]
+        kind = r.choices(
+            ["conv", "depthwise", "separable", "transpose", "pool", "up", "pad", "crop", "global", "dense", "norm"],
+            [20, 5, 5, 7, 10, 6, 5, 5, 5, 4, 4],
+        )[0]
         if kind in ("depthwise", "separable") and n == 3:
             kind = "conv"
         if kind == "dense" and m.layout == CF:
@@ -127,8 +134,10 @@ class Gen:
             elif r.random() < 0.2:
                 kw["dilation_rate"] = 2
             filters = r.choice([m.ch or 4, 4, 8, 16])
-            return self.add(Op("layer", {"cls": f"Conv{n}D", "pos": [filters, k], "kw": {**kw, **fkw}}, [t]),
-                            Meta(n, m.layout, filters, m.fixed))
+            return self.add(
+                Op("layer", {"cls": f"Conv{n}D", "pos": [filters, k], "kw": {**kw, **fkw}}, [t]),
+                Meta(n, m.layout, filters, m.fixed),
+            )
         if kind in ("depthwise", "separable"):
             k = r.choice([1, 3, 3])
             kw = {"padding": r.choice(["same", "valid"])}
@@ -138,19 +147,25 @@ class Gen:
                 mult = r.choice([1, 1, 2])
                 if mult > 1:
                     kw["depth_multiplier"] = mult
-                return self.add(Op("layer", {"cls": f"DepthwiseConv{n}D", "pos": [k], "kw": {**kw, **fkw}}, [t]),
-                                Meta(n, m.layout, (m.ch or 1) * mult, m.fixed))
+                return self.add(
+                    Op("layer", {"cls": f"DepthwiseConv{n}D", "pos": [k], "kw": {**kw, **fkw}}, [t]),
+                    Meta(n, m.layout, (m.ch or 1) * mult, m.fixed),
+                )
             filters = r.choice([4, 8])
-            return self.add(Op("layer", {"cls": f"SeparableConv{n}D", "pos": [filters, k], "kw": {**kw, **fkw}}, [t]),
-                            Meta(n, m.layout, filters, m.fixed))
+            return self.add(
+                Op("layer", {"cls": f"SeparableConv{n}D", "pos": [filters, k], "kw": {**kw, **fkw}}, [t]),
+                Meta(n, m.layout, filters, m.fixed),
+            )
         if kind == "transpose":
             k = r.choice([1, 2, 3, 4])
             kw = {"strides": r.choice([1, 2, 2, 3]), "padding": r.choice(["same", "valid"])}
             if r.random() < 0.15 and kw["strides"] > 1:
                 kw["output_padding"] = r.randrange(kw["strides"])
             filters = r.choice([m.ch or 4, 8])
-            return self.add(Op("layer", {"cls": f"Conv{n}DTranspose", "pos": [filters, k], "kw": {**kw, **fkw}}, [t]),
-                            Meta(n, m.layout, filters, m.fixed))
+            return self.add(
+                Op("layer", {"cls": f"Conv{n}DTranspose", "pos": [filters, k], "kw": {**kw, **fkw}}, [t]),
+                Meta(n, m.layout, filters, m.fixed),
+            )
         if kind == "pool":
             cls = r.choice(["MaxPooling", "AveragePooling"]) + f"{n}D"
             kw = {"pool_size": r.choice([2, 2, 3]), "padding": r.choice(["valid", "same"])}
@@ -162,8 +177,10 @@ class Gen:
         if kind == "crop" and n == 1 and m.layout == CF:
             kind = "pad"
         if kind == "up":
-            return self.add(Op("layer", {"cls": f"UpSampling{n}D", "pos": [r.choice([2, 2, 3])], "kw": self.nofmt1(m, fkw)}, [t]),
-                            Meta(n, m.layout, m.ch, m.fixed))
+            return self.add(
+                Op("layer", {"cls": f"UpSampling{n}D", "pos": [r.choice([2, 2, 3])], "kw": self.nofmt1(m, fkw)}, [t]),
+                Meta(n, m.layout, m.ch, m.fixed),
+            )
         if kind in ("pad", "crop"):
             amounts = [(r.randint(0, 2), r.randint(0, 2)) for _ in range(n)]
             value = amounts[0] if n == 1 else tuple(amounts)
@@ -176,8 +193,10 @@ class Gen:
             cls = r.choice(["GlobalAveragePooling", "GlobalMaxPooling"]) + f"{n}D"
             keep = r.random() < 0.5
             kw = {**fkw, "keepdims": True} if keep else fkw
-            return self.add(Op("layer", {"cls": cls, "kw": kw}, [t]),
-                            Meta(n if keep else 0, m.layout if keep else CL, m.ch, True if not keep else m.fixed))
+            return self.add(
+                Op("layer", {"cls": cls, "kw": kw}, [t]),
+                Meta(n if keep else 0, m.layout if keep else CL, m.ch, True if not keep else m.fixed),
+            )
         if kind == "dense":
             units = r.choice([m.ch or 4, 4, 8])
             return self.add(Op("layer", {"cls": "Dense", "pos": [units]}, [t]), Meta(n, m.layout, units, m.fixed))
@@ -193,11 +212,24 @@ class Gen:
         kind = r.choice(["conv", "pool", "pool", "valid"])
         if kind == "conv":
             k = r.choice([1, 3])
-            op = Op("layer", {"cls": f"Conv{n}D", "pos": [m.ch or 4, k],
-                              "kw": {"strides": 2, "padding": r.choice(["same", "same", "valid"]), **fkw}}, [t])
+            op = Op(
+                "layer",
+                {
+                    "cls": f"Conv{n}D",
+                    "pos": [m.ch or 4, k],
+                    "kw": {"strides": 2, "padding": r.choice(["same", "same", "valid"]), **fkw},
+                },
+                [t],
+            )
         elif kind == "pool":
-            op = Op("layer", {"cls": r.choice(["MaxPooling", "AveragePooling"]) + f"{n}D",
-                              "kw": {"pool_size": 2, **({"padding": "same"} if r.random() < 0.3 else {}), **fkw}}, [t])
+            op = Op(
+                "layer",
+                {
+                    "cls": r.choice(["MaxPooling", "AveragePooling"]) + f"{n}D",
+                    "kw": {"pool_size": 2, **({"padding": "same"} if r.random() < 0.3 else {}), **fkw},
+                },
+                [t],
+            )
         else:
             op = Op("layer", {"cls": f"Conv{n}D", "pos": [m.ch or 4, 3], "kw": {"padding": "valid", **fkw}}, [t])
         return self.add(op, Meta(n, m.layout, m.ch, m.fixed))
@@ -212,8 +244,15 @@ class Gen:
         if kind == "up":
             op = Op("layer", {"cls": f"UpSampling{n}D", "pos": [2], "kw": self.nofmt1(m, fkw)}, [t])
         elif kind == "transpose":
-            op = Op("layer", {"cls": f"Conv{n}DTranspose", "pos": [m.ch or 4, r.choice([2, 3])],
-                              "kw": {"strides": 2, "padding": r.choice(["same", "valid"]), **fkw}}, [t])
+            op = Op(
+                "layer",
+                {
+                    "cls": f"Conv{n}DTranspose",
+                    "pos": [m.ch or 4, r.choice([2, 3])],
+                    "kw": {"strides": 2, "padding": r.choice(["same", "valid"]), **fkw},
+                },
+                [t],
+            )
         else:
             op = Op("layer", {"cls": f"ZeroPadding{n}D", "pos": [1], "kw": fkw}, [t])
         return self.add(op, Meta(n, m.layout, m.ch, m.fixed))
@@ -267,8 +306,10 @@ class Gen:
         m = self.meta[t]
         if m.n == 0:
             return self.add(Op("layer", {"cls": "Dense", "pos": [ch]}, [t]), Meta(0, CL, ch, True))
-        return self.add(Op("layer", {"cls": f"Conv{m.n}D", "pos": [ch, 1], "kw": self.fmt(m)}, [t]),
-                        Meta(m.n, m.layout, ch, m.fixed))
+        return self.add(
+            Op("layer", {"cls": f"Conv{m.n}D", "pos": [ch, 1], "kw": self.fmt(m)}, [t]),
+            Meta(m.n, m.layout, ch, m.fixed),
+        )
 
     def do_merge(self) -> None:
         r = self.rng
@@ -309,10 +350,17 @@ class Gen:
         self.helpers += 1
         filters = m.ch if r.random() < 0.8 else r.choice([2, 4, 8])
         merge = r.choice(["Add", "Add", "Multiply", "Concatenate", "Subtract"])
-        return {"n": m.n, "filters": filters, "k": r.choice([1, 3]), "pad": r.choice(["same", "same", "valid"]),
-                "down": (r.choice(["MaxPooling", "AveragePooling"]) + f"{m.n}D")
-                if r.random() < 0.6 and not (m.n == 1 and m.layout == CF) else None,
-                "fmt": CF if m.layout == CF else None, "merge": merge}
+        return {
+            "n": m.n,
+            "filters": filters,
+            "k": r.choice([1, 3]),
+            "pad": r.choice(["same", "same", "valid"]),
+            "down": (r.choice(["MaxPooling", "AveragePooling"]) + f"{m.n}D")
+            if r.random() < 0.6 and not (m.n == 1 and m.layout == CF)
+            else None,
+            "fmt": CF if m.layout == CF else None,
+            "merge": merge,
+        }
 
     def do_block(self) -> None:
         self._helper("block", lambda k: {"cls_name": f"Block{k}", "name": f"Block{k}()"})
@@ -359,10 +407,18 @@ class Gen:
             if r.random() < 0.5:
                 self.add(Op("layer", {"cls": "Reshape", "pos": [(-1, m.ch)]}, [t]), Meta(1, CL, m.ch, m.fixed))
             else:
-                self.add(Op("opcall", {"fn": "reshape", "pos": [(-1, (m.ch or 1) * 2, m.ch // 2 if m.ch % 2 == 0 else m.ch)]},
-                            [t]), Meta(0, CL, None, False, reusable=False))
+                self.add(
+                    Op(
+                        "opcall",
+                        {"fn": "reshape", "pos": [(-1, (m.ch or 1) * 2, m.ch // 2 if m.ch % 2 == 0 else m.ch)]},
+                        [t],
+                    ),
+                    Meta(0, CL, None, False, reusable=False),
+                )
         elif choice == "lambda":
-            key = r.choice([":, ::2", ":, 1:", ":, :-1"] + ([f"..., :{max(1, m.ch // 2)}"] if m.layout == CL and m.ch else []))
+            key = r.choice(
+                [":, ::2", ":, 1:", ":, :-1"] + ([f"..., :{max(1, m.ch // 2)}"] if m.layout == CL and m.ch else [])
+            )
             ch = max(1, m.ch // 2) if key.startswith("...") else m.ch
             if m.layout == CF and not key.startswith("..."):
                 key = ":, :, " + key[3:]
@@ -384,8 +440,10 @@ class Gen:
         if choice in ("mean", "max"):
             axis = spatial if r.random() < 0.7 else (r.choice(spatial),)
             keep_n = m.n
-            self.add(Op("opcall", {"fn": choice, "kw": {"axis": axis, "keepdims": True}}, [t]),
-                     Meta(keep_n, m.layout, m.ch, m.fixed if len(axis) < m.n else True))
+            self.add(
+                Op("opcall", {"fn": choice, "kw": {"axis": axis, "keepdims": True}}, [t]),
+                Meta(keep_n, m.layout, m.ch, m.fixed if len(axis) < m.n else True),
+            )
         elif choice == "mean_nokeep":
             self.add(Op("opcall", {"fn": "mean", "kw": {"axis": spatial}}, [t]), Meta(0, CL, m.ch, True))
         elif choice == "scale":
@@ -405,14 +463,18 @@ class Gen:
         v = self.pick(lambda m: m.n == 1 and m.layout == CL and m.ch, recent=0.3)
         mq = self.meta[q]
         if r.random() < 0.6:
-            self.add(Op("mha", {"heads": r.choice([1, 2]), "key_dim": r.choice([2, 4])}, [q, v]),
-                     Meta(1, CL, mq.ch, mq.fixed))
+            self.add(
+                Op("mha", {"heads": r.choice([1, 2]), "key_dim": r.choice([2, 4])}, [q, v]),
+                Meta(1, CL, mq.ch, mq.fixed),
+            )
         else:  # a Dot over the sequences: (batch, Lq, Lv) attention scores
             mv = self.meta[v]
             if mv.ch != mq.ch and r.random() < 0.7:
                 v = self.project(v, mq.ch)
             axes = r.choice([[2, 2], [1, 1]])
-            self.add(Op("merge", {"cls": "Dot", "kw": {"axes": axes}}, [q, v]), Meta(1, CL, None, False, reusable=False))
+            self.add(
+                Op("merge", {"cls": "Dot", "kw": {"axes": axes}}, [q, v]), Meta(1, CL, None, False, reusable=False)
+            )
 
     def do_vector(self) -> Optional[int]:
         r = self.rng
@@ -428,10 +490,13 @@ class Gen:
         m = self.meta[t]
         choice = r.choice(["dense", "merge_map", "merge_map", "repeat"])
         if choice == "dense":
-            return self.add(Op("layer", {"cls": "Dense", "pos": [r.choice([m.ch, 4, 8])]}, [t]), Meta(0, CL, None, True))
+            return self.add(
+                Op("layer", {"cls": "Dense", "pos": [r.choice([m.ch, 4, 8])]}, [t]), Meta(0, CL, None, True)
+            )
         if choice == "repeat":
-            return self.add(Op("layer", {"cls": "RepeatVector", "pos": [r.choice([4, 8, 16])]}, [t]),
-                            Meta(1, CL, m.ch, True))
+            return self.add(
+                Op("layer", {"cls": "RepeatVector", "pos": [r.choice([4, 8, 16])]}, [t]), Meta(1, CL, m.ch, True)
+            )
         other = self.pick(lambda mm: mm.n > 0, recent=0.3)
         if other is None:
             return None

@@ -53,7 +53,7 @@ def outcomes(seeds: Iterable[int], hunt: bool, jobs: int, deadline: Optional[flo
 
 def shrink_outcome(outcome, hunt: bool):
     """The minimal spec keeping the first disagreement's kind, and its outcome."""
-    from .run import still_fails, check_spec_outcome
+    from .run import check_spec_outcome, still_fails
     from .shrink import shrink
 
     kind = outcome.disagreements[0].kind

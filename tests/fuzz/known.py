@@ -45,8 +45,12 @@ def _none_axis_not_swept(spec, subject) -> bool:
     if sweep is None or sweep.skipped or len(graph.inputs) != spec.n_inputs:
         return any(d is None for i in spec.inputs for d in i.shape) and sweep is not None and bool(sweep.skipped)
     swept = {(a.input_id, a.index) for a in sweep.axes}
-    return any((graph.inputs[p], j + 1) not in swept
-               for p, inp in enumerate(spec.inputs) for j, d in enumerate(inp.shape) if d is None)
+    return any(
+        (graph.inputs[p], j + 1) not in swept
+        for p, inp in enumerate(spec.inputs)
+        for j, d in enumerate(inp.shape)
+        if d is None
+    )
 
 
 EXCLUSIONS: list[Exclusion] = [

@@ -38,8 +38,12 @@ RUNTIME_CHECKED = {"opcall", "getitem", "lambda"}
 PREAMBLE_FILE = "<fuzz-preamble>"
 # what Keras' merge layers raise (base_merge.py, concatenate.py): a failure inside a nested
 # model or custom layer is its merge's only with one of these in the message
-MERGE_MESSAGES = ("Inputs have incompatible shapes", "requires inputs with matching shapes",
-                  "Incompatible input shapes", "Cannot broadcast shape")
+MERGE_MESSAGES = (
+    "Inputs have incompatible shapes",
+    "requires inputs with matching shapes",
+    "Incompatible input shapes",
+    "Cannot broadcast shape",
+)
 
 
 @dataclass
@@ -152,8 +156,12 @@ class Oracle:
                 with real_weights() if op.kind == "block" else contextlib.nullcontext():
                     value = eval(self.code[i], ns)
             except Exception as exc:  # noqa: BLE001 - Keras raises ValueError, TypeError, ...
-                if not op.is_merge or (op.kind in ("nested", "block") and not self._inner_merge_failed(op, ins[0], exc)):
-                    (verdict.rejected_after if taint else verdict.rejected).append(f"op {i} {op.label}: {_message(exc)}")
+                if not op.is_merge or (
+                    op.kind in ("nested", "block") and not self._inner_merge_failed(op, ins[0], exc)
+                ):
+                    (verdict.rejected_after if taint else verdict.rejected).append(
+                        f"op {i} {op.label}: {_message(exc)}"
+                    )
                     dead[t] = True
                     continue
                 verdict.raised[i] = _message(exc)
@@ -192,7 +200,9 @@ class Oracle:
             for i, shapes_i in verdict.weights.items():
                 ref = self.reference.weights.get(i)
                 if ref is not None and ref != shapes_i:
-                    (verdict.rejected_after if i in after else verdict.rejected).append(f"op {i} {spec.ops[i].label}: weights {shapes_i} instead of {ref}")
+                    (verdict.rejected_after if i in after else verdict.rejected).append(
+                        f"op {i} {spec.ops[i].label}: weights {shapes_i} instead of {ref}"
+                    )
         verdict.dead = verdict.dead or any(dead)
         return verdict
 
@@ -208,7 +218,8 @@ class Oracle:
         deepest = max(range(len(op.inputs)), key=lambda j: depth[op.inputs[j]])
         shape = list(ins[deepest].shape)
         concat = (op.kind == "merge" and op.args["cls"] == "Concatenate") or (
-            op.kind == "opmerge" and op.args["fn"] == "concatenate")
+            op.kind == "opmerge" and op.args["fn"] == "concatenate"
+        )
         if concat and len({len(x.shape) for x in ins}) == 1:
             axis = (op.args.get("kw") or {}).get("axis", op.args.get("axis", -1)) % len(shape)
             sizes = [x.shape[axis] for x in ins]

@@ -11,12 +11,13 @@ from typing import Callable, Iterable, Optional
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
+import contextlib  # noqa: E402
+import warnings  # noqa: E402
+
+import keras  # noqa: E402
+
 from shapecheck.capture import session  # noqa: E402,F401 - imports Keras quietly, once
 from shapecheck.capture import weights as _weights  # noqa: E402
-
-import contextlib  # noqa: E402
-import keras  # noqa: E402
-import warnings  # noqa: E402
 
 warnings.filterwarnings("ignore", category=UserWarning)
 
@@ -64,7 +65,6 @@ class Coverage:
             traits.add("a merge failing at the declared size (Keras)")
         if outcome.unchecked:
             traits.add("merges not swept (SC002)")
-        ranks = set()
         for op in spec.ops:
             if op.kind in ("merge", "binop", "opmerge") and spec.n_inputs:
                 pass
@@ -80,9 +80,14 @@ class Coverage:
         def block(title, counter):
             items = ", ".join(f"{k} {v}" for k, v in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
             return f"  {title}: {items or '-'}"
-        lines = [f"fuzz: {self.graphs} graphs ({self.invalid} invalid at the declared size), {self.rows} sized builds "
-                 f"compared, {self.disagreements} with disagreements, {self.seconds:.0f} s",
-                 block("layers and ops", self.kinds), block("merges", self.merges), block("graphs", self.traits)]
+
+        lines = [
+            f"fuzz: {self.graphs} graphs ({self.invalid} invalid at the declared size), {self.rows} sized builds "
+            f"compared, {self.disagreements} with disagreements, {self.seconds:.0f} s",
+            block("layers and ops", self.kinds),
+            block("merges", self.merges),
+            block("graphs", self.traits),
+        ]
         if self.excluded:
             lines.append(block("known exclusions (tests/fuzz/KNOWN.md)", self.excluded))
         return "\n".join(lines)
@@ -108,8 +113,13 @@ def check_seed(seed: int, sizes: SizeRange, hunt: bool) -> Outcome:
         return check_spec(spec, sizes, hunt, EXCLUSIONS)
 
 
-def run_seeds(seeds: Iterable[int], sizes: SizeRange = SizeRange(1, 64), hunt: bool = False,
-              on_outcome: Optional[Callable[[Outcome], None]] = None, deadline: Optional[float] = None) -> Coverage:
+def run_seeds(
+    seeds: Iterable[int],
+    sizes: SizeRange = SizeRange(1, 64),
+    hunt: bool = False,
+    on_outcome: Optional[Callable[[Outcome], None]] = None,
+    deadline: Optional[float] = None,
+) -> Coverage:
     coverage = Coverage()
     start = time.monotonic()
     for seed in seeds:

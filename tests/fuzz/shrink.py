@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterator, Optional
 
-from .spec import Op, Spec, render
+from .spec import Spec, render
 
 NOT_LOWERED = {"axis", "axes", "data_format", "padding", "keepdims"}
 

@@ -45,5 +45,7 @@ def test_fuzz_budget_has_no_disagreements():
         if not small_outcome.disagreements:
             small, small_outcome = outcome.spec, outcome
         report.append(f"seed {outcome.spec.seed}: " + "; ".join(str(d) for d in outcome.disagreements[:3]))
-        report.append(f"shrunk: {small!r}\n" + fixture_source(small, small_outcome.expectations(), f"seed {outcome.spec.seed}"))
+        report.append(
+            f"shrunk: {small!r}\n" + fixture_source(small, small_outcome.expectations(), f"seed {outcome.spec.seed}")
+        )
     assert not failing, f"{len(failing)} graphs disagree with Keras:\n" + "\n".join(report)

@@ -30,8 +30,15 @@ from shapecheck.report.html.drawing import esc
 from shapecheck.rules import Finding, Severity
 
 SEVERITY = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "info"}
-PROBLEM_VERDICTS = {"mismatch": "problem", "sizes": "problem", "broadcast": "warn", "square-only": "warn", "follows": "warn",
-                    "disputed": "problem", "behind a failure": "warn"}
+PROBLEM_VERDICTS = {
+    "mismatch": "problem",
+    "sizes": "problem",
+    "broadcast": "warn",
+    "square-only": "warn",
+    "follows": "warn",
+    "disputed": "problem",
+    "behind a failure": "warn",
+}
 MAX_REPEAT_DRAWINGS = 64  # per finding; further repeats are listed, not drawn
 
 
@@ -63,19 +70,30 @@ class Page:
         body = [self._header(summary_line(self.run))]
         for k, file in enumerate(self.run.files):
             body.append(self._file(k, file))
-        body.append(f'<footer>shapecheck {esc(__version__)} · size sweep over {esc(self.sizes)} · '
-                    "this file is self-contained: it loads nothing.</footer>")
+        body.append(
+            f"<footer>shapecheck {esc(__version__)} · size sweep over {esc(self.sizes)} · "
+            "this file is self-contained: it loads nothing.</footer>"
+        )
         script_hash = base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode("ascii")
-        csp = (f"default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
-               f"script-src 'sha256-{script_hash}'; base-uri 'none'; form-action 'none'")
-        title = "shapecheck report: " + ", ".join(f.path for f in self.run.files[:3]) + ("…" if len(self.run.files) > 3 else "")
+        csp = (
+            f"default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+            f"script-src 'sha256-{script_hash}'; base-uri 'none'; form-action 'none'"
+        )
+        title = (
+            "shapecheck report: "
+            + ", ".join(f.path for f in self.run.files[:3])
+            + ("…" if len(self.run.files) > 3 else "")
+        )
         return (
-            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             '<meta name="color-scheme" content="light dark">'
             f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"
-            + drawing.ARROW_DEFS + "<main>" + "".join(body) + f"</main><script>{SCRIPT}</script></body></html>\n"
+            + drawing.ARROW_DEFS
+            + "<main>"
+            + "".join(body)
+            + f"</main><script>{SCRIPT}</script></body></html>\n"
         )
 
     def _header(self, summary: str) -> str:
@@ -88,7 +106,7 @@ class Page:
             counts.append(f'<span class="pill error">{len(self.run.errors)} not checked</span>')
         files = "".join(
             f'<li><a href="#file-{k}">{esc(f.path)}</a> <span class="muted">{esc(f.status)}, '
-            f'{len(f.models)} model{"s" if len(f.models) != 1 else ""}, {len(f.findings)} finding{"s" if len(f.findings) != 1 else ""}</span></li>'
+            f"{len(f.models)} model{'s' if len(f.models) != 1 else ''}, {len(f.findings)} finding{'s' if len(f.findings) != 1 else ''}</span></li>"
             for k, f in enumerate(self.run.files)
         )
         toc = f'<ul class="plain files">{files}</ul>' if len(self.run.files) > 1 else ""
@@ -98,12 +116,17 @@ class Page:
         )
 
     def _file(self, k: int, file) -> str:
-        out = [f'<section class="file" id="file-{k}"><h2><span class="mono">{esc(file.path)}</span> '
-               f'<span class="pill {_status_class(file.status)}">{esc(file.status)}</span></h2>']
+        out = [
+            f'<section class="file" id="file-{k}"><h2><span class="mono">{esc(file.path)}</span> '
+            f'<span class="pill {_status_class(file.status)}">{esc(file.status)}</span></h2>'
+        ]
         reason = getattr(file, "reason", None)
         if reason:
-            out.append(f'<p class="meta">checked because it {esc(reason)}</p>' if not reason.startswith(("it ", "checked"))
-                       else f'<p class="meta">{esc(reason)}</p>')
+            out.append(
+                f'<p class="meta">checked because it {esc(reason)}</p>'
+                if not reason.startswith(("it ", "checked"))
+                else f'<p class="meta">{esc(reason)}</p>'
+            )
         if file.error:
             position = getattr(file, "position", None)
             where = f" (line {position[0]}, column {position[1]})" if position else ""
@@ -146,11 +169,17 @@ class Page:
         self._current = file
         inputs = ", ".join(format_shape(s) for s in graph.input_shapes)
         counts = " ".join(_pill(sum(1 for f in findings if f.severity == s), SEVERITY[s]) for s in SEVERITY)
-        meta = [f"{graph.layer_count()} layers", f"{len(merges)} merge{'s' if len(merges) != 1 else ''}", f"inputs {inputs}"]
+        meta = [
+            f"{graph.layer_count()} layers",
+            f"{len(merges)} merge{'s' if len(merges) != 1 else ''}",
+            f"inputs {inputs}",
+        ]
         if graph.entry:
             meta.insert(0, f"from {graph.entry}")
-        out = [f'<section class="model" id="m{key}"><div class="model-head"><h3>model <span class="mono">{esc(graph.name)}</span></h3>'
-               f'<span class="meta">{esc(" · ".join(meta))}</span><span class="counts">{counts}</span></div>']
+        out = [
+            f'<section class="model" id="m{key}"><div class="model-head"><h3>model <span class="mono">{esc(graph.name)}</span></h3>'
+            f'<span class="meta">{esc(" · ".join(meta))}</span><span class="counts">{counts}</span></div>'
+        ]
         if graph.partial:
             out.append(f'<div class="banner">{esc(graph.partial)}</div>')
         keras = (getattr(file, "witnessed", None) or {}).get(graph.name)
@@ -162,8 +191,18 @@ class Page:
         for n, f in enumerate(findings):
             out.append(self._finding(k, key, n, f, (graph, index), file.path))
         out.append(self._sizes(key, graph, findings))
-        out.append(self._merge_table(k, key, graph, merges, file.path, file.findings, getattr(file, "unchecked", None),
-                                       getattr(file, "witnessed", None)))
+        out.append(
+            self._merge_table(
+                k,
+                key,
+                graph,
+                merges,
+                file.path,
+                file.findings,
+                getattr(file, "unchecked", None),
+                getattr(file, "witnessed", None),
+            )
+        )
         out.append("</section>")
         return "".join(out)
 
@@ -173,42 +212,67 @@ class Page:
         if m is None:
             return ""
         if m.rule.startswith("works at every size"):  # nothing to see: say so in one line
-            return (f'<section class="sizes compact" id="sizes-{key}"><div><span class="muted">Input sizes ({esc(m.tried)}):</span> '
-                    f'<span class="rule ok">{esc(m.rule)}</span></div></section>')
+            return (
+                f'<section class="sizes compact" id="sizes-{key}"><div><span class="muted">Input sizes ({esc(m.tried)}):</span> '
+                f'<span class="rule ok">{esc(m.rule)}</span></div></section>'
+            )
         pictures = []
         if m.grid is not None:
             high = m.low + m.grid.shape[0] - 1
             pair = " × ".join(m.names)
-            pictures.append(f'<figure class="figure"><figcaption class="muted">every {esc(pair)} from {m.low} to {high}, a cell per size</figcaption>'
-                            f"{sizemap.grid_svg(m)}</figure>")
+            pictures.append(
+                f'<figure class="figure"><figcaption class="muted">every {esc(pair)} from {m.low} to {high}, a cell per size</figcaption>'
+                f"{sizemap.grid_svg(m)}</figure>"
+            )
         if m.square_values is not None and len(m.square_values) and (len(m.names) == 1 or m.names == ["H", "W"]):
-            word = ("square sizes s × s" if m.names == ["H", "W"] else "every axis at the same size s" if len(m.names) > 1
-                    else esc(m.names[0]))
-            pictures.append(f'<figure class="figure"><figcaption class="muted">{word} over {esc(self.sizes)}, '
-                            f"{sizemap.ROW} to a row: s = row + column</figcaption>{sizemap.square_svg(m)}</figure>")
+            word = (
+                "square sizes s × s"
+                if m.names == ["H", "W"]
+                else "every axis at the same size s"
+                if len(m.names) > 1
+                else esc(m.names[0])
+            )
+            pictures.append(
+                f'<figure class="figure"><figcaption class="muted">{word} over {esc(self.sizes)}, '
+                f"{sizemap.ROW} to a row: s = row + column</figcaption>{sizemap.square_svg(m)}</figure>"
+            )
         declared = ""
         if m.fixed:
             size = "×".join(str(d) for d in m.declared)
             declared = f'<div class="muted">built for {esc(size)}: blue in the pictures, where they reach it</div>'
         examples = f'<div class="muted">fails at {esc(m.examples)}, …</div>' if m.examples else ""
         notes = "".join(f'<div class="notes">{esc(n)}</div>' for n in m.notes)
-        legend = ('<div class="legend"><span><i class="sw-works"></i>works</span><span><i class="sw-fails"></i>a merge fails</span>'
-                  '<span><i class="sw-refused"></i>not accepted (a layer output would be empty)</span>'
-                  + ('<span><i class="sw-declared"></i>declared size</span>' if m.fixed else "") + "</div>")
+        legend = (
+            '<div class="legend"><span><i class="sw-works"></i>works</span><span><i class="sw-fails"></i>a merge fails</span>'
+            '<span><i class="sw-refused"></i>not accepted (a layer output would be empty)</span>'
+            + ('<span><i class="sw-declared"></i>declared size</span>' if m.fixed else "")
+            + "</div>"
+        )
         return (
             f'<section class="sizes" id="sizes-{key}"><div style="flex-basis:100%"><div class="muted">Input sizes ({esc(m.tried)})</div>'
-            f'<div class="rule">{esc(m.rule)}</div>{declared}{examples}{legend}{notes}</div>' + "".join(pictures) + "</section>"
+            f'<div class="rule">{esc(m.rule)}</div>{declared}{examples}{legend}{notes}</div>'
+            + "".join(pictures)
+            + "</section>"
         )
 
-    def _merge_table(self, k: int, key: str, graph: Graph, merges, path: str, findings: Sequence[Finding], unchecked=None,
-                     witnessed=None) -> str:
+    def _merge_table(
+        self,
+        k: int,
+        key: str,
+        graph: Graph,
+        merges,
+        path: str,
+        findings: Sequence[Finding],
+        unchecked=None,
+        witnessed=None,
+    ) -> str:
         if not merges:
             return '<p class="muted">No merges in this model.</p>'
         from shapecheck.report.verdicts import model_verdicts  # the model's merges, provenance shared
 
         rows = []
         problems = 0
-        for owner, node, label, why in model_verdicts(graph, path, findings, unchecked, witnessed):
+        for _owner, node, label, why in model_verdicts(graph, path, findings, unchecked, witnessed):
             if node.recovered:
                 why += f" ({node.recovered})"
             cls = PROBLEM_VERDICTS.get(label, "")
@@ -223,14 +287,17 @@ class Page:
                 f'<td class="why">{esc(why)}</td></tr>'
             )
         table_id = f"merges-{key}"
-        filters = (f'<div class="filters" data-table="{table_id}"><span class="muted">show</span>'
-                   '<button type="button" data-only="all" aria-pressed="true">every merge</button>'
-                   f'<button type="button" data-only="problems" aria-pressed="false">only the {problems} with a problem</button></div>'
-                   if problems and problems < len(merges) else "")
+        filters = (
+            f'<div class="filters" data-table="{table_id}"><span class="muted">show</span>'
+            '<button type="button" data-only="all" aria-pressed="true">every merge</button>'
+            f'<button type="button" data-only="problems" aria-pressed="false">only the {problems} with a problem</button></div>'
+            if problems and problems < len(merges)
+            else ""
+        )
         return (
             f'<details class="merges" {"open" if len(merges) <= 40 else ""}><summary>Every merge ({len(merges)}) with its verdict</summary>'
             f'{filters}<table class="merges" id="{table_id}"><thead><tr><th>layer</th><th>op</th><th>line</th><th>input shapes</th>'
-            f'<th>verdict</th><th>why</th></tr></thead><tbody>{"".join(rows)}</tbody></table></details>'
+            f"<th>verdict</th><th>why</th></tr></thead><tbody>{''.join(rows)}</tbody></table></details>"
         )
 
     # -- one finding ------------------------------------------------------------------
@@ -261,7 +328,9 @@ class Page:
             f'<div class="body"><div class="figure">{figure}</div><div class="aside">{"".join(aside)}</div></div>{more}</article>'
         )
 
-    def _repeat_figures(self, key: str, n: int, f: Finding, repeats: list, model: Optional[tuple], severity: str) -> str:
+    def _repeat_figures(
+        self, key: str, n: int, f: Finding, repeats: list, model: Optional[tuple], severity: str
+    ) -> str:
         """The same problem at the same line, from other calls (a block called many times):
         each merge drawn too, under one fold (open when there are few)."""
         parts = []
@@ -277,13 +346,19 @@ class Page:
             parts.append(
                 f'<div class="repeat" id="f{key}-{n}-{r}" data-layer="{esc(rep.layer)}"><h4><span class="mono">{esc(rep.layer)}</span> '
                 f'<span class="muted">{esc(shapes)}</span></h4>'
-                + (f'<div class="chain mono">via {esc(chain)}</div>' if chain else "") + figure + "</div>"
+                + (f'<div class="chain mono">via {esc(chain)}</div>' if chain else "")
+                + figure
+                + "</div>"
             )
         count = len(repeats)
-        return (f'<details class="repeats"{" open" if count <= 3 else ""}><summary>The same at this line from '
-                f'{count} other call{"s" if count != 1 else ""}: every one drawn</summary>{"".join(parts)}</details>')
+        return (
+            f'<details class="repeats"{" open" if count <= 3 else ""}><summary>The same at this line from '
+            f"{count} other call{'s' if count != 1 else ''}: every one drawn</summary>{''.join(parts)}</details>"
+        )
 
-    def _figure(self, model: Graph, graph: Graph, node: Node, f: Finding, severity: str) -> tuple[str, str, drawing.Focus]:
+    def _figure(
+        self, model: Graph, graph: Graph, node: Node, f: Finding, severity: str
+    ) -> tuple[str, str, drawing.Focus]:
         if not node.is_merge or len(node.inputs) < 2:
             return drawing.draw_layer(graph, node, severity), "", drawing.Focus()
         focus = drawing.focus_for(node, f.rule.marks)
@@ -310,14 +385,18 @@ class Page:
         word = " and ".join(axis_name(a, rank, node.layout) for a in axes)
         focus = drawing.Focus(axes, rank, word, at, label)
         declared = _declared(model)
-        declared = f" (declared {esc(' × '.join('None' if d is None else str(d) for d in declared))})" if declared else ""
-        caption = (f'<p class="caption">Drawn at input size <b class="mono">{esc(label)}</b>, a size where it fails'
-                   f"{declared}.</p>")
+        declared = (
+            f" (declared {esc(' × '.join('None' if d is None else str(d) for d in declared))})" if declared else ""
+        )
+        caption = (
+            f'<p class="caption">Drawn at input size <b class="mono">{esc(label)}</b>, a size where it fails'
+            f"{declared}.</p>"
+        )
         return focus, caption
 
     def _source(self, f: Finding, node: Optional[Node]) -> str:
         if not f.line:
-            return f"<h4>Layer</h4><div class=\"mono\">{esc(f.model)}/{esc(f.layer)}</div>"
+            return f'<h4>Layer</h4><div class="mono">{esc(f.model)}/{esc(f.layer)}</div>'
         file = node.location.path if node is not None and node.location else f.path
         lines = self._cell_lines(file, f.cell) if f.cell is not None else self._lines(file)
         at = f"{esc(f.path)}:cell {f.cell}:{f.line}" if f.cell is not None else f"{esc(f.path)}:{f.line}"
@@ -357,12 +436,18 @@ class Page:
             return ""
         items = []
         for r in related:
-            layer = r if isinstance(r, str) else getattr(r, "layer", None) or (r.get("layer") if isinstance(r, dict) else None)
+            layer = (
+                r
+                if isinstance(r, str)
+                else getattr(r, "layer", None) or (r.get("layer") if isinstance(r, dict) else None)
+            )
             text = r if isinstance(r, str) else _describe(r)
             anchor = (self.anchors.get((k, f.model, layer)) or self.rows.get((k, f.model, layer))) if layer else None
             items.append(f'<li><a href="#{anchor}">{esc(text)}</a></li>' if anchor else f"<li>{esc(text)}</li>")
-        return (f'<h4>Consequences ({len(items)})</h4><p class="muted">mismatches that exist only because of this one: '
-                f'fixing it fixes them</p><ul class="plain related">{"".join(items)}</ul>')
+        return (
+            f'<h4>Consequences ({len(items)})</h4><p class="muted">mismatches that exist only because of this one: '
+            f'fixing it fixes them</p><ul class="plain related">{"".join(items)}</ul>'
+        )
 
 
 # -- small pieces ------------------------------------------------------------------------
@@ -388,7 +473,7 @@ def _index(key: str, findings: list[Finding]) -> str:
     rows = "".join(
         f'<li><a href="#f{key}-{n}"><span class="pill {SEVERITY[f.severity]}">{esc(f.code)}</span> '
         f'<span class="mono">{esc(f.layer)}</span></a>{_times(f)} <span class="muted">{esc(_finding_line(f))}</span> '
-        f'{esc(_headline(f))}</li>'
+        f"{esc(_headline(f))}</li>"
         for n, f in enumerate(findings)
     )
     return f'<nav class="index"><ol>{rows}</ol></nav>'
@@ -407,7 +492,9 @@ def _pill(count: int, severity: str) -> str:
 
 
 def _status_class(status: str) -> str:
-    return {"ok": "ok", "findings": "warning", "error": "error", "partial": "warning"}.get(status, "none")  # skipped, no-model
+    return {"ok": "ok", "findings": "warning", "error": "error", "partial": "warning"}.get(
+        status, "none"
+    )  # skipped, no-model
 
 
 def _marked_shape(shape, focus: drawing.Focus) -> str:
@@ -425,14 +512,16 @@ def _chain(f: Finding) -> str:
     items = []
     for frame in f.call_chain:
         args = ", ".join(f"{name}={value}" for name, value in frame.args)
-        items.append(f'<li>{esc(frame.short())}{f" <span class=args>({esc(args)})</span>" if args else ""}</li>')
+        items.append(f"<li>{esc(frame.short())}{f' <span class=args>({esc(args)})</span>' if args else ''}</li>")
     return f'<h4>Call chain</h4><ol class="chain">{"".join(items)}</ol>'
 
 
 def _shapes(f: Finding, focus: drawing.Focus) -> str:
     if not f.shapes:
         return ""
-    rows = "".join(f"<tr><td>input {i + 1}</td><td>{_marked_shape(s, focus)}</td></tr>" for i, s in enumerate(f.shapes[:8]))
+    rows = "".join(
+        f"<tr><td>input {i + 1}</td><td>{_marked_shape(s, focus)}</td></tr>" for i, s in enumerate(f.shapes[:8])
+    )
     more = f'<tr><td colspan="2" class="muted">… {len(f.shapes) - 8} more</td></tr>' if len(f.shapes) > 8 else ""
     word = f' <span class="muted">({esc(focus.word)} highlighted)</span>' if focus.word else ""
     return f'<h4>Input shapes{word}</h4><table class="shapes">{rows}{more}</table>'
@@ -452,8 +541,10 @@ def _describe(thing) -> str:
     if isinstance(thing, dict):
         get = thing.get
     else:
+
         def get(name, default=None):
             return getattr(thing, name, default)
+
     if get("kind") and get("layer") and not get("message"):  # a Related: a layer, its line and shapes
         line = f" (line {get('line')})" if get("line") else ""
         if get("line") and get("cell") is not None:
@@ -485,7 +576,7 @@ def _fixes(fixes) -> str:
         edit = get("replacement") or get("edit") or get("text") or get("diff") or get("new")
         line = get("line")
         where = f'<span class="muted">line {esc(line)}:</span> ' if line else ""
-        code = f"<pre class=\"source\">{esc(edit)}</pre>" if edit else ""
+        code = f'<pre class="source">{esc(edit)}</pre>' if edit else ""
         items.append(f"<li>{where}{esc(text or (not edit and fix) or '')}{code}</li>")
     return f'<h4>Suggested fix{"es" if len(items) > 1 else ""}</h4><ul class="plain fixes">{"".join(items)}</ul>'
 
@@ -546,10 +637,12 @@ def _branch_table(graph: Graph, node: Node, d: drawing.Drawing, focus: drawing.F
         parts.append(f'<tr><th colspan="4">input {i + 1}</th></tr>{rows}')
     shared = ""
     if common is not None:
-        shared = (f'<p class="muted">The inputs share <span class="mono">{esc(common.op)} {esc(common.name)}</span> → '
-                  f'<span class="mono">{_marked_shape(common.output_shapes[0], focus)}</span>. ◆ sets the highlighted axis.</p>')
+        shared = (
+            f'<p class="muted">The inputs share <span class="mono">{esc(common.op)} {esc(common.name)}</span> → '
+            f'<span class="mono">{_marked_shape(common.output_shapes[0], focus)}</span>. ◆ sets the highlighted axis.</p>'
+        )
     return (
-        f'<details><summary>Every layer of the branches ({total})</summary>{shared}'
+        f"<details><summary>Every layer of the branches ({total})</summary>{shared}"
         f'<table class="layers"><thead><tr><th>layer</th><th>op</th><th>line</th><th>output shape</th></tr></thead>'
-        f'<tbody>{"".join(parts)}</tbody></table></details>'
+        f"<tbody>{''.join(parts)}</tbody></table></details>"
     )

@@ -89,8 +89,8 @@ def fold_branch(graph: Graph, members: Sequence[int], marked: set[int], changes=
     items = _repeats(nodes, marked)
     items = _fold_runs(items, marked, changes)
     if len(items) > MAX_ITEMS:
-        head, tail = items[:3], items[-(MAX_ITEMS - 4):]
-        hidden = items[3:len(items) - len(tail)]
+        head, tail = items[:3], items[-(MAX_ITEMS - 4) :]
+        hidden = items[3 : len(items) - len(tail)]
         hidden_nodes = [n for it in hidden for n in it.nodes]
         gap = Item(hidden_nodes, kind="gap", count=len(hidden_nodes))
         if any(it.mark for it in hidden):
@@ -108,14 +108,14 @@ def _repeats(nodes: list[Node], marked: set[int]) -> list[Item]:
         best_k, best_r = 0, 1
         for k in range(1, MAX_PERIOD + 1):
             r = 1
-            while i + (r + 1) * k <= len(nodes) and sigs[i + r * k:i + (r + 1) * k] == sigs[i:i + k]:
+            while i + (r + 1) * k <= len(nodes) and sigs[i + r * k : i + (r + 1) * k] == sigs[i : i + k]:
                 r += 1
             if r >= 3 and r * k > best_r * max(best_k, 1):
                 best_k, best_r = k, r
-        if best_k and all(not changes_shape(n) for n in nodes[i:i + best_k]):
+        if best_k and all(not changes_shape(n) for n in nodes[i : i + best_k]):
             best_k = 0  # shape-keeping runs are folded instead ("6 layers keep the shape")
         if best_k:
-            span = nodes[i:i + best_k * best_r]
+            span = nodes[i : i + best_k * best_r]
             block = span[:best_k]
             ids = {n.id for n in block}
             second = span[best_k]
@@ -193,7 +193,9 @@ def shape_svg(shape: Shape, x: float, y: float, focus: Focus, centered: bool = F
         x -= width / 2
     marks = []
     if backdrop:
-        marks.append(f'<rect class="backdrop" x="{x - 4:.1f}" y="{y - 13}" width="{width + 8:.1f}" height="19" rx="4"/>')
+        marks.append(
+            f'<rect class="backdrop" x="{x - 4:.1f}" y="{y - 13}" width="{width + 8:.1f}" height="19" rx="4"/>'
+        )
     if focus.axes and len(shape) == focus.rank:
         offset = 1
         for k, part in enumerate(parts):
@@ -237,8 +239,13 @@ def _box(item: Item, x: float, y: float, focus: Focus, extra_class: str = "") ->
     for text, side in tags:
         width = len(text) * 6.3 + 14
         ty = y - TAG_H / 2 - 1 if not side.startswith("below") else y + BOX_H + 3
-        left = {"right": x + BOX_W - width - 8, "left": x + 8, "below": x + (BOX_W - width) / 2,
-                "below-left": x - width / 3, "below-right": x + BOX_W - 2 * width / 3}[side]
+        left = {
+            "right": x + BOX_W - width - 8,
+            "left": x + 8,
+            "below": x + (BOX_W - width) / 2,
+            "below-left": x - width / 3,
+            "below-right": x + BOX_W - 2 * width / 3,
+        }[side]
         out.append(
             f'<g class="tag{" upstream" if side.startswith("below") else ""}"><rect x="{left:.1f}" y="{ty:.1f}" '
             f'width="{width:.1f}" height="{TAG_H + 2}" rx="8"/><text x="{left + width / 2:.1f}" y="{ty + 12:.1f}" '
@@ -288,15 +295,27 @@ def _mark_text(focus: Focus, node: Node, axis: int) -> str:
     return f"sets {word}: {'None' if value is None else value}"
 
 
-def draw_merge(graph: Graph, node: Node, focus: Focus, severity: str = "error",
-               verdict_text: str = "", branches: Optional[Branches] = None) -> Drawing:
+def draw_merge(
+    graph: Graph,
+    node: Node,
+    focus: Focus,
+    severity: str = "error",
+    verdict_text: str = "",
+    branches: Optional[Branches] = None,
+) -> Drawing:
     """The SVG of one merge's branches (see the module docstring)."""
     branches = branches or split_branches(graph, node)
     origins: list[Optional[Node]] = []
     axis = focus.axes[0] if focus.axes else None
     for edge in node.inputs:
         shape = graph.shape_of(edge)
-        if focus.at is None and axis is not None and len(shape) == focus.rank and axis < len(shape) and shape[axis] is not None:
+        if (
+            focus.at is None
+            and axis is not None
+            and len(shape) == focus.rank
+            and axis < len(shape)
+            and shape[axis] is not None
+        ):
             try:
                 origins.append(axis_origin(graph, edge, axis))
             except (IndexError, KeyError):
@@ -317,8 +336,12 @@ def draw_merge(graph: Graph, node: Node, focus: Focus, severity: str = "error",
         if focus.at is not None:
             _tag_changes(items, focus)
         col_items.append(items)
-    return Drawing(_svg(graph, node, branches, columns, col_items, origins, focus, severity, verdict_text, axis),
-                   branches, origins, columns)
+    return Drawing(
+        _svg(graph, node, branches, columns, col_items, origins, focus, severity, verdict_text, axis),
+        branches,
+        origins,
+        columns,
+    )
 
 
 def _changes(focus: Focus):
@@ -348,7 +371,9 @@ def _tag_changes(items: list[Item], focus: Focus) -> None:
             a = changed[0]
             word = "H × W" if len(changed) > 1 and focus.rank == 4 else axis_name(a, focus.rank, last.layout)
             if len(changed) > 1 and focus.rank == 4:
-                item.mark = f"{word} {before[changed[0]]}×{before[changed[1]]} → {after[changed[0]]}×{after[changed[1]]}"
+                item.mark = (
+                    f"{word} {before[changed[0]]}×{before[changed[1]]} → {after[changed[0]]}×{after[changed[1]]}"
+                )
             else:
                 item.mark = f"{word} {before[a]} → {after[a]}"
 
@@ -357,7 +382,10 @@ def _columns(graph: Graph, branches: Branches, marked: set[int]) -> list[list[in
     """Input indices per drawn column: inputs whose branches look the same share one."""
     seen: dict[tuple, list[int]] = {}
     for i, members in enumerate(branches.members):
-        key = tuple(signature(graph.nodes[m]) for m in members) + (bool(set(members) & marked), i if len(branches.members) <= MAX_COLUMNS else 0)
+        key = tuple(signature(graph.nodes[m]) for m in members) + (
+            bool(set(members) & marked),
+            i if len(branches.members) <= MAX_COLUMNS else 0,
+        )
         seen.setdefault(key, []).append(i)
     return list(seen.values())
 
@@ -427,12 +455,16 @@ def _svg(graph, node, branches, columns, col_items, origins, focus, severity, ve
         if ncols > 1:
             body.append(shape_svg(in_shape, mid, merge_y - 12, focus, centered=True, backdrop=True))
     if hidden:
-        body.append(f'<text class="colhead" x="{width - PAD}" y="{first_y - 12}" text-anchor="end">+{hidden} more inputs</text>')
+        body.append(
+            f'<text class="colhead" x="{width - PAD}" y="{first_y - 12}" text-anchor="end">+{hidden} more inputs</text>'
+        )
     body.append(_merge_box(node, cx, merge_y, severity, verdict_text))
     return (
         f'<svg class="drawing" xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
         f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" aria-label="{esc("branches of " + node.name)}">'
-        + "".join(edges) + "".join(body) + "</svg>"
+        + "".join(edges)
+        + "".join(body)
+        + "</svg>"
     )
 
 
@@ -468,10 +500,14 @@ def _column_label(inputs: list[int], items: list[Item], graph: Graph, branches: 
 
 def _merge_box(node: Node, x: float, y: float, severity: str, verdict_text: str) -> str:
     line = f"L{node.line}" if node.line else ""
-    out = [f'<g class="box merge {esc(severity)}" data-layer="{esc(node.name)}"><title>{esc(node.op + " " + node.name)}</title>']
+    out = [
+        f'<g class="box merge {esc(severity)}" data-layer="{esc(node.name)}"><title>{esc(node.op + " " + node.name)}</title>'
+    ]
     out.append(f'<rect class="frame" x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="7"/>')
     limit = NAME_CHARS - (len(line) + 1 if line else 0)
-    out.append(f'<text class="label" x="{x + 10}" y="{y + 18}">{_label_spans(node.op, node.name.rsplit("/", 1)[-1], limit)}</text>')
+    out.append(
+        f'<text class="label" x="{x + 10}" y="{y + 18}">{_label_spans(node.op, node.name.rsplit("/", 1)[-1], limit)}</text>'
+    )
     if line:
         out.append(f'<text class="line" x="{x + BOX_W - 10}" y="{y + 18}" text-anchor="end">{esc(line)}</text>')
     out.append(f'<text class="verdict" x="{x + 10}" y="{y + 38}">{esc(_clip(verdict_text, 38))}</text>')
@@ -491,7 +527,9 @@ def _elbow(x1, y1, x2, y2, arrow=False, into_merge=False) -> str:
     if abs(x1 - x2) < 1:
         return f'<path class="edge" d="M{x1:.1f},{y1:.1f} L{x2:.1f},{y2:.1f}"{end}/>'
     midy = (y1 + y2) / 2 if not into_merge else y2 - 10
-    return f'<path class="edge" d="M{x1:.1f},{y1:.1f} C{x1:.1f},{midy:.1f} {x2:.1f},{midy:.1f} {x2:.1f},{y2:.1f}"{end}/>'
+    return (
+        f'<path class="edge" d="M{x1:.1f},{y1:.1f} C{x1:.1f},{midy:.1f} {x2:.1f},{midy:.1f} {x2:.1f},{y2:.1f}"{end}/>'
+    )
 
 
 ARROW_DEFS = (
@@ -520,7 +558,9 @@ def draw_layer(graph: Graph, node: Node, severity: str = "warning") -> str:
     )
 
 
-def branch_rows(graph: Graph, branches: Branches, origins: list[Optional[Node]], limit: int = 300) -> list[tuple[int, list[Node], int]]:
+def branch_rows(
+    graph: Graph, branches: Branches, origins: list[Optional[Node]], limit: int = 300
+) -> list[tuple[int, list[Node], int]]:
     """Per input: (index, its layers in order (at most `limit`), how many were left out)."""
     out = []
     for i, members in enumerate(branches.members):
