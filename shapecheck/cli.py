@@ -175,7 +175,7 @@ def _notes_to_stderr(run, output_format: OutputFormat) -> None:
         if file.skip and not (file.undecided and output_format is OutputFormat.concise):
             typer.echo(f"{file.path}: {'warning' if file.undecided else 'note'}: skipped: {file.skip}", err=True)
         on_stdout = set(file.loud_notes) if output_format is OutputFormat.concise else set()  # concise prints them
-        for note in file.notes + [f"skipped: {s}" for s in file.skipped]:
+        for note in file.notes + [f"not called: {s}" for s in file.not_called]:
             if note not in on_stdout:
                 typer.echo(f"{file.path}: note: {note}", err=True)
 

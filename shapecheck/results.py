@@ -22,7 +22,7 @@ class FileReport:
     models: list[Graph] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
+    not_called: list[str] = field(default_factory=list)  # builder functions not called, each with why
     error: Optional[str] = None
     position: Optional[tuple[int, int]] = None  # line and column of the error, when it has one
     skip: Optional[str] = None  # why it was not checked (no Keras in its imports, or cannot tell)

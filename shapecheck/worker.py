@@ -92,7 +92,7 @@ def _load_into(report: FileReport, target: Target, options: Options) -> None:
         options.input_shapes_for(),
         defer_weights=not options.build_weights,
     )
-    report.models, report.skipped, report.fatal = loaded.graphs, loaded.skipped, loaded.fatal
+    report.models, report.not_called, report.fatal = loaded.graphs, loaded.skipped, loaded.fatal
     report.notes.extend(loaded.notes)
     if not loaded.graphs and target.explicit and loaded.skipped:
         raise CheckError(f"{target.path}: no Keras model was built ({'; '.join(loaded.skipped)})")

@@ -78,7 +78,7 @@ class TestOnSeed001:
             "errors": 1,
             "warnings": 1,
             "infos": 0,
-            "unchecked": 0,
+            "file_errors": 0,
             "not_swept": 0,
             "disputed": 0,
             "unconfirmed": 0,

@@ -61,7 +61,7 @@ def test_a_saved_config_report_validates_and_says_its_version(tmp_path, report_s
     assert result.returncode == 2, result.stderr
     document = json.loads(result.stdout)
     jsonschema.validate(document, report_schema)
-    assert document["schema_version"] == "1.0.0" and document["shapecheck"]
+    assert document["schema_version"] == "2.0.0" and document["shapecheck"]
     assert {f["status"] for f in document["files"]} == {"findings", "error", "skipped"}
     assert [f["code"] for f in document["findings"]] == ["SC101"]
 
@@ -71,14 +71,14 @@ def test_the_schema_requires_the_documented_keys_and_refuses_a_wrong_status(repo
 
     document = {
         "shapecheck": "0",
-        "schema_version": "1.0.0",
+        "schema_version": "2.0.0",
         "files": [],
         "findings": [],
         "summary": {k: 0 for k in report_schema["$defs"]["summary"]["required"]},
     }
     jsonschema.validate(document, report_schema)
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate({**document, "schema_version": "2.0.0"}, report_schema)
+        jsonschema.validate({**document, "schema_version": "3.0.0"}, report_schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({k: v for k, v in document.items() if k != "summary"}, report_schema)
     file = {
@@ -88,7 +88,7 @@ def test_the_schema_requires_the_documented_keys_and_refuses_a_wrong_status(repo
         "reason": None,
         "undecided": False,
         "notes": [],
-        "skipped": [],
+        "not_called": [],
         "not_swept": 0,
         "models": [],
     }

@@ -125,7 +125,7 @@ def test_one_corrupt_file_does_not_hide_three_good_ones(tmp_path, jobs):
     document = json.loads(out["stdout"])
     for path in goods:
         assert findings_of(document, path) == [("SC101", "add")]
-    assert document["summary"]["unchecked"] == 1
+    assert document["summary"]["file_errors"] == 1
 
 
 def test_upper_case_suffixes_are_model_files(tmp_path):

@@ -124,7 +124,7 @@ def test_zero_argument_builders_are_called_once_and_others_skipped(checked):
     assert [g.name for g in run.models] == ["classifier"]
     assert [(f.code, f.line) for f in run.findings] == [("SC101", 8)]
     (file,) = run.files
-    assert file.skipped == []  # helper(x) needs an argument but does not look like a builder
+    assert file.not_called == []  # helper(x) needs an argument but does not look like a builder
 
 
 def test_entry_calls_only_the_named_function(checked):

@@ -68,13 +68,13 @@ def test_subclassed_models_are_checked_or_listed_with_the_hint(checked):
     run = checked(str(FIXTURES / "subclassed_models.py"))
     assert {g.name for g in run.models} == {"net", "encoder_net", "classifier", "gated"}
     (file,) = run.files
-    assert any("unbuilt" in s and "--input-shape Unbuilt=" in s for s in file.skipped), file.skipped
+    assert any("unbuilt" in s and "--input-shape Unbuilt=" in s for s in file.not_called), file.not_called
 
 
 def test_an_input_shape_from_the_command_line_checks_an_unbuilt_subclassed_model(checked):
     run = checked(str(FIXTURES / "subclassed_models.py"), input_shapes={"Unbuilt": (None, 32, 32, 3)})
     assert "unbuilt" in {g.name for g in run.models}
-    assert not run.files[0].skipped
+    assert not run.files[0].not_called
 
 
 def test_a_bad_input_shape_is_one_line_and_exit_2():

@@ -14,7 +14,7 @@ from shapecheck.report.verdicts import model_verdicts
 from shapecheck.results import FileReport, RunReport
 from shapecheck.rules import Finding, Severity
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "2.0.0"
 
 
 def finding_dict(f: Finding) -> dict:
@@ -100,7 +100,7 @@ def file_dict(file: FileReport) -> dict:
         "reason": file.skip or file.reason,
         "undecided": file.undecided,
         "notes": file.notes,
-        "skipped": file.skipped,
+        "not_called": file.not_called,
         "not_swept": file.not_swept,
         "disputed": file.disputed,
         "models": [model_dict(g, file.path, file.findings, file.unchecked, file.witnessed) for g in file.models],
@@ -115,7 +115,7 @@ def summary_dict(run: RunReport) -> dict:
         "errors": run.count(Severity.ERROR),
         "warnings": run.count(Severity.WARNING),
         "infos": run.count(Severity.INFO),
-        "unchecked": len(run.errors),
+        "file_errors": len(run.errors),
         "not_swept": run.not_swept,
         "disputed": run.disputed,
         "unconfirmed": run.unconfirmed,

@@ -160,8 +160,8 @@ def print_file(console: Console, file: FileReport, quiet: bool) -> None:
     if not quiet:
         for note in file.notes:
             console.print(Text(f"{file.path}: note: {note}", style="dim"))
-        for skipped in file.skipped:
-            console.print(Text(f"{file.path}: skipped: {skipped}", style="dim"))
+        for builder in file.not_called:
+            console.print(Text(f"{file.path}: not called: {builder}", style="dim"))
 
 
 def print_explanations(console: Console, run: RunReport, names: list[str]) -> None:

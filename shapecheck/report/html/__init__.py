@@ -157,7 +157,7 @@ class Page:
             out.append("<h3>Other findings</h3>")
             out.extend(self._finding(k, f"{k}-x", n, f, None, file.path) for n, f in enumerate(loose))
         notes = [f"note: {n}" for n in file.notes if not (file.skip and n == f"skipped: {file.skip}")]
-        notes += [f"skipped: {s}" for s in file.skipped]
+        notes += [f"not called: {s}" for s in file.not_called]
         if notes:
             out.append('<ul class="notes">' + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>")
         out.append("</section>")
