@@ -2,7 +2,7 @@
 
 A rule's docstring (shapecheck/rules/*.py) shows the lines that matter; the templates below
 put those lines, verbatim, into a module with what they need around them (an input, the
-model). `docs/hooks.py` shows both modules on the rule's page; `tests/test_rule_docs.py` checks
+model). `docs/rule_pages.py` shows both modules on the rule's page; `tests/test_rule_docs.py` checks
 them with shapecheck and requires the rule to fire on the example and not on the fix.
 `{example}` and `{instead}` stand for the docstring's code, dedented.
 """

@@ -26,9 +26,7 @@ class Options:
     isolate: bool = True  # builder modules in a supervised child process (isolation/); False: in this process
     # build modules the ordinary way, weights and all (capture/weights.py); SHAPECHECK_BUILD_WEIGHTS=1
     build_weights: bool = field(default_factory=lambda: os.environ.get("SHAPECHECK_BUILD_WEIGHTS", "") not in ("", "0"))
-    suggest_rebuild: bool = (
-        False  # try the other value of a flag in the call chain by building again (fixes/rebuild.py)
-    )
+    suggest_rebuild: bool = False  # try the other value of a flag in the call chain by building again (rebuild.py)
     size_maps: bool = False  # make the HTML report's size maps beside the analysis (size_map.py)
 
     def entries_for(self, path: str) -> list:

@@ -19,7 +19,7 @@ from shapecheck.rules import all_rules
 DOCS = ROOT / "docs"
 sys.path.insert(0, str(DOCS))
 
-import hooks  # noqa: E402  (docs/hooks.py: the rule pages)
+import rule_pages  # noqa: E402  (docs/rule_pages.py: the rule pages)
 
 SETUP_COMMANDS = (
     "python -m pip install -e . && shapecheck fixtures/",
@@ -139,9 +139,9 @@ def test_the_installed_keras_is_within_the_bound_capture_is_written_for():
 
 # -- rule pages ---------------------------------------------------------------------------------------------------
 def test_every_rule_has_its_page_and_a_row_in_the_index():
-    pages = hooks.pages()
+    pages = rule_pages.pages()
     assert sorted(pages) == sorted(f"rules/{r.code}.md" for r in all_rules())
-    table = hooks.rules_table()
+    table = rule_pages.rules_table()
     for rule in all_rules():
         page = pages[f"rules/{rule.code}.md"]
         assert page.startswith(f"# {rule.code} {rule.name}\n")
@@ -154,7 +154,7 @@ def test_every_rule_has_its_page_and_a_row_in_the_index():
         ):
             assert f"\n{heading}\n" in page, (rule.code, heading)
         assert f"| [{rule.code}]({rule.code}.md) | {rule.name} | {rule.severity.label} |" in table
-    assert hooks.MARKER in (DOCS / "rules" / "index.md").read_text()
+    assert rule_pages.MARKER in (DOCS / "rules" / "index.md").read_text()
 
 
 # -- the site -----------------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Read a saved model's architecture: `.keras` (zip with config.json), legacy `.h5`
 (the `model_config` attribute) or a `model.to_json()` file. Weights are never read,
 files are opened read-only, and nothing carried in the file is unmarshalled or run.
-No Keras import: the config is turned into the IR by `load/config_graph.py`."""
+No Keras import: the config is turned into the IR by `saved/config_graph.py`."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ SAVED_READERS = {".keras": "zip", ".h5": "h5", ".hdf5": "h5"}
 
 
 def read_config(path: str) -> dict:
-    """The model config as a dict, read within the caps of load/bounded.py; CheckError (one
+    """The model config as a dict, read within the caps of bounded.py; CheckError (one
     line naming the file) for anything else."""
     reader = SAVED_READERS.get(os.path.splitext(path)[1].lower(), "json")
     if reader == "zip":

@@ -1,11 +1,11 @@
 """mkdocs hook: one page per rule, generated from the rule's own docstring.
 
-`mkdocs build` (mkdocs.yml: `hooks: [docs/hooks.py]`) adds `rules/SCxxx.md` for every rule
+`mkdocs build` (mkdocs.yml: `hooks: [docs/rule_pages.py]`) adds `rules/SCxxx.md` for every rule
 in the registry, puts them in the navigation under Rules, and fills the rules index's table.
 The same text is what `shapecheck rule CODE` prints (shapecheck/rules/docs.py), and each
 page's two modules are the ones tests/test_rule_docs.py checks.
 
-    python docs/hooks.py OUT_DIR    # write the generated pages to OUT_DIR, to read them
+    python docs/rule_pages.py OUT_DIR    # write the generated pages to OUT_DIR, to read them
 """
 
 from __future__ import annotations
