@@ -25,8 +25,8 @@ from irgraphs import merge_chain  # noqa: E402
 
 from shapecheck.analysis import check_graphs, selected_rules  # noqa: E402
 from shapecheck.report import json_report, table  # noqa: E402
-from shapecheck.report.verdicts import verdict  # noqa: E402
 from shapecheck.results import FileReport, RunReport  # noqa: E402
+from shapecheck.verdicts import verdict  # noqa: E402
 
 SIZES = (1_000, 5_000, 10_000)
 

@@ -116,6 +116,7 @@ def _check_model(model, select, ignore, sizes: SizeRange) -> FileReport:
     report.findings = check_graphs(
         [graph], name, selected_rules(select, ignore), sizes, report.notes, report.unchecked, report.witnessed
     )
+    report.decide_verdicts()
     return report
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from shapecheck.graph import Graph
+from shapecheck.graph import Graph, Node
 from shapecheck.rules.base import Finding, Severity
 
 FAIL_LEVELS = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
@@ -34,6 +34,29 @@ class FileReport:
     fatal: Optional[str] = None  # set while loading: becomes `error` once the rules ran (findings kept)
     witnessed: dict = field(default_factory=dict)  # model -> witnesses.Witnessed: what Keras said at witness sizes
     size_maps: dict = field(default_factory=dict)  # model -> size_map.ModelMaps, when asked for (--format html)
+    verdicts: dict = field(default_factory=dict)  # model -> [(merge, verdict, why)], in merge order (verdicts.py)
+
+    def decide_verdicts(self) -> None:
+        """Every merge's verdict, from the findings as they stand: the analysis does this once
+        (in the child, for a builder module), and every format reads the same answer."""
+        from shapecheck.verdicts import model_verdicts  # the provenance walks: only once there is a model
+
+        for graph in self.models:
+            self.verdicts[graph.name] = [
+                (node.name, label, why)
+                for _, node, label, why in model_verdicts(
+                    graph, self.path, self.findings, self.unchecked, self.witnessed
+                )
+            ]
+
+    def merge_rows(self, graph: Graph) -> list[tuple[Graph, Node, str, str]]:
+        """(owner, merge, verdict, why) for every merge of `graph`, in order, as decided
+        (`decide_verdicts`; a report put together by hand gets them decided here, once)."""
+        said = self.verdicts.get(graph.name)
+        if said is None:
+            self.decide_verdicts()
+            said = self.verdicts.get(graph.name, [])
+        return [(owner, node, label, why) for (owner, node), (_, label, why) in zip(graph.merges(), said)]
 
     @property
     def status(self) -> str:

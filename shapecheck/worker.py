@@ -38,11 +38,11 @@ def check_target(target: Target, options: Options) -> FileReport:
         with limit:
             _check_into(report, target, options)
     except (CheckError, TimeLimit) as exc:
-        report.models, report.findings, report.error = [], [], str(exc)
+        report.models, report.findings, report.verdicts, report.error = [], [], {}, str(exc)
     except Exception as exc:  # noqa: BLE001 - one file's failure is that file's error, never the run's
         if os.environ.get("SHAPECHECK_DEBUG"):
             traceback.print_exc(file=sys.stderr)
-        report.models, report.findings = [], []
+        report.models, report.findings, report.verdicts = [], [], {}
         report.error = (
             f"{target.path}: shapecheck failed on this file ({type(exc).__name__}: "
             f"{message_line(exc)[:200]}); a bug: please report it"
@@ -74,6 +74,8 @@ def _check_into(report: FileReport, target: Target, options: Options) -> None:
         from shapecheck.rebuild import suggest_rebuilds
 
         suggest_rebuilds(report, target, options, started)
+    with timing.phase("verdicts"):
+        report.decide_verdicts()
 
 
 def _load_into(report: FileReport, target: Target, options: Options) -> None:

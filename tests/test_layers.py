@@ -40,7 +40,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("finding and running the user's files", ["shapecheck.load"]),
     ("the saved-file front end", ["shapecheck.saved"]),
     ("the Keras front end", ["shapecheck.capture"]),
-    ("what the analysis says about a graph", ["shapecheck.size_map", "shapecheck.explain"]),
+    ("what the analysis says about a graph", ["shapecheck.verdicts", "shapecheck.size_map", "shapecheck.explain"]),
     ("Keras confirms the sweep", ["shapecheck.witnesses"]),
     ("the rules, the size sweep, recovery", ["shapecheck.rules", "shapecheck.sweep", "shapecheck.recovery"]),
     ("the shape algebra, where a shape came from", ["shapecheck.algebra", "shapecheck.provenance"]),

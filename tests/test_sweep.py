@@ -270,7 +270,7 @@ def opaque(subgraph=False):
 
 @pytest.mark.parametrize("nested", [False, True])
 def test_merges_behind_a_path_the_sweep_cannot_follow_are_unchecked(nested):
-    from shapecheck.report.verdicts import verdict
+    from shapecheck.verdicts import verdict
 
     graph = opaque(nested)
     unchecked: dict = {}

@@ -86,7 +86,7 @@ def test_a_claim_keras_contradicts_is_withdrawn_and_the_model_is_partial(checked
 
 @pytest.mark.slow
 def test_the_merges_after_a_gate_that_fails_are_not_a_plain_ok(checked):
-    from shapecheck.report.verdicts import model_verdicts
+    from shapecheck.verdicts import model_verdicts
 
     run = checked(str(FIXTURES / "witnesses" / "attention_gate_unet.py"))
     (file,) = run.files

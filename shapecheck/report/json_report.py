@@ -5,12 +5,11 @@ version (semver: a new optional key is a minor version, a removed or retyped key
 from __future__ import annotations
 
 import json
-from typing import Optional, Sequence
+from typing import Optional
 
 from shapecheck import __version__
 from shapecheck.graph import Graph
 from shapecheck.report.suggestions import fix_dict
-from shapecheck.report.verdicts import model_verdicts
 from shapecheck.results import FileReport, RunReport
 from shapecheck.rules import Finding, Severity
 
@@ -49,9 +48,9 @@ def finding_dict(f: Finding) -> dict:
     }
 
 
-def model_dict(graph: Graph, path: str, findings: Sequence[Finding] = (), unchecked=None, witnessed=None) -> dict:
+def model_dict(graph: Graph, file: FileReport) -> dict:
     merges = []
-    for _owner, node, verdict, why in model_verdicts(graph, path, findings, unchecked, witnessed):
+    for _owner, node, verdict, why in file.merge_rows(graph):
         merges.append(
             {
                 "layer": node.name,
@@ -71,7 +70,7 @@ def model_dict(graph: Graph, path: str, findings: Sequence[Finding] = (), unchec
         "inputs": [list(s) for s in graph.input_shapes],
         "partial": graph.partial,
         "merges": merges,
-        "witnesses": witnesses_dict((witnessed or {}).get(graph.name)),
+        "witnesses": witnesses_dict(file.witnessed.get(graph.name)),
     }
 
 
@@ -103,7 +102,7 @@ def file_dict(file: FileReport) -> dict:
         "not_called": file.not_called,
         "not_swept": file.not_swept,
         "disputed": file.disputed,
-        "models": [model_dict(g, file.path, file.findings, file.unchecked, file.witnessed) for g in file.models],
+        "models": [model_dict(g, file) for g in file.models],
     }
 
 

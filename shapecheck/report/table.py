@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Optional, Sequence, TextIO
+from typing import Optional, TextIO
 
 from rich.console import Console
 from rich.markup import escape
@@ -15,7 +15,6 @@ from shapecheck.explain import explain_merge
 from shapecheck.graph import Graph
 from shapecheck.provenance import format_shape, shape_runs
 from shapecheck.report.suggestions import fix_line
-from shapecheck.report.verdicts import model_verdicts
 from shapecheck.results import FileReport, RunReport
 from shapecheck.rules import Finding, Severity
 
@@ -94,11 +93,11 @@ def compact_shapes(shapes) -> list[str]:
     return shape_runs(shapes, "x")
 
 
-def merge_table(graph: Graph, path: str, findings: Sequence[Finding] = (), unchecked=None, witnessed=None) -> Table:
+def merge_table(graph: Graph, file: FileReport) -> Table:
     title = f"model {graph.name}"
     if graph.entry:
         title += f"  (from {graph.entry}, {graph.layer_count()} layers, inputs {', '.join(format_shape(s) for s in graph.input_shapes)})"
-    keras = (witnessed or {}).get(graph.name)
+    keras = file.witnessed.get(graph.name)
     caption = escape(keras.summary()) if keras is not None and keras.summary() else None
     table = Table(
         title=escape(title),
@@ -110,7 +109,7 @@ def merge_table(graph: Graph, path: str, findings: Sequence[Finding] = (), unche
     )
     for column in ("layer", "op", "line", "input shapes", "verdict", "why"):
         table.add_column(column, overflow="fold")
-    for _owner, node, verdict, why in model_verdicts(graph, path, findings, unchecked, witnessed):
+    for _owner, node, verdict, why in file.merge_rows(graph):
         if node.recovered:
             why += f" ({node.recovered})"
         shapes = "\n".join(compact_shapes(node.input_shapes))
@@ -154,7 +153,7 @@ def print_file(console: Console, file: FileReport, quiet: bool) -> None:
         for graph in file.models:
             if graph.partial:
                 console.print(Text(f"{file.path}: {graph.partial}", style="yellow"))
-            console.print(merge_table(graph, file.path, file.findings, file.unchecked, file.witnessed))
+            console.print(merge_table(graph, file))
     for finding in file.findings:
         console.print(finding_text(finding))
     if not quiet:

@@ -19,7 +19,7 @@ import base64
 import hashlib
 import linecache
 import os
-from typing import Optional, Sequence
+from typing import Optional
 
 from shapecheck import __version__
 from shapecheck.graph import Graph, Node
@@ -191,18 +191,7 @@ class Page:
         for n, f in enumerate(findings):
             out.append(self._finding(k, key, n, f, (graph, index), file.path))
         out.append(self._sizes(key, graph, findings))
-        out.append(
-            self._merge_table(
-                k,
-                key,
-                graph,
-                merges,
-                file.path,
-                file.findings,
-                getattr(file, "unchecked", None),
-                getattr(file, "witnessed", None),
-            )
-        )
+        out.append(self._merge_table(k, key, graph, merges, file))
         out.append("</section>")
         return "".join(out)
 
@@ -261,18 +250,13 @@ class Page:
         key: str,
         graph: Graph,
         merges,
-        path: str,
-        findings: Sequence[Finding],
-        unchecked=None,
-        witnessed=None,
+        file,
     ) -> str:
         if not merges:
             return '<p class="muted">No merges in this model.</p>'
-        from shapecheck.report.verdicts import model_verdicts  # the model's merges, provenance shared
-
         rows = []
         problems = 0
-        for _owner, node, label, why in model_verdicts(graph, path, findings, unchecked, witnessed):
+        for _owner, node, label, why in file.merge_rows(graph):
             if node.recovered:
                 why += f" ({node.recovered})"
             cls = PROBLEM_VERDICTS.get(label, "")
