@@ -18,6 +18,9 @@ from typing import List, Optional
 import typer
 
 from shapecheck import __version__
+from shapecheck.errors import CheckError
+from shapecheck.options import Options
+from shapecheck.size_range import SizeRange
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNCHECKED = 0, 1, 2
 MIN_TIMEOUT = 0.01  # seconds; below a timer's resolution a limit means nothing
@@ -88,10 +91,7 @@ def _options(
 ):
     """CLI options over [tool.shapecheck] over defaults."""
     from shapecheck import config as configuration
-    from shapecheck.errors import CheckError
     from shapecheck.isolation.warden import DEFAULT_MAX_MEMORY, parse_bytes
-    from shapecheck.options import Options
-    from shapecheck.size_range import SizeRange
 
     try:
         config = configuration.find(paths, config_file)
@@ -277,7 +277,6 @@ def check(
     run = check_paths(paths, options)
     if baseline:
         from shapecheck import baseline as baselines
-        from shapecheck.errors import CheckError
 
         try:
             known = baselines.read(baseline)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from typing import Optional
 
+from shapecheck.errors import CheckError
 from shapecheck.fixes._call_site import Candidate, candidates
 from shapecheck.fixes._source import Source, read_source
 from shapecheck.rules.base import Finding, Fix, Severity
@@ -83,7 +84,6 @@ def _rebuild(
     from shapecheck import suppress
     from shapecheck.analysis import check_graphs, selected_rules
     from shapecheck.apply_fixes import apply_edits
-    from shapecheck.errors import CheckError
     from shapecheck.load.builder import load_builder_module
     from shapecheck.provenance import format_shape
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional
 
+from shapecheck.errors import CheckError
 from shapecheck.rules import Finding
 from shapecheck.rules.unused_ignore import UnusedIgnore
 
@@ -44,7 +45,6 @@ def _comments(path: str, mtime: float) -> tuple[tuple[int, int, Optional[tuple[s
 @lru_cache(maxsize=64)
 def _cell_comments(path: str, mtime: float) -> tuple[tuple[int, tuple], ...]:
     """(cell, its comments) for each code cell of a notebook."""
-    from shapecheck.errors import CheckError
     from shapecheck.load.notebook import read_cells
 
     try:

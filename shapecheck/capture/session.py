@@ -10,6 +10,8 @@ import sys
 import tempfile
 from typing import Iterator
 
+from shapecheck.keras_home import keras_home
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
@@ -20,7 +22,6 @@ def _private_keras_home() -> None:
     user's home. (Not when Keras is already imported, or the warden set it for a child.)"""
     if "keras" in sys.modules or os.environ.get("SHAPECHECK_PRIVATE_KERAS_HOME"):
         return
-    from shapecheck.keras_home import keras_home
 
     folder = tempfile.mkdtemp(prefix="shapecheck-keras-")
     atexit.register(shutil.rmtree, folder, True)

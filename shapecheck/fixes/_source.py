@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterator, Optional
 
+from shapecheck.errors import CheckError
 from shapecheck.rules.base import TextEdit
 
 
@@ -64,7 +65,6 @@ def read_source(path: str, cell: Optional[int]) -> Optional[Source]:
     """The module's text, or the notebook cell's (as Python, IPython lines neutralised, so
     the lines are the cell's own); None when it cannot be read or parsed."""
     from shapecheck import bounded
-    from shapecheck.errors import CheckError
     from shapecheck.load.source import decode
 
     try:

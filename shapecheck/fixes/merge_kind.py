@@ -10,7 +10,7 @@ from shapecheck.algebra.merge import outcome
 from shapecheck.fixes import FindingSite, suggester, verify
 from shapecheck.fixes.wording import calls_words, make_fix
 from shapecheck.graph import Graph, MergeSpec
-from shapecheck.layout import channel_axis, spatial_axes
+from shapecheck.layout import axis_name, channel_axis, spatial_axes
 from shapecheck.rules.base import Fix
 
 ADDITIVE = {"Add", "add", "Subtract", "subtract", "Average", "Maximum", "Minimum"}
@@ -67,6 +67,5 @@ def concat_on_channels(site: FindingSite) -> Iterator[Fix]:
 
 
 def _axis_word(node, rank: int) -> str:
-    from shapecheck.layout import axis_name
 
     return axis_name(node.merge.axis, rank, node.layout)

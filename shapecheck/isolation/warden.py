@@ -27,6 +27,7 @@ from typing import Optional
 
 from shapecheck.isolation.protocol import MAX_REPORT_BYTES, load_report, read_message, write_message
 from shapecheck.keras_home import keras_home
+from shapecheck.results import FileReport
 
 POLL_SECONDS = 0.05
 STARTUP_SECONDS = 300.0  # importing TensorFlow on a loaded machine
@@ -89,7 +90,6 @@ class Warden:
 
     # -- one module ---------------------------------------------------------------
     def check(self, target, options):
-        from shapecheck.results import FileReport
 
         self._count += 1
         number = self._count
@@ -142,7 +142,6 @@ class Warden:
                 _kill_group(pid)
 
     def _report(self, target, number: int, pid: int, status: Optional[int], why_killed: Optional[str], options):
-        from shapecheck.results import FileReport
 
         path = os.path.join(self._folder, f"{number}.report")
         try:

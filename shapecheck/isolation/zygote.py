@@ -19,6 +19,7 @@ import signal
 import sys
 
 from shapecheck.isolation.protocol import read_message, write_message
+from shapecheck.results import FileReport
 
 
 def main() -> None:
@@ -70,7 +71,6 @@ def _child(target, options, result_path: str, output_path: str) -> None:
         forked = _watch_forks()
         from shapecheck.capture import weights
         from shapecheck.isolation.plain_report import plain_report
-        from shapecheck.results import FileReport
         from shapecheck.worker import check_target
 
         weights.DISPOSABLE = True  # this process ends after the report: its models need no weight values

@@ -10,7 +10,7 @@ import ast
 import io
 import tokenize
 
-from shapecheck.cells import is_notebook
+from shapecheck.cells import file_position, is_notebook
 from shapecheck.errors import CheckError
 
 
@@ -54,7 +54,6 @@ def read_text(path: str) -> str:
 
 def _cell_unreadable(path: str, cell: int, line: int, column: int, message: str) -> Unreadable:
     """'nb.ipynb:cell 3:2:5: SyntaxError: ...'; its position is the line in the file's JSON."""
-    from shapecheck.cells import file_position
 
     exc = Unreadable(f"{path}:cell {cell}", line, column, message)
     exc.path = path

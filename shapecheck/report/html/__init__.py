@@ -22,12 +22,17 @@ import os
 from typing import Optional
 
 from shapecheck import __version__
+from shapecheck.errors import CheckError
 from shapecheck.graph import Graph, Node
+from shapecheck.layout import axis_name, spatial_axes
 from shapecheck.provenance import format_shape, shape_runs
 from shapecheck.report.html import drawing, sizemap
 from shapecheck.report.html.assets import CSS, SCRIPT
 from shapecheck.report.html.drawing import esc
+from shapecheck.report.suggestions import fix_words
 from shapecheck.rules import Finding, Severity
+from shapecheck.rules.base import Fix
+from shapecheck.size_range import SizeRange
 
 SEVERITY = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "info"}
 PROBLEM_VERDICTS = {
@@ -44,7 +49,6 @@ MAX_REPEAT_DRAWINGS = 64  # per finding; further repeats are listed, not drawn
 
 def render(run, sizes=None) -> str:
     """The whole page for a RunReport. `sizes` is the size sweep's range (default 1..1024)."""
-    from shapecheck.size_range import SizeRange
 
     page = Page(run, sizes or SizeRange())
     return page.html()
@@ -364,7 +368,6 @@ class Page:
         result = outcome(node.merge, inputs)
         rank = max(len(s) for s in inputs)
         axes = tuple(sorted({c.axis % rank for c in result.conflicts})) or focus.axes
-        from shapecheck.layout import axis_name
 
         word = " and ".join(axis_name(a, rank, node.layout) for a in axes)
         focus = drawing.Focus(axes, rank, word, at, label)
@@ -398,7 +401,6 @@ class Page:
         """A notebook cell's lines as written (IPython syntax included)."""
         key = f"{path}:cell {cell}"
         if key not in self.sources:
-            from shapecheck.errors import CheckError
             from shapecheck.load.notebook import read_cells
 
             try:
@@ -543,8 +545,6 @@ def _describe(thing) -> str:
 def _fixes(fixes) -> str:
     """Suggested fixes, if the finding carries any: text, or objects with a description and
     an edit (whatever their exact fields)."""
-    from shapecheck.report.suggestions import fix_words
-    from shapecheck.rules.base import Fix
 
     if not fixes:
         return ""
@@ -566,7 +566,6 @@ def _fixes(fixes) -> str:
 
 
 def _declared(model: Graph) -> list:
-    from shapecheck.layout import spatial_axes
 
     for node_id in model.inputs:
         shape = model.nodes[node_id].output_shapes[0]
@@ -592,7 +591,6 @@ def _verdict_text(node: Node, f: Finding, focus: drawing.Focus) -> str:
         rank = max(len(s) for s in shapes)
         c = next((c for c in result.conflicts if c.axis % rank in focus.axes), result.conflicts[0])
         dims = " vs ".join("?" if d is None else str(d) for d in c.dims)
-        from shapecheck.layout import axis_name
 
         at = f" at {focus.at_label}" if focus.at is not None and len(focus.at_label) <= 11 else ""
         return f"✗ {axis_name(c.axis % rank, rank, node.layout)} {dims}{at}"
