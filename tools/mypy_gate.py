@@ -21,8 +21,20 @@ ERROR = re.compile(r"^(?P<file>[^:]+):\d+(?::\d+)?: error: (?P<message>.*?)(?:\s
 
 
 def current() -> Counter:
-    result = subprocess.run([sys.executable, "-m", "mypy", "--no-error-summary", "--hide-error-context",
-                             "--no-pretty", "--show-error-codes"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--no-error-summary",
+            "--hide-error-context",
+            "--no-pretty",
+            "--show-error-codes",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     if result.returncode not in (0, 1) or "error: " in result.stderr:
         sys.exit(f"mypy could not run: {(result.stderr or result.stdout).strip()[:500]}")
     entries: Counter = Counter()
