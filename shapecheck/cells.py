@@ -9,9 +9,11 @@ import json
 import os
 import re
 from functools import lru_cache
-from typing import Optional
+from typing import Callable, Optional
 
 SUFFIX = ".ipynb"
+# json's string reader (text, index after the quote) -> (value, index after it): public, not in typeshed
+_scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
 _CELL_FILENAME = re.compile(r"^(?P<path>.+\.ipynb):cell (?P<cell>\d+)$", re.IGNORECASE)
 
 
@@ -81,7 +83,9 @@ class _PositionScanner:
         return self.found
 
     def _skip(self, i: int) -> int:
-        return self._WS.match(self.text, i).end()
+        match = self._WS.match(self.text, i)
+        assert match is not None  # a run of whitespace, maybe empty, matches anywhere
+        return match.end()
 
     def _where(self, i: int) -> tuple[int, int]:
         line = self.text.count("\n", 0, i) + 1
@@ -94,7 +98,7 @@ class _PositionScanner:
         if char == "[":
             return self._array(i + 1, key)
         if char == '"':
-            value, end = json.decoder.scanstring(self.text, i + 1)
+            value, end = _scanstring(self.text, i + 1)
             self._record(i, key, value)
             return end
         match = self._SCALAR.match(self.text, i)
@@ -109,7 +113,7 @@ class _PositionScanner:
     def _object(self, i: int, key: tuple) -> int:
         i = self._skip(i)
         while self.text[i] != "}":
-            name, i = json.decoder.scanstring(self.text, self._skip(i) + 1)
+            name, i = _scanstring(self.text, self._skip(i) + 1)
             i = self._skip(self._skip(i) + 1)  # past ':'
             i = self._skip(self._value(i, key + (name,)))
             if self.text[i] == ",":

@@ -24,12 +24,13 @@ import fnmatch
 import os
 import tomllib
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence, Union, cast
 
 from shapecheck.errors import CheckError
 
 KEYS = {"select", "ignore", "per-file-ignores", "fail-on", "entries", "sizes", "timeout", "input-shapes"}
 FAIL_ON = {"error", "warning", "info", "never"}
+InputShape = Union[tuple, List[tuple]]  # a batch shape, or a list of them (one per input)
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Config:
     entries: dict[str, list[Entry]] = field(default_factory=dict)
     sizes: Optional[str] = None
     timeout: Optional[float] = None
-    input_shapes: dict[str, tuple] = field(default_factory=dict)  # subclassed model name -> batch shape
+    input_shapes: dict[str, InputShape] = field(default_factory=dict)  # subclassed model name -> batch shape
 
     @property
     def root(self) -> str:
@@ -75,7 +76,9 @@ def find(paths: Sequence[str], explicit: Optional[str] = None) -> Config:
     if explicit:
         if not os.path.isfile(explicit):
             raise CheckError(f"--config {explicit}: no such file")
-        return load(explicit, require_table=False)
+        config = load(explicit, require_table=False)
+        assert config is not None  # without require_table, load always gives a Config
+        return config
     start = os.path.abspath(paths[0]) if paths else os.getcwd()
     folder = start if os.path.isdir(start) else os.path.dirname(start)
     while True:
@@ -137,7 +140,7 @@ def parse(table: dict, path: str) -> Config:
     return config
 
 
-def input_shape(text: str, where: str = "--input-shape") -> tuple:
+def input_shape(text: str, where: str = "--input-shape") -> InputShape:
     """'224,224,3' or '(None, None, 3)' -> (None, 224, 224, 3): a batch shape; several
     inputs as a list of tuples, '[(30,), (None,)]'."""
     try:
@@ -154,15 +157,15 @@ def input_shape(text: str, where: str = "--input-shape") -> tuple:
     if isinstance(value, list) and value and all(isinstance(v, (tuple, list)) for v in value):
         shapes = [one(v) for v in value]
         if all(shapes):
-            return shapes
-    elif one(value):
-        return one(value)
+            return cast("List[tuple]", shapes)  # no None among them
+    elif shape := one(value):
+        return shape
     raise CheckError(
         f"{where}: expected a shape without the batch axis, such as 224,224,3 or (None, None, 3); got {text!r}"
     )
 
 
-def parse_input_shapes(values: Sequence[str]) -> dict[str, tuple]:
+def parse_input_shapes(values: Sequence[str]) -> dict[str, InputShape]:
     """--input-shape NAME=SHAPE (repeatable): NAME is a variable, builder or class name."""
     shapes = {}
     for value in values:

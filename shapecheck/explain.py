@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, cast
 
 from shapecheck.algebra.merge import outcome
 from shapecheck.graph import Graph, Node
@@ -17,6 +17,7 @@ def merge_verdict(graph: Graph, node: Node, path: Optional[str] = None, memo: Op
     """("ok" | "broadcast" | "mismatch", why). `memo`: one dict per model shared by all its
     merges (see provenance.axis_origin); with it the shortcut story's walk is bounded too."""
     shapes = node.input_shapes
+    assert node.merge is not None  # the verdict of a merge node
     result = outcome(node.merge, shapes)
     rank = max(len(s) for s in shapes)
     if not result.ok:
@@ -30,7 +31,7 @@ def merge_verdict(graph: Graph, node: Node, path: Optional[str] = None, memo: Op
     if node.merge.kind == "concat":
         axis = node.merge.axis % rank
         sizes = [s[axis] for s in shapes]
-        total = "?" if None in sizes else str(sum(sizes))
+        total = "?" if None in sizes else str(sum(cast("list[int]", sizes)))
         return (
             "ok",
             f"{len(shapes)} inputs joined along {axis_word(axis, rank, node.layout)} -> {total}; other axes equal",

@@ -8,7 +8,7 @@ reader, another framework) can feed the same rules.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Optional, Tuple
+from typing import Any, Callable, Iterator, Optional, Tuple
 
 Dim = Optional[int]
 Shape = Tuple[Dim, ...]
@@ -65,7 +65,7 @@ class MergeSpec:
     """
 
     kind: str
-    axis: object = None
+    axis: Any = None  # concat: an int; dot: an int or a pair of ints (as Keras holds it); else None
 
 
 @dataclass(frozen=True)

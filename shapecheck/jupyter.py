@@ -98,7 +98,7 @@ def check_session(shell, **options):
 
 def write_notebook(path: str, sources: list[str]) -> None:
     """The session's cells as a notebook that runs in the kernel's working folder."""
-    cells = [
+    cells: list[dict] = [
         {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": source.splitlines(True)}
         for source in sources
     ]

@@ -59,6 +59,7 @@ def _best_continuation(model: Graph, inputs: dict, chosen: dict, key: Key, node:
     """Among the merge's inputs as continuations: the one leaving the fewest mismatches;
     on a tie, the capture's own guess (the deepest input) is kept."""
     current = node.output_shapes[0]
+    assert node.merge is not None  # a recovered merge
     candidates = list(dict.fromkeys(best_guess(node.merge, node.input_shapes, i) for i in range(len(node.inputs))))
     scored = []
     for candidate in candidates:

@@ -85,6 +85,7 @@ def apply(findings: list[Finding], paths: set[str], warn_unused: bool = False) -
     """The findings no comment suppresses; with warn_unused, plus one SC001 per comment
     (or per listed code) that suppressed nothing."""
     table: dict[tuple[str, Optional[int], int], Suppression] = {}
+    s: Optional[Suppression]
     for path in paths | {f.path for f in findings}:
         for s in suppressions(path):
             table[(os.path.abspath(s.path), s.cell, s.line)] = s

@@ -101,6 +101,7 @@ class Sweep:
     # -- reading the result ---------------------------------------------------------
     def any_conflict(self) -> np.ndarray:
         """Rows where some merge conflicts (charged to it or following an earlier one)."""
+        assert self.candidates is not None  # the reading methods run on a swept Sweep
         out = np.zeros(len(self.candidates), dtype=bool)
         for _, _, mask in self.conflicts:
             out |= mask
@@ -111,6 +112,7 @@ class Sweep:
 
     def square_rows(self) -> np.ndarray:
         """Rows where every input's own swept axes are equal (H == W): an axis swap hides there."""
+        assert self.candidates is not None  # the reading methods run on a swept Sweep
         ok = np.ones(len(self.candidates), dtype=bool)
         by_input: dict[int, list[int]] = {}
         for k, axis in enumerate(self.axes):
@@ -123,6 +125,7 @@ class Sweep:
     def fails_square(self, merge: MergeSizes) -> bool:
         """Does the merge fail where no input's axes are swapped against each other: at a
         row where each input is square, or where two inputs' axes differ (SC104, not SC202)?"""
+        assert self.groups is not None  # the reading methods run on a swept Sweep
         cross = np.isin(
             self.groups, [f"grid{k}.{l}" for k, l in self.pairs if self.axes[k].input_id != self.axes[l].input_id]
         )
@@ -157,10 +160,12 @@ class Sweep:
         )
 
     def _rows(self, group: str) -> np.ndarray:
+        assert self.groups is not None  # the reading methods run on a swept Sweep
         return self.groups == group
 
     def _axis_words(self, k: int, failing: np.ndarray) -> Optional[str]:
         rows = self._rows(f"axis{k}") if len(self.axes) > 1 else self._rows("square")
+        assert self.candidates is not None and self.accepted is not None  # the reading methods run on a swept Sweep
         values, accepted, bad = self.candidates[rows, k], self.accepted[rows], failing[rows]
         only = passing_value(values, accepted, bad)
         if only is not None:
@@ -176,7 +181,9 @@ class Sweep:
         return f"{name} must be {value}"
 
     def _equalities(self, failing: np.ndarray) -> tuple[list[str], set[int]]:
-        parts, related = [], set()
+        assert self.candidates is not None  # the reading methods run on a swept Sweep
+        parts: list[str] = []
+        related: set[int] = set()
         for k, l in self.pairs:
             if self.axes[k].input_id == self.axes[l].input_id:
                 continue
@@ -195,6 +202,7 @@ class Sweep:
 
     def _any(self, k: int) -> str:
         rows = self._rows(f"axis{k}") & self.accepted
+        assert self.candidates is not None  # the reading methods run on a swept Sweep
         low = int(self.candidates[rows, k].min()) if rows.any() else self.sizes.low
         return f"any {self.names[k]}" + (f" ≥ {low}" if low > self.sizes.low else "")
 
@@ -205,6 +213,7 @@ class Sweep:
         names = [self.names[k] for k in ks]
         joined = " and ".join(names)
         rows = self._rows("square")
+        assert self.candidates is not None and self.accepted is not None  # the reading methods run on a swept Sweep
         words = describe(joined, self.candidates[rows, 0], self.accepted[rows], failing[rows])
         if words and "must" not in words and len(names) > 1:
             words = words.replace(joined, " or ".join(names))
@@ -212,6 +221,7 @@ class Sweep:
 
     def examples(self, failing: np.ndarray, groups=None, count: Optional[int] = None) -> str:
         count = count or (2 if self.qualified else 3)
+        assert self.groups is not None  # the reading methods run on a swept Sweep
         pick = self.square_rows() if groups is None else np.isin(self.groups, groups)
         rows = np.flatnonzero(failing & pick)
         if not len(rows):
@@ -219,6 +229,7 @@ class Sweep:
         return ", ".join(self.size_text(r) for r in rows[:count])
 
     def size_text(self, row: int) -> str:
+        assert self.candidates is not None  # the reading methods run on a swept Sweep
         return self.size_text_of([int(v) for v in self.candidates[row]], " with ")
 
     def declared_text(self) -> str:
@@ -378,7 +389,7 @@ def _cross_input_pairs(sweep: Sweep) -> list[tuple[int, int]]:
 
 
 def _input_shapes(sweep: Sweep, candidates: np.ndarray) -> dict:
-    mapping = {}
+    mapping: dict[int, list] = {}  # input node id -> its shape, swept axes as arrays of sizes
     for node_id in sweep.model.inputs:
         mapping[node_id] = list(sweep.model.nodes[node_id].output_shapes[0])
     for k, axis in enumerate(sweep.axes):
@@ -387,6 +398,7 @@ def _input_shapes(sweep: Sweep, candidates: np.ndarray) -> dict:
 
 
 def _evaluate(sweep: Sweep) -> None:
+    assert sweep.candidates is not None  # plan sets them first
     evaluator = Evaluator(len(sweep.candidates))
     evaluator.run(sweep.model, _input_shapes(sweep, sweep.candidates))
     result = evaluator.result

@@ -39,7 +39,8 @@ def model_verdicts(
     """(owner, merge, verdict, why) for every merge of a model, in order: the findings are
     indexed and the provenance walks shared once for the whole model, so a report is linear
     in the number of merges (10,000 merges: seconds, not minutes)."""
-    swept, memo = _sweep_findings(findings), {}
+    swept = _sweep_findings(findings)
+    memo: dict = {}
     for owner, node in model.merges():
         yield (owner, node, *_verdict(model, owner, node, path, swept, unchecked, memo, witnessed))
 
@@ -90,7 +91,7 @@ def _algebra_verdict(
 ) -> tuple[str, str]:
     cause = node.consequence_of
     if cause is not None:
-        where = f" ({cause.location.label()})" if cause.line else ""
+        where = f" ({cause.location.label()})" if cause.line and cause.location else ""
         return (
             "follows",
             f"mismatches only because the build went on with a guess at {cause.name}{where}; fixing that fixes this",

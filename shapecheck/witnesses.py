@@ -22,7 +22,7 @@ shapes -> a `Judgement`. Nothing here imports Keras.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, NamedTuple, Optional
+from typing import Callable, NamedTuple, Optional, cast
 
 import numpy as np
 
@@ -184,7 +184,7 @@ def behind_failures(sweep) -> dict[str, str]:
     say too much). One pass in topological order; inside a nested graph, its merges are
     behind what reaches the node that holds it."""
     model = sweep.model
-    claims = {}
+    claims: dict[str, str] = {}
     if sweep.fixed:
         return {}  # a fixed-size model is ok where declared; its other sizes are SC301's to state
     for merge in size_claims(sweep):
@@ -426,7 +426,8 @@ class SweepCache:
             with timing.phase("sweep"):
                 sweep = plan(model, self.sizes)
             if self.witness:
-                sweep.witnessed = confirm(sweep, model.judge)
+                # Graph.judge is typed loosely: the graph IR, below this layer, cannot name Judgement
+                sweep.witnessed = confirm(sweep, cast(Optional[Judge], model.judge))
             entry = (model, sweep)
             self._done[id(model)] = entry
         return entry[1]

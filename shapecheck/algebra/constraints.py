@@ -105,7 +105,8 @@ def _residue_words(name: str, m: int, passing: list[int], failing: list[int], fl
 
 def _runs(values: list[int]) -> str:
     """[1, 2, 3, 8, 9] -> '1..3 or 8..9'."""
-    runs, start = [], values[0]
+    runs: list[str] = []
+    start: Optional[int] = values[0]
     for prev, cur in zip(values, values[1:] + [None]):
         if cur != prev + 1 if cur is not None else True:
             runs.append(str(start) if start == prev else f"{start}..{prev}")

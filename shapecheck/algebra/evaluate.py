@@ -192,7 +192,7 @@ class Evaluator:
         """
         values: dict[tuple[int, int], Optional[SymShape]] = {}
         taints: dict[int, Optional[np.ndarray]] = {}
-        self._blocked: dict[int, Stop] = {}  # node id -> the stop its unknown outputs come from
+        self._blocked = {}  # node id -> the stop its unknown outputs come from
         remaining = self._consumer_counts(graph)
         kept_outputs = {e.source for e in graph.outputs}
         deep = depths(graph)
@@ -263,6 +263,7 @@ class Evaluator:
         preferred = max(range(len(ins)), key=lambda i: deep[node.inputs[i].source])
         if self.record_merge_inputs:
             self.result.merge_inputs[(id(graph), node.id)] = list(ins)
+        assert node.merge is not None  # _node calls _merge only for merges
         try:
             out, conflict = merge_values(node.merge, ins, preferred, self.size)
         except Unknown:
@@ -284,7 +285,7 @@ class Evaluator:
             if inner.merge is not None:
                 self.result.unchecked.setdefault((id(owner), inner.id), (owner, inner, stop))
 
-    def _give_up(self, graph: Graph, node: Node, why: str) -> None:
+    def _give_up(self, graph: Graph, node: Node, why: str) -> Optional[SymShape]:
         self.result.unknown.append(f"{node.op} {node.name}: {why}; the sweep stops on that path")
         self.result.stops[(id(graph), node.id)] = Stop(graph, node, why)
         return None
@@ -381,7 +382,7 @@ def ask_per_size(function: Callable, ins: list[SymShape], size: int) -> tuple[Sy
     ok_rows = np.array([r is not None for r in results])
     filled = [r if r is not None else good[0] for r in results]
     inverse = inverse.reshape(-1)
-    out = []
+    out: list = []  # per axis: None, a constant, or the size per row
     for axis in range(len(good[0])):
         column = [r[axis] for r in filled]
         if any(v is None for v in column):

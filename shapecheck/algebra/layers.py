@@ -12,7 +12,7 @@ the shapes recorded at the declared size).
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Optional, Sequence, cast
 
 import numpy as np
 
@@ -146,7 +146,9 @@ def output_shape(
 ):
     """(output SymShape, accepted mask or None). `captured_in`/`captured_out`: the node's
     shapes recorded at the declared size (weights keep their sizes)."""
-    x = inputs[0] if inputs else None
+    # None only for a node without inputs: indexing it then raises TypeError, which the
+    # evaluator reads as a configuration it does not understand
+    x = cast(SymShape, inputs[0] if inputs else None)
     built = captured_in[0] if captured_in else None
     mask = None
     if op in SHAPE_PRESERVING:
@@ -185,9 +187,10 @@ def output_shape(
     elif sequence.knows(op):
         out, mask = sequence.output_shape(op, config, inputs, captured_in, captured_out)
     else:
-        out = ops.binary_with_constant(op, inputs, captured_in, captured_out)
-        if out is None:
+        found = ops.binary_with_constant(op, inputs, captured_in, captured_out)
+        if found is None:
             raise Unknown(op)
+        out = found
     return out, accept_positive(out, mask)
 
 

@@ -10,7 +10,7 @@ The same rules hold for `keras.ops.add/subtract/multiply/concatenate`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Optional, Sequence, cast
 
 from shapecheck.graph import Dim, MergeSpec, Shape
 
@@ -89,8 +89,8 @@ def batch_clash(shapes: Sequence[Shape]) -> Optional[BatchClash]:
             continue  # a lower-rank input without a batch axis ((L, D) positions) broadcasts as meant
         at = rank - len(s)  # where its batch axis lands
         for j, other in enumerate(shapes):
-            if len(other) == rank and isinstance(other[at], int) and other[at] != 1:
-                return BatchClash(i, j, at, other[at])
+            if len(other) == rank and isinstance(size := other[at], int) and size != 1:
+                return BatchClash(i, j, at, size)
     return None
 
 
@@ -118,7 +118,7 @@ def dot(shapes: Sequence[Shape], axes) -> MergeOutcome:
     a, b = shapes[0], shapes[1]
     ax_a, ax_b = _dot_axes(a, b, axes)
     da, db = a[ax_a], b[ax_b]
-    conflicts = ()
+    conflicts: tuple[AxisConflict, ...] = ()
     if da != db:
         conflicts = (AxisConflict(ax_a, (da, db)),)
     return MergeOutcome(conflicts, (), len(a) != len(b))
@@ -150,7 +150,7 @@ def best_guess(spec: MergeSpec, shapes: Sequence[Shape], preferred: int) -> Shap
     if spec.kind == "concat":
         cat_axis = spec.axis % len(base)
         sizes = [s[cat_axis] if len(s) == len(base) else None for s in shapes]
-        base[cat_axis] = None if None in sizes else sum(sizes)
+        base[cat_axis] = None if None in sizes else sum(cast("list[int]", sizes))
     elif spec.kind == "dot":
         a, b = shapes[0], shapes[1]
         ax_a, ax_b = _dot_axes(a, b, spec.axis)

@@ -29,8 +29,9 @@ def _library_roots() -> tuple[str, ...]:
             roots.add(os.path.realpath(paths[key]))
     for name in ("keras", "tensorflow", "tf_keras", "optree", "numpy"):
         module = sys.modules.get(name)
-        if module is not None and getattr(module, "__file__", None):
-            roots.add(os.path.dirname(os.path.realpath(module.__file__)))
+        file = getattr(module, "__file__", None) if module is not None else None
+        if file:
+            roots.add(os.path.dirname(os.path.realpath(file)))
     return tuple(sorted(r + os.sep for r in roots))
 
 
@@ -55,7 +56,7 @@ class CallSites:
         return known
 
     def current(self, start: Optional[FrameType] = None) -> tuple[Optional[Location], tuple[ChainFrame, ...]]:
-        frame = start or sys._getframe(1)
+        frame: Optional[FrameType] = start or sys._getframe(1)
         user_frames = []
         while frame is not None and frame is not self.boundary:
             if self.is_user_file(frame.f_code.co_filename):

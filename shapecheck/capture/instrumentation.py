@@ -181,6 +181,7 @@ class Instrumentation:
             outputs = original(op, *args, **kwargs)
             self._remember(outputs, Site(location, chain), None)
             return outputs
+        assert spec is not None  # tensors is None whenever spec is
         shapes = [tuple(t.shape) for t in tensors]
         if outcome(spec, shapes).ok:
             outputs = original(op, *args, **kwargs)

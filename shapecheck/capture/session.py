@@ -8,7 +8,7 @@ import os
 import shutil
 import sys
 import tempfile
-from typing import Iterator
+from typing import Any, Iterator
 
 from shapecheck.keras_home import keras_home
 
@@ -95,7 +95,7 @@ def capture(defer_weights: bool = False) -> Iterator[Recorder]:
 
 
 def trace_subclassed(
-    recorder: Recorder, candidates: list[tuple[str, object]], input_shapes: dict
+    recorder: Recorder, candidates: list[tuple[str, Any]], input_shapes: dict
 ) -> tuple[list[str], list[str]]:
     """Subclassed models the module made (globals, builders' return values) but never called
     on a symbolic input: trace each on the shape it was built with, or the one given by

@@ -41,7 +41,7 @@ def clear_cache() -> None:
     _CACHE.clear()
 
 
-def _identity(op) -> object:
+def _identity(op) -> tuple:
     """What decides a layer's output shape: for a Lambda its code, captured values,
     defaults, arguments and the module globals it reads (when all hashable, and no global
     is a function of the user's, whose behaviour could change); otherwise the layer itself."""

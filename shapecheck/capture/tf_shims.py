@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import keras
 from keras import ops
@@ -118,7 +118,7 @@ def _routed(original: Callable, shim: Callable) -> Callable:
             return shim(*args, **kwargs)
         return original(*args, **kwargs)
 
-    route.__wrapped__ = original
+    route.__wrapped__ = original  # type: ignore[attr-defined]  # a function attribute, as functools.wraps sets it
     return route
 
 
@@ -139,7 +139,7 @@ def tf_ops_on_symbolic_tensors() -> Iterator[None]:
         return
     restore = []
     for (path, name), shim in SHIMS.items():
-        owner = tf
+        owner: Any = tf  # a module, then what its attributes hold
         for part in filter(None, path.split(".")):
             owner = getattr(owner, part, None)
         original = getattr(owner, name, None) if owner is not None else None

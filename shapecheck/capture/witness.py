@@ -118,7 +118,7 @@ def _variables(model) -> list:
 
 def _dtype(graph: Graph, index: int) -> str:
     node = graph.nodes[graph.inputs[index]]
-    return node.config.get("dtype") if isinstance(node.config.get("dtype"), str) else "float32"
+    return dtype if isinstance(dtype := node.config.get("dtype"), str) else "float32"
 
 
 def _structure(model, placeholders: list):
@@ -194,6 +194,7 @@ class _Run:
 
     def fresh(self, op, name: str):
         """The layer built again from its config (with the change asked for, if any)."""
+        assert self.changes is not None  # call() asks for a fresh layer only when there are changes
         change = self.changes.get(name)
         if isinstance(op, keras.layers.Lambda) or is_user_block(op) or not isinstance(op, keras.layers.Layer):
             if change:  # a layer that cannot be made again from its config: not confirmed
@@ -367,7 +368,7 @@ def _keras_operations() -> dict:
 
     from keras.src.ops.operation import Operation
 
-    found = {}
+    found: dict[str, type] = {}
     for name in ("numpy", "nn", "image", "math", "core", "linalg"):
         module = importlib.import_module(f"keras.src.ops.{name}")
         for attr, value in vars(module).items():

@@ -74,6 +74,7 @@ def attach(findings: Sequence[Finding], models: Sequence[Graph], path: str, cont
         )
         if found is None:
             continue
+        assert model is not None  # found with it
         site = FindingSite(finding, model, found[0], found[1], path, context)
         fixes: list[Fix] = []
         for function in SUGGESTERS[finding.code]:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import Iterator, Optional
+from typing import Iterator, Optional, Union
 
-from shapecheck.fixes._source import Source
+from shapecheck.fixes._source import Source, end_of
 from shapecheck.graph import ChainFrame
 from shapecheck.rules.base import Finding, TextEdit
 
@@ -88,19 +88,19 @@ def call_site_edit(
     if value is None and name in params and params.index(name) < len(call.args):
         value = call.args[params.index(name)]
     if value is not None:
-        if not (isinstance(value, ast.Constant) and repr(value.value) == old) or value.lineno != value.end_lineno:
+        end_line, end_offset = end_of(value)
+        if not (isinstance(value, ast.Constant) and repr(value.value) == old) or value.lineno != end_line:
             return None
-        return source.edit(value.lineno, value.col_offset, value.end_lineno, value.end_col_offset, new, path, None)
+        return source.edit(value.lineno, value.col_offset, end_line, end_offset, new, path, None)
     if name not in params + [a.arg for a in definition.args.kwonlyargs]:
         return None
     arguments = call.args + [k for k in call.keywords]
     if arguments:
-        last = max(arguments, key=lambda a: (a.end_lineno, a.end_col_offset))
-        return source.edit(
-            last.end_lineno, last.end_col_offset, last.end_lineno, last.end_col_offset, f", {name}={new}", path, None
-        )
-    end = call.end_col_offset - 1  # the closing parenthesis
-    return source.edit(call.end_lineno, end, call.end_lineno, end, f"{name}={new}", path, None)
+        last_line, last_end = end_of(max(arguments, key=end_of))
+        return source.edit(last_line, last_end, last_line, last_end, f", {name}={new}", path, None)
+    end_line, end_offset = end_of(call)
+    end = end_offset - 1  # the closing parenthesis
+    return source.edit(end_line, end, end_line, end, f"{name}={new}", path, None)
 
 
 def _in_caller(tree: ast.Module, caller: ChainFrame) -> bool:
@@ -110,12 +110,12 @@ def _in_caller(tree: ast.Module, caller: ChainFrame) -> bool:
     return any(
         isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
         and n.name == caller.function
-        and n.lineno <= caller.line <= n.end_lineno
+        and n.lineno <= caller.line <= end_of(n)[0]
         for n in ast.walk(tree)
     )
 
 
-def _function(tree: ast.Module, name: str) -> Optional[ast.FunctionDef]:
+def _function(tree: ast.Module, name: str) -> Optional[Union[ast.FunctionDef, ast.AsyncFunctionDef]]:
     found = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name]
     return found[0] if len(found) == 1 else None
 

@@ -8,7 +8,7 @@ import ast
 import os
 from typing import Optional
 
-from shapecheck.fixes._source import Source, cached_source
+from shapecheck.fixes._source import Source, cached_source, end_of
 from shapecheck.graph import Node
 from shapecheck.provenance import display_path
 from shapecheck.rules.base import TextEdit
@@ -31,6 +31,7 @@ def find_call(node: Node, names: tuple[str, ...]) -> Optional[tuple[ast.Call, So
     source = _source(node)
     if source is None:
         return None
+    assert node.location is not None  # _source read the file it names
     line = node.location.line
     calls = [
         c
@@ -46,6 +47,7 @@ def _edit(
     node: Node, checked_path: str, source: Source, start: tuple[int, int], end: tuple[int, int], text: str
 ) -> TextEdit:
     """From ast's (line, byte offset) positions."""
+    assert node.location is not None  # the call was found in the file it names (find_call)
     return source.edit(start[0], start[1], end[0], end[1], text, display_path(node.location.path, checked_path), None)
 
 
@@ -79,14 +81,15 @@ def keyword_edit(node: Node, checked_path: str, keyword: str, value: str) -> Opt
     position = POSITIONS[_family(node.op)].get(keyword)
     if position is not None and position < len(call.args):
         v = call.args[position]
-        return _edit(node, checked_path, source, (v.lineno, v.col_offset), (v.end_lineno, v.end_col_offset), value)
+        return _edit(node, checked_path, source, (v.lineno, v.col_offset), end_of(v), value)
     for kw in call.keywords:
         if kw.arg == keyword:
             v = kw.value
-            return _edit(node, checked_path, source, (v.lineno, v.col_offset), (v.end_lineno, v.end_col_offset), value)
+            return _edit(node, checked_path, source, (v.lineno, v.col_offset), end_of(v), value)
         if kw.arg is None:
             return None  # **kwargs: the argument may be in there
-    end = (call.end_lineno, call.end_col_offset - 1)  # the closing parenthesis
+    end_line, end_offset = end_of(call)
+    end = (end_line, end_offset - 1)  # the closing parenthesis
     before = "".join(lines[call.lineno - 1 : end[0] - 1]) + lines[end[0] - 1].encode("utf-8")[: end[1]].decode(
         "utf-8", "replace"
     )
@@ -116,6 +119,6 @@ def input_shape_edit(node: Node, checked_path: str, shape: tuple) -> Optional[Te
         checked_path,
         source,
         (literal.lineno, literal.col_offset),
-        (literal.end_lineno, literal.end_col_offset),
+        end_of(literal),
         text,
     )

@@ -10,7 +10,7 @@ import ast
 import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterator, Optional
+from typing import Iterator, Optional, TypeVar, Union
 
 from shapecheck.errors import CheckError
 from shapecheck.rules.base import TextEdit
@@ -106,5 +106,15 @@ def calls_at(tree: ast.AST, line: int, column: Optional[int]) -> list[ast.Call]:
     ]
 
 
-def inside(outer: ast.AST, kind: type) -> Iterator[ast.AST]:
+_Node = TypeVar("_Node", bound=ast.AST)
+
+
+def inside(outer: ast.AST, kind: type[_Node]) -> Iterator[_Node]:
     return (node for node in ast.walk(outer) if isinstance(node, kind))
+
+
+def end_of(node: Union[ast.expr, ast.stmt, ast.arg, ast.keyword]) -> tuple[int, int]:
+    """(end line, end byte offset) of a node that ast.parse made: it sets them on every one
+    (typeshed has them Optional, for nodes made by hand)."""
+    assert node.end_lineno is not None and node.end_col_offset is not None
+    return node.end_lineno, node.end_col_offset

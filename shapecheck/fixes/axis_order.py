@@ -32,7 +32,9 @@ def undo_permute(site: FindingSite) -> Iterator[Fix]:
             dims = tuple(permute.config["dims"])
 
             def remove(model: Graph, name=permute.name) -> None:
-                _, copy = model.find_node(name)
+                found = model.find_node(name)
+                assert found is not None  # a copy of the site's model: it has the node
+                _, copy = found
                 copy.op, copy.config = "Identity", {}
 
             if verify.check(site, verify.apply(site, [remove])):
@@ -46,7 +48,9 @@ def undo_permute(site: FindingSite) -> Iterator[Fix]:
                 )
 
             def undo(model: Graph, j=j, dims=dims) -> None:
-                g, member = model.find_node(node.name)
+                found = model.find_node(node.name)
+                assert found is not None  # a copy of the site's model: it has the node
+                g, member = found
                 verify.insert_before(
                     g, member, j, "Permute", {"dims": _inverse(dims)}, member.input_shapes[j], f"{node.name}_unpermute"
                 )
@@ -66,7 +70,9 @@ def channels_last_input(site: FindingSite) -> Iterator[Fix]:
     moved = (shape[0],) + tuple(shape[2:]) + (shape[1],)
 
     def transpose(model: Graph) -> None:
-        _, copy = model.find_node(node.name)
+        found = model.find_node(node.name)
+        assert found is not None  # a copy of the site's model: it has the node
+        _, copy = found
         copy.output_shapes = [moved]
 
     if verify.no_new_conflicts(site, verify.apply(site, [transpose])):

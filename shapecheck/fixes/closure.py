@@ -6,7 +6,7 @@ import ast
 from typing import Iterator, Optional
 
 from shapecheck.fixes import FindingSite, suggester
-from shapecheck.fixes._source import Source, calls_at, inside, line_label, read_source
+from shapecheck.fixes._source import Source, calls_at, end_of, inside, line_label, read_source
 from shapecheck.rules.base import Fix, TextEdit
 
 
@@ -35,7 +35,7 @@ def bind_defaults(site: FindingSite) -> Iterator[Fix]:
 def late_bound_names(site: FindingSite) -> list[str]:
     """The names the rule reported: late-bound in any Lambda created at the finding's line."""
     where = site.node.location
-    names = set()
+    names: set[str] = set()
     for _, node in site.model.walk():
         if node.op == "Lambda" and node.location == where:
             names.update(name for name, _, _ in node.config.get("late_bound") or ())
@@ -61,7 +61,7 @@ def closure_edit(
     defaults = ", ".join(f"{name}={name}" for name in names)
     if params.args:
         last = params.defaults[-1] if params.defaults else params.args[-1]
-        start_line, start = last.end_lineno, last.end_col_offset
+        start_line, start = end_of(last)
         replacement = ", " + defaults
     else:
         start_line, start = function.lineno, function.col_offset + len("lambda")
@@ -90,8 +90,8 @@ def _still_compiles(source: Source, function: ast.Lambda, line: int, start: int,
     """The lambda's text with the insertion parses, and binds every name."""
     raw = [text.encode("utf-8") for text in source.lines]
     raw[line - 1] = raw[line - 1][:start] + insert.encode("utf-8") + raw[line - 1][start:]
-    first, last = function.lineno, function.end_lineno
-    end = function.end_col_offset + (len(insert.encode("utf-8")) if last == line else 0)
+    first, (last, function_end) = function.lineno, end_of(function)
+    end = function_end + (len(insert.encode("utf-8")) if last == line else 0)
     chunk = b"".join(raw[first - 1 : last])
     chunk = chunk[function.col_offset : len(chunk) - len(raw[last - 1]) + end]
     try:

@@ -5,10 +5,10 @@ agreeing with the new axis."""
 from __future__ import annotations
 
 import ast
-from typing import Iterator, Optional
+from typing import Iterator, Optional, cast
 
 from shapecheck.fixes import FindingSite, suggester
-from shapecheck.fixes._source import Source, calls_at, line_label, read_source
+from shapecheck.fixes._source import Source, calls_at, end_of, line_label, read_source
 from shapecheck.graph import MergeSpec
 from shapecheck.layout import channel_axis
 from shapecheck.provenance import format_shape
@@ -21,6 +21,7 @@ AXIS_POSITION = {"Concatenate": 0, "concatenate": 1, "concat": 1}
 @suggester("SC204")
 def channel_concat(site: FindingSite) -> Iterator[Fix]:
     node, finding = site.node, site.finding
+    assert node.merge is not None  # SC204 is found on a concat
     rank = len(node.input_shapes[0])
     channels = channel_axis(rank, node.layout)
     axis_text = "-1" if channels == rank - 1 else str(channels)
@@ -31,7 +32,7 @@ def channel_concat(site: FindingSite) -> Iterator[Fix]:
     source = read_source(location.path, location.cell) if location and finding.line else None
     edit = (
         axis_edit(source, finding.line, finding.column, node.merge.axis, rank, axis_text, finding.path, finding.cell)
-        if source
+        if source and finding.line  # source is read only for a finding with a line
         else None
     )
     where = line_label(finding)
@@ -67,18 +68,20 @@ def axis_edit(
         if value is not None and _literal(value) is not None
     ]
     literals = list({id(v): v for v in literals}.values())
-    if len(literals) != 1 or _literal(literals[0]) % rank != axis % rank:
+    if len(literals) != 1 or cast(int, _literal(literals[0])) % rank != axis % rank:  # a literal, as kept above
         return None
     value = literals[0]
-    if value.lineno != value.end_lineno:
+    end_line, end_offset = end_of(value)
+    if value.lineno != end_line:
         return None
-    return source.edit(value.lineno, value.col_offset, value.end_lineno, value.end_col_offset, replacement, path, cell)
+    return source.edit(value.lineno, value.col_offset, end_line, end_offset, replacement, path, cell)
 
 
 def _concat_calls(tree: ast.AST, line: int, column: Optional[int]) -> list[ast.Call]:
     """The concatenation calls in the layer call at (line, column): the call itself and the
     calls it is made of (`Concatenate(axis=1)` in `Concatenate(axis=1)([a, b])`)."""
     out = []
+    call: ast.expr
     for call in calls_at(tree, line, column)[:1] if column else calls_at(tree, line, None):
         while isinstance(call, ast.Call):
             if _name(call.func) in AXIS_POSITION:

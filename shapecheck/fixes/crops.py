@@ -4,7 +4,7 @@ gets its own amounts (those its shapes need)."""
 
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from typing import Iterator, Optional, cast
 
 from shapecheck.fixes import FindingSite, suggester, verify
 from shapecheck.fixes.layer_edits import merge_members
@@ -28,8 +28,9 @@ def amounts(node: Node, j: int, how: str) -> Optional[tuple]:
         sizes = [s[axis] for s in shapes]
         if None in sizes:
             return None
-        goal = min(sizes) if how == "crop" else max(sizes)
-        d = abs(sizes[j] - goal)
+        known = cast("list[int]", sizes)  # no None among them
+        goal = min(known) if how == "crop" else max(known)
+        d = abs(known[j] - goal)
         out.append((d // 2, d - d // 2))
     return tuple(out) if any(a or b for a, b in out) else None
 
@@ -52,6 +53,7 @@ def words(op: str, pairs: tuple) -> str:
 @suggester("SC102")
 def crop_or_pad(site: FindingSite) -> Iterator[Fix]:
     node = site.node
+    assert node.merge is not None  # SC102 is found on a merge
     if node.merge.kind == "dot":
         return
     for how in ("crop", "pad"):

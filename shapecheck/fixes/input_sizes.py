@@ -12,7 +12,7 @@ import numpy as np
 
 from shapecheck.fixes import FindingSite, suggester, verify
 from shapecheck.fixes.wording import make_fix
-from shapecheck.graph import Graph
+from shapecheck.graph import Graph, Node
 from shapecheck.rules.base import Fix
 
 COST = 3  # the data changes, not one argument
@@ -148,5 +148,5 @@ def _example_row(sweep, failing: np.ndarray) -> int:
     return int(failing[big[0]] if len(big) else failing[-1])
 
 
-def _input_node(model: Graph) -> Optional[object]:
+def _input_node(model: Graph) -> Optional[Node]:
     return model.nodes[model.inputs[0]] if model.inputs else None

@@ -44,6 +44,7 @@ def merge_members(site: FindingSite) -> list[tuple[Graph, Node]]:
 
 def conflict_axes(node: Node) -> list[tuple[int, int]]:
     """(input index, axis in that input) of each input on each conflicting axis, at the declared size."""
+    assert node.merge is not None  # the finding's merge
     result = outcome(node.merge, node.input_shapes)
     rank = max(len(s) for s in node.input_shapes)
     out = []
@@ -120,8 +121,10 @@ def width_candidates(site: FindingSite) -> list[Candidate]:
 
 
 def _width_for_input(site: FindingSite, i: int, axis: int) -> Optional[Candidate]:
-    changes, layer = {}, None
+    changes: dict[str, dict] = {}
+    layer: Optional[Node] = None
     for graph, node in merge_members(site):
+        assert node.merge is not None  # merge_members are merges
         if i >= len(node.inputs) or node.merge.kind == "concat":
             return None
         origin = axis_origin(graph, node.inputs[i], axis)
@@ -135,6 +138,7 @@ def _width_for_input(site: FindingSite, i: int, axis: int) -> Optional[Candidate
         layer = layer or origin
     values = {v for change in changes.values() for v in change.values()}
     argument = next(iter(next(iter(changes.values()))))
+    assert layer is not None  # the loop ran (changes is not empty) and set it
     value = values.pop() if len(values) == 1 else None
     return Candidate(("width", i), argument, value, layer, changes)
 
@@ -191,6 +195,7 @@ def broadcast_source(site: FindingSite) -> Iterator[Fix]:
     """The layer that made the size-1 axis: filters=C for a one-channel map, padding='same'
     for a kernel that collapses a spatial axis."""
     node = site.node
+    assert node.merge is not None  # SC201 is found on a merge
     result = outcome(node.merge, node.input_shapes)
     rank = max(len(s) for s in node.input_shapes)
     candidates = []

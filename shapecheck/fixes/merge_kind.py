@@ -16,7 +16,7 @@ from shapecheck.rules.base import Fix
 ADDITIVE = {"Add", "add", "Subtract", "subtract", "Average", "Maximum", "Minimum"}
 
 
-def _on_members(site: FindingSite, change) -> object:
+def _on_members(site: FindingSite, change) -> verify.Edit:
     names = {layer for layer, _ in site.finding.members()}
 
     def edit(model: Graph) -> None:
@@ -30,6 +30,7 @@ def _on_members(site: FindingSite, change) -> object:
 @suggester("SC201")
 def multiply_instead(site: FindingSite) -> Iterator[Fix]:
     node = site.node
+    assert node.merge is not None  # SC201 is found on a merge
     rank = max(len(s) for s in node.input_shapes)
     gates = [
         b
@@ -51,6 +52,7 @@ def multiply_instead(site: FindingSite) -> Iterator[Fix]:
 @suggester("SC101")
 def concat_on_channels(site: FindingSite) -> Iterator[Fix]:
     node = site.node
+    assert node.merge is not None  # SC101 is found on a merge
     if node.merge.kind != "concat":
         return
     rank = max(len(s) for s in node.input_shapes)

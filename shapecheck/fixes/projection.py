@@ -30,6 +30,7 @@ def projection_for(node: Node, main: int, j: int) -> Optional[tuple[str, dict, t
     if len(target) != rank or shape == target:
         return None
     channels = channel_axis(rank, node.layout)
+    assert node.merge is not None  # a member of a merge finding
     width = target[channels] if node.merge.kind != "concat" else shape[channels]
     if width is None:
         return None
@@ -83,6 +84,7 @@ def spec_words(op: str, config: dict) -> str:
 @suggester("SC101", "SC102")
 def projection(site: FindingSite) -> Iterator[Fix]:
     node = site.node
+    assert node.merge is not None  # SC101 and SC102 are found on merges
     if node.merge.kind == "dot":
         return
     main = main_input(site.graph, node)
@@ -104,6 +106,7 @@ def projection(site: FindingSite) -> Iterator[Fix]:
 
 def _describe(site: FindingSite, plans, j: int) -> str:
     shown = per_call_words(list(dict.fromkeys(spec_words(op, config) for _, (op, config, _) in plans)))
+    assert site.node.merge is not None  # SC101 and SC102 are found on merges
     what = "a 1×1 projection on the shortcut" if site.node.merge.kind == "elementwise" else "a 1×1 convolution"
     words = f"{what}: {shown} on input {j + 1} ({line_words(site.node, site.path)})"
     if any(("conv_shortcut", "False") in frame.args for frame in site.node.chain):

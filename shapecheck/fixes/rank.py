@@ -27,9 +27,10 @@ def _plan(node: Node) -> Optional[tuple[int, list]]:
         return None
     channels = image[channel_axis(len(image), node.layout)]
     fmt = "channels_first" if node.layout == "channels_first" else "channels_last"
+    assert node.merge is not None  # the plan for a merge's inputs
     if node.merge.kind == "concat":
         return high, [(POOL_BY_RANK[len(image)], {"data_format": fmt}, (image[0], channels))]
-    layers = []
+    layers: list[tuple[str, dict, tuple]] = []
     if vector[-1] != channels:
         layers.append(("Dense", {"units": channels}, (vector[0], channels)))
     ones = (1,) * (len(image) - 2)
@@ -64,7 +65,9 @@ def same_rank(site: FindingSite) -> Iterator[Fix]:
     def edit(model: Graph) -> None:
         for name, (j, layers) in plans:
             for k, (op, config, out) in enumerate(layers):
-                graph, member = model.find_node(name)
+                found = model.find_node(name)
+                assert found is not None  # a copy of the site's model: it has the node
+                graph, member = found
                 verify.insert_before(graph, member, j, op, dict(config), out, f"{name}_rank_{k}")
 
     if verify.check(site, verify.apply(site, [edit])):

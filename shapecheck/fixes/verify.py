@@ -57,6 +57,7 @@ def same_call_site(model: Graph, node: Node) -> list[Node]:
 
 def _site_key(node: Node) -> tuple:
     loc = node.location
+    assert loc is not None  # same_call_site asks only for nodes with a location
     return loc.path, loc.cell, loc.line, loc.column, node.op
 
 
@@ -101,7 +102,9 @@ def insert_at_each(plans, input_index: int, suffix: str) -> Edit:
 
     def edit(model: Graph) -> None:
         for name, (op, config, out) in plans:
-            graph, member = model.find_node(name)
+            found = model.find_node(name)
+            assert found is not None  # a copy of the site's model: it has the node
+            graph, member = found
             insert_before(graph, member, input_index, op, dict(config), out, f"{name}_{suffix}")
 
     return edit
@@ -283,6 +286,7 @@ def fixes_broadcast(site, patched: Graph) -> bool:
         shapes = after.merge_inputs.get(layer)
         if found is None or shapes is None:
             return False
+        assert found[1].merge is not None  # a member of the finding: a merge
         result = outcome(found[1].merge, [tuple(_plain(d) for d in s) for s in shapes])
         if not result.ok or result.broadcasts:
             return False

@@ -12,19 +12,19 @@ from __future__ import annotations
 import io
 import pickle
 import struct
-from typing import Any, BinaryIO, Optional
+from typing import IO, Any, Optional
 
 _LENGTH = struct.Struct(">Q")
 MAX_REPORT_BYTES = 512 << 20
 
 
-def write_message(stream: BinaryIO, message: Any) -> None:
+def write_message(stream: IO[bytes], message: Any) -> None:
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     stream.write(_LENGTH.pack(len(data)) + data)
     stream.flush()
 
 
-def read_message(stream: BinaryIO) -> Optional[Any]:
+def read_message(stream: IO[bytes]) -> Optional[Any]:
     """The next message, or None at the end of the stream."""
     header = stream.read(_LENGTH.size)
     if len(header) < _LENGTH.size:

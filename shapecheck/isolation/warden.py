@@ -44,13 +44,13 @@ class Warden:
     """One zygote, one module at a time."""
 
     def __init__(self) -> None:
-        self._process: Optional[subprocess.Popen] = None
+        self._process: Optional[subprocess.Popen[bytes]] = None
         self._replies: queue.Queue = queue.Queue()
         self._folder = tempfile.mkdtemp(prefix="shapecheck-")
         self._count = 0
 
     # -- the zygote ---------------------------------------------------------------
-    def _zygote(self) -> subprocess.Popen:
+    def _zygote(self) -> subprocess.Popen[bytes]:
         if self._process is None or self._process.poll() is not None:
             self._replies = queue.Queue()
             debug = os.environ.get("SHAPECHECK_DEBUG")
@@ -66,7 +66,8 @@ class Warden:
         return self._process
 
     @staticmethod
-    def _read_replies(process: subprocess.Popen, replies: queue.Queue) -> None:
+    def _read_replies(process: subprocess.Popen[bytes], replies: queue.Queue) -> None:
+        assert process.stdout is not None  # opened with stdout=PIPE
         while True:
             try:
                 message = read_message(process.stdout)
@@ -81,6 +82,7 @@ class Warden:
             self._process.kill()  # started early (prestart) and never used: no need to wait for its import
             self._process.wait()
         if self._process is not None and self._process.poll() is None:
+            assert self._process.stdin is not None  # opened with stdin=PIPE
             try:
                 self._process.stdin.close()
                 self._process.wait(timeout=5)
@@ -95,6 +97,7 @@ class Warden:
         number = self._count
         process = self._zygote()
         began = time.perf_counter()
+        assert process.stdin is not None  # opened with stdin=PIPE
         try:
             write_message(process.stdin, (target, replace(options, jobs=1), number))
         except OSError:
@@ -129,6 +132,7 @@ class Warden:
         why = None
         while True:
             reply = self._next(POLL_SECONDS)
+            assert self._process is not None  # check() made it; it is cleared only on the way out
             if reply is None and self._process.poll() is not None and self._replies.empty():
                 self._process = None
                 return why or "the checking process died", None

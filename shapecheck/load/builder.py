@@ -110,6 +110,7 @@ def _load(
             )
             result.notes.extend(cells.notes)
         else:
+            assert code is not None  # compiled: no cells
             _, exc = _run(lambda: exec(code, module.__dict__))
             if exc is not None and not recorder.models and not recorder.sites:
                 raise CheckError(describe_exception(exc, path, user))
@@ -255,7 +256,9 @@ def describe_exception(exc: BaseException, path: str, is_user_file=None, functio
 
 def _builder_functions(module, entries: Sequence[str], seen_codes) -> tuple[list, list[str]]:
     """Functions to call, and the ones skipped with a reason."""
-    calls, skipped = [], []
+    calls: list = []
+    skipped: list[str] = []
+    args: dict
     for entry in entries:
         name, args = (entry, {}) if isinstance(entry, str) else (entry.function, dict(entry.args))
         function = module.__dict__.get(name)

@@ -57,7 +57,9 @@ def discover(paths: list[str], closure: Optional[Closure] = None) -> list[Target
             targets.extend(found)
         elif os.path.exists(path):
             problem = _unsupported(path) or _irregular(path)
-            targets.append(Target(path, True, problem) if problem else _classify(path, closure, True))
+            target = Target(path, True, problem) if problem else _classify(path, closure, True)
+            assert target is not None  # an explicit path always gets a Target
+            targets.append(target)
         else:
             targets.append(Target(path, True, f"{path}: no such file or directory"))
     closure.save()

@@ -182,7 +182,8 @@ class Closure:
         if start in self._installed:
             return self._installed[start]
         answer = None
-        queue, seen = deque([(start, 0, (start,))]), {start}
+        queue: deque[tuple[str, int, tuple[str, ...]]] = deque([(start, 0, (start,))])
+        seen = {start}
         while queue and answer is None:
             name, depth, chain = queue.popleft()
             requires = self.distributions.requires_keras(name.partition(".")[0], self._spec(name.partition(".")[0]))

@@ -16,7 +16,7 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass
-from typing import Optional
+from typing import Mapping, Optional
 
 FORMAT = 2
 KERAS_REQUIREMENTS = {
@@ -63,7 +63,7 @@ class Distributions:
     def __init__(self, cache: Optional[FactsCache] = None):
         self._by_top: dict[str, Optional[Dist]] = {}
         self._listings: dict[str, dict[str, str]] = {}
-        self._packages: Optional[dict] = None
+        self._packages: Optional[Mapping[str, list[str]]] = None
         self._requires: dict[str, Optional[str]] = {}
         self.cache = cache
 
@@ -229,6 +229,7 @@ class FactsCache:
         if not (self.path and self._dirty):
             return
         try:
+            assert self._document is not None  # _dirty is set only after _section read it
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
             fd, temporary = tempfile.mkstemp(dir=os.path.dirname(self.path), suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:

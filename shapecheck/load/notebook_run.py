@@ -161,6 +161,7 @@ class NotebookRun:
         needing = [f for f in self.failures if f.needs is not None]
         if needing:
             f = needing[-1]
+            assert f.needs is not None  # needing keeps only those
             return (
                 f"{self.path}: no Keras model was built: cell {f.cell} could only run after cell {f.needs.cell}, "
                 f"which {f.needs.story} (cell {f.cell}: {f.what})"

@@ -47,6 +47,7 @@ def render(run: RunReport) -> str:
         if file.error:
             lines.append(f"::error {_file_properties(file)},title=shapecheck::{_data(file.error)}")
         elif file.undecided:
+            assert file.skip is not None  # an undecided file is skipped, with the reason
             lines.append(f"::warning {_file_properties(file)},title=shapecheck%3A not checked::{_data(file.skip)}")
         for note in file.loud_notes:  # Keras disagreed with the algebra, or could not be asked
             lines.append(f"::warning {_file_properties(file)},title=shapecheck%3A sizes::{_data(note)}")

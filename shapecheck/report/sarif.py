@@ -66,7 +66,7 @@ def _result(f: Finding, index: dict[str, int]) -> dict:
         line, column = file_region(f.path, f.line, f.column, f.cell)
         location["region"] = {"startLine": line, "startColumn": column}
     message = f"cell {f.cell}:{f.line}: {f.message}" if f.cell is not None else f.message
-    result = {
+    result: dict = {
         "ruleId": f.code,
         "level": LEVEL[f.severity],
         "message": {"text": message},

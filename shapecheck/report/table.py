@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Optional, TextIO
+from typing import Optional, Sequence, TextIO
 
 from rich.console import Console
 from rich.markup import escape
@@ -47,7 +47,8 @@ def make_console(file: Optional[TextIO] = None, width: Optional[int] = None) -> 
         force_terminal=False if plain else None,
         no_color=plain or None,
     )
-    console.on_broken_pipe = _broken_pipe  # rich would exit 1 in silence; the CLI says so and exits 2
+    # rich would exit 1 in silence; the CLI says so and exits 2 (an instance's handler in place of rich's method)
+    console.on_broken_pipe = _broken_pipe  # type: ignore[method-assign]
     return console
 
 
@@ -173,7 +174,7 @@ def print_explanations(console: Console, run: RunReport, names: list[str]) -> No
                     console.print()
 
 
-def render(run: RunReport, console: Console, quiet: bool = False, explain: list[str] = ()) -> None:
+def render(run: RunReport, console: Console, quiet: bool = False, explain: Sequence[str] = ()) -> None:
     for file in run.files:
         if not quiet and file.models:
             console.rule(Text(file.path, style="bold"), align="left")

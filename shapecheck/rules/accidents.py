@@ -70,6 +70,7 @@ class SilentBroadcast(Rule):
 
     def check(self, site: NodeSite) -> Iterator[Finding]:
         node = site.node
+        assert node.merge is not None  # a merge rule: check_model gives it merge nodes only
         if node.merge.kind != "elementwise" or node.op not in BROADCAST_SUSPECT_OPS:
             return
         shapes = node.input_shapes
@@ -132,6 +133,7 @@ class ConcatSpatialAxis(Rule):
 
     def check(self, site: NodeSite) -> Iterator[Finding]:
         node = site.node
+        assert node.merge is not None  # a merge rule: check_model gives it merge nodes only
         if node.merge.kind != "concat":
             return
         ranks = {len(s) for s in node.input_shapes}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, Optional, Tuple, Union
 
 from shapecheck.graph import Graph
 from shapecheck.rules.base import Context, Finding, NodeSite, Rule, Severity, register
+
+_Key = Union[Tuple[str, Optional[int], int], str]  # (path, cell, line) of the Lambda call, or the layer's name
 
 
 @register
@@ -30,8 +32,8 @@ class LambdaLateBinding(Rule):
     code, name, severity = "SC203", "lambda-late-binding", Severity.WARNING
 
     def check_model(self, model: Graph, path: str, context: Context) -> Iterator[Finding]:
-        by_line: dict[object, list] = {}
-        total: dict[object, int] = {}
+        by_line: dict[_Key, list] = {}
+        total: dict[_Key, int] = {}
         for graph, node in model.walk():
             if node.op != "Lambda":
                 continue

@@ -36,6 +36,7 @@ def branch_story(site: NodeSite, conflict: AxisConflict, rank: int) -> str:
 
 def _conflicts(site: NodeSite) -> tuple[MergeOutcome, int]:
     shapes = site.node.input_shapes
+    assert site.node.merge is not None  # the merge rules' sites are merge nodes (Rule.check_model)
     return outcome(site.node.merge, shapes), max(len(s) for s in shapes)
 
 
@@ -56,6 +57,7 @@ class _AxisRule(Rule):
 
     def check(self, site: NodeSite) -> Iterator[Finding]:
         result, rank = _conflicts(site)
+        assert site.node.merge is not None  # a merge rule: check_model gives it merge nodes only
         if result.ok or (result.rank_mismatch and site.node.merge.kind != "dot") or site.node.consequence_of:
             return
         mine = [c for c in result.conflicts if self.wants(c, rank, site.node.layout)]
@@ -137,6 +139,7 @@ class RankMismatch(Rule):
     def check(self, site: NodeSite) -> Iterator[Finding]:
         yield from self._batch_clash(site)
         result, _ = _conflicts(site)
+        assert site.node.merge is not None  # a merge rule: check_model gives it merge nodes only
         if result.ok or not result.rank_mismatch or site.node.merge.kind == "dot" or site.node.consequence_of:
             return
         node = site.node
@@ -153,6 +156,7 @@ class RankMismatch(Rule):
         the smaller one's batch axis on an axis of the larger one (Keras builds it, with the
         batch unknown; it fails when run on a batch of 2)."""
         node = site.node
+        assert node.merge is not None  # a merge rule: check_model gives it merge nodes only
         if node.kind != "op" or node.merge.kind != "elementwise" or node.consequence_of:
             return
         clash = batch_clash(node.input_shapes)

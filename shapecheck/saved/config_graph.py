@@ -10,7 +10,7 @@ node whose shape only the file's records tell.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, cast
 
 from shapecheck.algebra.layers import SHAPE_CONFIG_KEYS, knows, output_shape
 from shapecheck.algebra.merge import best_guess, merged_shape, outcome
@@ -263,7 +263,7 @@ class _Reader:
     def _is_builtin(self, layer: dict) -> bool:
         """A Keras layer (its class is known without the user's code). A legacy .h5 names
         no module: there a class the algebra does not know is asked of Keras, if allowed."""
-        class_name = layer.get("class_name")
+        class_name = cast(str, layer.get("class_name"))  # present: _layer read layer["class_name"] first
         module = layer.get("module")
         if module is None:
             if self.legacy or knows(class_name, layer.get("config") or {}) or merge_spec(class_name, {}) is not None:

@@ -19,11 +19,11 @@ import base64
 import hashlib
 import linecache
 import os
-from typing import Optional
+from typing import Optional, cast
 
 from shapecheck import __version__
 from shapecheck.errors import CheckError
-from shapecheck.graph import Graph, Node
+from shapecheck.graph import Graph, Node, Shape
 from shapecheck.layout import axis_name, spatial_axes
 from shapecheck.provenance import format_shape, shape_runs
 from shapecheck.report.html import drawing, sizemap
@@ -140,7 +140,7 @@ class Page:
             out.append(f'<div class="{kind}">skipped: {esc(file.skip)}</div>')
         indexes = [{node.name: (owner, node) for owner, node in g.walk()} for g in file.models]
         per_model: list[list[Finding]] = [[] for _ in file.models]
-        loose = []
+        loose: list[Finding] = []
         for f in file.findings:
             same = [j for j, g in enumerate(file.models) if g.name == f.model]
             j = next((j for j in same if f.layer in indexes[j]), same[0] if same else None)
@@ -295,6 +295,7 @@ class Page:
         owner_node = model[1].get(f.layer) if model else None
         figure, aside_extra, focus = "", "", drawing.Focus()
         if owner_node is not None:
+            assert model is not None  # owner_node was found in it
             owner, node = owner_node
             figure, aside_extra, focus = self._figure(model[0], owner, node, f, severity)
         head = (
@@ -326,6 +327,7 @@ class Page:
             owner_node = model[1].get(rep.layer) if model and r < MAX_REPEAT_DRAWINGS else None
             figure = ""
             if owner_node is not None:
+                assert model is not None  # owner_node was found in it
                 owner, node = owner_node
                 svg, _, _ = self._figure(model[0], owner, node, f, severity)
                 figure = f'<div class="figure">{svg}</div>'
@@ -365,15 +367,18 @@ class Page:
             return focus, ""
         from shapecheck.algebra.merge import outcome
 
+        assert node.merge is not None  # _figure draws sizes only for merges
         result = outcome(node.merge, inputs)
         rank = max(len(s) for s in inputs)
         axes = tuple(sorted({c.axis % rank for c in result.conflicts})) or focus.axes
 
         word = " and ".join(axis_name(a, rank, node.layout) for a in axes)
         focus = drawing.Focus(axes, rank, word, at, label)
-        declared = _declared(model)
+        declared_sizes = _declared(model)
         declared = (
-            f" (declared {esc(' × '.join('None' if d is None else str(d) for d in declared))})" if declared else ""
+            f" (declared {esc(' × '.join('None' if d is None else str(d) for d in declared_sizes))})"
+            if declared_sizes
+            else ""
         )
         caption = (
             f'<p class="caption">Drawn at input size <b class="mono">{esc(label)}</b>, a size where it fails'
@@ -580,10 +585,11 @@ def _verdict_text(node: Node, f: Finding, focus: drawing.Focus) -> str:
     if f.rule.marks == "concat":
         return f"! joined along {focus.word}"
     shapes = node.input_shapes
-    if focus.at is not None:
-        shapes = [focus.at.get(e.source) for e in node.inputs]
+    if focus.at is not None:  # made only where every input's shape is known (_at_failing_size)
+        shapes = cast("list[Shape]", [focus.at.get(e.source) for e in node.inputs])
     elif f.rule.short:
         return f"✗ {f.rule.short}"
+    assert node.merge is not None  # _figure draws merges only
     result = outcome(node.merge, shapes)
     if result.conflicts:
         if result.rank_mismatch and node.merge.kind != "dot":

@@ -161,6 +161,7 @@ def focus_for(node: Node, marks: str = "conflict") -> Focus:
     rank = max(len(s) for s in shapes)
     result = outcome(node.merge, shapes)
     layout = node.layout
+    axes: tuple[int, ...]
     if node.merge.kind == "concat" and marks == "concat":
         axes = (node.merge.axis % rank,)
     elif result.conflicts and not (result.rank_mismatch and node.merge.kind != "dot"):
@@ -349,6 +350,7 @@ def _changes(focus: Focus):
         return changes_shape
 
     def changes(node: Node) -> bool:
+        assert focus.at is not None  # checked above, when the function was made
         if not node.inputs:
             return True
         return focus.at.get(node.id) != focus.at.get(node.inputs[0].source)
@@ -358,6 +360,7 @@ def _changes(focus: Focus):
 
 def _tag_changes(items: list[Item], focus: Focus) -> None:
     """At an example size: tag the boxes where the focused axes change ("height 5 → 3")."""
+    assert focus.at is not None  # called only for a focus at an example size
     for item in items:
         first, last = item.nodes[0], item.last
         if not first.inputs:
@@ -405,7 +408,7 @@ def _svg(graph, node, branches, columns, col_items, origins, focus, severity, ve
     merge_y = first_y + max(rows, 1) * (BOX_H + GAP_Y) + 14
     height = merge_y + BOX_H + PAD + 6
     body: list[str] = []
-    xs = [PAD + c * (BOX_W + GAP_X) for c in range(ncols)]
+    xs: list[float] = [PAD + c * (BOX_W + GAP_X) for c in range(ncols)]
     if ncols * BOX_W + (ncols - 1) * GAP_X < width - 2 * PAD:  # center a lone column
         shift = (width - 2 * PAD - (ncols * BOX_W + (ncols - 1) * GAP_X)) / 2
         xs = [x + shift for x in xs]

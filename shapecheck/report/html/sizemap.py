@@ -57,6 +57,7 @@ def _ticks(low: int, high: int) -> list[int]:
 
 
 def grid_svg(m: SizeMap) -> str:
+    assert m.grid is not None  # drawn only for a map with a grid
     k = m.grid.shape[0]
     cell = max(2, 384 // k)
     size = k * cell
@@ -103,6 +104,7 @@ def grid_svg(m: SizeMap) -> str:
 
 def square_svg(m: SizeMap, cell: int = 12) -> str:
     """Sizes s laid out 32 to a row, s = row + column: a multiple of 32 is column 0."""
+    assert m.square_values is not None and m.square_codes is not None  # drawn only for a map with them
     values, codes = m.square_values.astype(np.int64), m.square_codes
     first_row = int(values.min()) // ROW
     rows = int(values.max()) // ROW - first_row + 1
