@@ -258,6 +258,12 @@ def input_axes(model: Graph) -> list[InputAxis]:
             indices = [1]  # token ids (or, when declared, perhaps features: never swept then)
         else:
             indices = spatial_axes(len(shape), node.layout)
+            free = [i for i in range(1, len(shape)) if shape[i] is None]
+            if len(free) == len(indices) and set(free) != set(indices):
+                # the layout says the free axes are channels: it was read from no layer (an
+                # Input only ops or a nested model read), while every None axis is one the
+                # model is fed at other sizes: sweep those
+                indices = free
         names = AXIS_NAMES.get(len(indices))
         if not names:
             continue

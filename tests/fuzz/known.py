@@ -36,25 +36,7 @@ def _build_stopped(spec, subject) -> bool:
     return any(" raised: " in note for note in subject.notes)
 
 
-def _none_axis_not_swept(spec, subject) -> bool:
-    """An input axis declared None that the sweep does not vary: the input's layout is read
-    as channels_last (no layer with a data_format reads it, or only a nested model does), so
-    its None axis is taken for the channels and left out, though the sweep is documented
-    to sweep every None axis of every input."""
-    sweep, graph = subject.sweep, subject.graph
-    if sweep is None or sweep.skipped or len(graph.inputs) != spec.n_inputs:
-        return any(d is None for i in spec.inputs for d in i.shape) and sweep is not None and bool(sweep.skipped)
-    swept = {(a.input_id, a.index) for a in sweep.axes}
-    return any(
-        (graph.inputs[p], j + 1) not in swept
-        for p, inp in enumerate(spec.inputs)
-        for j, d in enumerate(inp.shape)
-        if d is None
-    )
-
-
 EXCLUSIONS: list[Exclusion] = [
-    Exclusion("none-axis-not-swept", _none_axis_not_swept),
     Exclusion("operator-rank-broadcast", _operator_rank_broadcast),
     Exclusion("build-stops-after-continuation", _build_stopped),
 ]
