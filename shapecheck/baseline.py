@@ -12,7 +12,7 @@ import json
 import os
 from collections import Counter
 
-from shapecheck import __version__
+from shapecheck import __version__, bounded
 from shapecheck.errors import CheckError
 from shapecheck.rules import Finding
 
@@ -39,12 +39,15 @@ def write(findings: list[Finding], path: str) -> None:
 
 def read(path: str) -> Counter:
     try:
-        with open(path, encoding="utf-8") as handle:
-            document = json.load(handle)
-        entries = document["findings"]
+        document = bounded.parse_json(
+            bounded.read_file(path, bounded.MAX_CONFIG_BYTES, "a baseline"), path, "the baseline"
+        )
+        entries = document["findings"]  # type: ignore[index]  # a wrong shape is a TypeError: not a baseline
         return Counter(key(e["path"], e["code"], e["model"], e["layer"]) for e in entries)
-    except FileNotFoundError:
-        raise CheckError(f"--baseline {path}: no such file (create it with `shapecheck snapshot`)") from None
+    except CheckError as exc:
+        if not os.path.exists(path):
+            raise CheckError(f"--baseline {path}: no such file (create it with `shapecheck snapshot`)") from None
+        raise CheckError(f"--baseline {exc}") from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise CheckError(f"--baseline {path}: not a shapecheck baseline ({type(exc).__name__})") from None
 

@@ -24,6 +24,8 @@ from shapecheck.errors import CheckError
 
 MAX_CONFIG_BYTES = 32 * 2**20  # a model config is kilobytes to a few megabytes
 MAX_SOURCE_BYTES = 16 * 2**20  # a .py file
+MAX_NOTEBOOK_BYTES = 128 * 2**20  # an .ipynb, outputs (images) and all
+MAX_SETTINGS_BYTES = 4 * 2**20  # pyproject.toml, a baseline
 MAX_JSON_DEPTH = 200  # a Keras config nests ~10 levels per nested model
 MAX_JSON_CONTAINERS = 2_000_000  # objects + arrays: a 1,000-layer model has ~100,000
 MAX_ZIP_ENTRIES = 10_000  # a .keras holds three (config.json, metadata.json, model.weights.h5)

@@ -11,6 +11,9 @@ import re
 from functools import lru_cache
 from typing import Callable, Optional
 
+from shapecheck import bounded
+from shapecheck.errors import CheckError
+
 SUFFIX = ".ipynb"
 # json's string reader (text, index after the quote) -> (value, index after it): public, not in typeshed
 _scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
@@ -61,10 +64,11 @@ def _source_positions(path: str, stamp: float) -> dict[int, list[tuple[int, int,
     """cell number -> [(file line, file column of the opening quote, the string)] for each
     JSON string of the cell's source."""
     try:
-        with open(path, encoding="utf-8-sig") as handle:
-            text = handle.read()
-        return _PositionScanner(text).cells()
-    except (OSError, ValueError, UnicodeDecodeError, IndexError):
+        raw = bounded.read_file(path, bounded.MAX_NOTEBOOK_BYTES, "a notebook")
+        if bounded.shape_of_json(raw)[0] > bounded.MAX_JSON_DEPTH:
+            return {}  # the scanner recurses per level: a notebook too deep to read was never checked
+        return _PositionScanner(raw.decode("utf-8-sig")).cells()
+    except (OSError, CheckError, ValueError, UnicodeDecodeError, IndexError, RecursionError):
         return {}
 
 

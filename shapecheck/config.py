@@ -26,6 +26,7 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import List, Optional, Sequence, Union, cast
 
+from shapecheck import bounded
 from shapecheck.errors import CheckError
 
 KEYS = {"select", "ignore", "per-file-ignores", "fail-on", "entries", "sizes", "timeout", "input-shapes"}
@@ -95,8 +96,11 @@ def find(paths: Sequence[str], explicit: Optional[str] = None) -> Config:
 
 def load(path: str, require_table: bool) -> Optional[Config]:
     try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
+        data = tomllib.loads(bounded.read_file(path, bounded.MAX_SETTINGS_BYTES, "pyproject.toml").decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise CheckError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except RecursionError:
+        raise CheckError(f"{path}: invalid TOML: nested too deeply") from None
     except tomllib.TOMLDecodeError as exc:
         raise CheckError(f"{path}: invalid TOML: {exc}") from None
     except OSError as exc:

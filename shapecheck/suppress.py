@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional
 
+from shapecheck import bounded
 from shapecheck.errors import CheckError
 from shapecheck.rules import Finding
 from shapecheck.rules.unused_ignore import UnusedIgnore
@@ -35,9 +36,8 @@ class Suppression:
 @lru_cache(maxsize=256)
 def _comments(path: str, mtime: float) -> tuple[tuple[int, int, Optional[tuple[str, ...]]], ...]:
     try:
-        with open(path, "rb") as handle:
-            source = handle.read().decode("utf-8", errors="replace")
-    except OSError:
+        source = bounded.read_file(path, bounded.MAX_SOURCE_BYTES, "a source file").decode("utf-8", errors="replace")
+    except (OSError, CheckError):
         return ()
     return _comments_in(source)
 

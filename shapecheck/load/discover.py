@@ -87,6 +87,8 @@ def _classify(path: str, closure: Closure, explicit: bool) -> Optional[Target]:
         return Target(path, explicit, str(exc), position=(exc.line, exc.column))
     except source.CheckError as exc:
         return Target(path, explicit, str(exc))
+    except (RecursionError, MemoryError, ValueError) as exc:  # one path's trouble is that path's error
+        return Target(path, explicit, f"{path}: cannot read its imports ({type(exc).__name__}); not checked")
     if reach.verdict == "keras":
         return Target(path, explicit, reason=reach.describe())
     if reach.verdict == "unknown":

@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
+from shapecheck import bounded
 from shapecheck.cells import cell_filename
 from shapecheck.errors import CheckError
 
@@ -56,11 +57,13 @@ class Cell:
 
 # -- reading ------------------------------------------------------------------------
 def _load_json(path: str) -> dict:
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except OSError as exc:
-        raise CheckError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    raw = bounded.read_file(path, bounded.MAX_NOTEBOOK_BYTES, "a notebook")
+    depth, containers = bounded.shape_of_json(raw)  # before parsing: the depth bounds the parser's recursion
+    if depth > bounded.MAX_JSON_DEPTH or containers > bounded.MAX_JSON_CONTAINERS:
+        raise CheckError(
+            f"{path}: not a Jupyter notebook: its JSON nests {depth} levels deep in {containers:,} objects and arrays "
+            f"(at most {bounded.MAX_JSON_DEPTH} and {bounded.MAX_JSON_CONTAINERS:,} are read)"
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
