@@ -69,7 +69,6 @@ def _rules_on(graphs, path, rules, sizes, notes, unchecked, witnessed, size_maps
         from shapecheck.witnesses import loud_notes
 
         notes.extend(n for n in loud_notes(said) if n not in notes)
-    if notes is not None:
         notes.extend(n for n in dict.fromkeys(context.sweeps.notes()) if n not in notes)
     grouped = group_repeats(sorted(findings, key=lambda f: f.sort_key))
     if size_maps is not None:
