@@ -76,3 +76,20 @@ def test_concrete_shapes_give_a_batch_of_two():
 
     sweep = plan(stem("same"), SizeRange.parse("1:8"))
     assert concrete_shapes(sweep, 0) == [(2, 1, 1, 3)]
+
+
+def test_quiet_table_still_says_what_keras_disputes():
+    """--quiet drops the merge tables and the ordinary notes, never a disagreement with Keras."""
+    import io
+
+    from shapecheck.graph import Graph
+    from shapecheck.report import table
+    from shapecheck.results import FileReport, RunReport
+    from shapecheck.witnesses import Witnessed, loud_notes
+
+    said = {"m": Witnessed(disputes={"add": "Keras builds 9×9, where the algebra said it fails"})}
+    file = FileReport("m.py", models=[Graph("m")], witnessed=said, notes=["an ordinary note", *loud_notes(said)])
+    out = io.StringIO()
+    table.render(RunReport([file]), table.make_console(file=out, width=200), quiet=True)
+    text = out.getvalue()
+    assert "Keras builds 9×9" in text and "an ordinary note" not in text

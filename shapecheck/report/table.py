@@ -157,9 +157,10 @@ def print_file(console: Console, file: FileReport, quiet: bool) -> None:
             console.print(merge_table(graph, file))
     for finding in file.findings:
         console.print(finding_text(finding))
+    loud = file.loud_notes if file.witnessed else []
+    for note in file.notes if not quiet else loud:  # a disagreement with Keras is said even with --quiet
+        console.print(Text(f"{file.path}: note: {note}", style="yellow" if note in loud else "dim"))
     if not quiet:
-        for note in file.notes:
-            console.print(Text(f"{file.path}: note: {note}", style="dim"))
         for builder in file.not_called:
             console.print(Text(f"{file.path}: not called: {builder}", style="dim"))
 
