@@ -9,7 +9,7 @@ import shutil
 import numpy as np
 import pytest
 
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, cli, run_cli
 from shapecheck import rewrite
 from shapecheck.runner import Options, check_paths
 
@@ -42,7 +42,7 @@ def test_fix_rewrites_the_seed_resnext_lambda_and_each_group_reads_its_own_slice
     assert group_slices(seed) == [3.0, 3.0, 3.0, 3.0]  # as written: every group reads the last
     before = seed.read_text().splitlines()
 
-    result = run_cli("--fix", "-q", str(seed), cwd=tmp_path)
+    result = cli("--fix", "-q", str(seed))
     after = seed.read_text().splitlines()
     assert result.returncode == 0, result.stderr  # SC203 was the only finding, and it is fixed
     assert "Fixed 1 finding in 1 file" in result.stderr
@@ -50,7 +50,7 @@ def test_fix_rewrites_the_seed_resnext_lambda_and_each_group_reads_its_own_slice
     assert after[31] == before[31].replace("lambda x:", "lambda x, c=c:")  # the comment stays
     assert group_slices(seed) == [0.0, 1.0, 2.0, 3.0]
 
-    again = run_cli("--fix", "-q", str(seed), cwd=tmp_path)
+    again = cli("--fix", "-q", str(seed))
     assert again.returncode == 0 and "Nothing to fix" in again.stderr
     assert seed.read_text().splitlines() == after
 

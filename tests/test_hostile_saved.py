@@ -2,8 +2,10 @@
 naming the file and exit 2, and the good files of the same run still reported.
 
 Each case runs the real CLI in a child of a small wrapper process, which reports the child's
-peak memory (ru_maxrss of RUSAGE_CHILDREN) and guards the machine with RLIMIT_AS. None of
-these imports TensorFlow.
+peak memory (ru_maxrss of RUSAGE_CHILDREN) and guards the machine with RLIMIT_AS. The hostile
+files themselves import no TensorFlow (test_no_hostile_case_imports_tensorflow), but the good
+file's SC101 has its suggested fix built by Keras: a run that checks a good file imports
+TensorFlow, and is marked slow.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ def good(tmp_path):
     return hostile.good_copy(tmp_path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(hostile.CASES))
 def test_hostile_file_is_one_line_exit_2_and_the_good_file_is_still_reported(tmp_path, good, case):
     bad = hostile.make_case(case, tmp_path)
@@ -91,6 +94,7 @@ def test_the_api_returns_hostile_files_in_errors_and_never_raises(tmp_path, case
     assert not report.ok
 
 
+@pytest.mark.slow
 def test_a_folder_skips_fifos_and_devices_with_a_word_and_checks_the_rest(tmp_path):
     for name in ("pipe.keras", "pipe.h5", "pipe.py"):
         hostile.fifo(tmp_path / name)
@@ -106,6 +110,7 @@ def test_a_folder_skips_fifos_and_devices_with_a_word_and_checks_the_rest(tmp_pa
     assert files["good.keras"]["status"] == "findings"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_one_corrupt_file_does_not_hide_three_good_ones(tmp_path, jobs):
     goods = [hostile.write_keras(tmp_path / f"good{i}.keras", json.dumps(hostile.functional_config()).encode())
@@ -122,6 +127,7 @@ def test_one_corrupt_file_does_not_hide_three_good_ones(tmp_path, jobs):
     assert document["summary"]["unchecked"] == 1
 
 
+@pytest.mark.slow
 def test_upper_case_suffixes_are_model_files(tmp_path):
     path = hostile.write_keras(tmp_path / "MODEL.KERAS", json.dumps(hostile.functional_config()).encode())
     out = run_bounded("--format", "json", str(path))
@@ -131,6 +137,7 @@ def test_upper_case_suffixes_are_model_files(tmp_path):
     assert findings_of(json.loads(out["stdout"]), path) == [("SC101", "add")]
 
 
+@pytest.mark.slow
 def test_call_arguments_nested_within_the_cap_are_read(tmp_path):
     path = hostile._mutated(tmp_path / "nested.json", hostile.nested_args(150))
     out = run_bounded("--format", "json", str(path))
@@ -163,7 +170,10 @@ def test_a_timeout_that_is_not_a_positive_finite_number_is_refused(good, value):
     assert len(lines) == 1 and lines[0].startswith("shapecheck: error: --timeout "), out["stderr"]
 
 
-@pytest.mark.parametrize("how", ["same path", "through a symlink", "inside a checked folder"])
+@pytest.mark.parametrize("how", [
+    "same path", "through a symlink",
+    pytest.param("inside a checked folder", marks=pytest.mark.slow),  # a folder: entry.py starts the zygote early
+])
 def test_output_onto_a_checked_file_is_refused_and_the_file_untouched(tmp_path, how):
     model = hostile.write_keras(tmp_path / "model.keras", json.dumps(hostile.functional_config()).encode())
     before = model.read_bytes()
@@ -190,6 +200,7 @@ def test_a_closed_stdout_is_exit_2_with_a_word(good):
     assert result.stderr.strip().splitlines() == ["shapecheck: error: standard output is closed; the report was not written in full"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("output_format", ["table", "json"])
 def test_a_reader_that_goes_away_is_exit_2_with_a_word(good, output_format):
     """`shapecheck ... | true`: the reader is gone before the report is written."""
@@ -210,6 +221,7 @@ def test_a_zip_member_is_refused_by_what_it_inflates_to_not_by_its_header(tmp_pa
     assert shapecheck.check(str(bad)).errors == [f"{bad}: config.json inflates past 32 MiB (a zip bomb?); not read"]
 
 
+@pytest.mark.slow
 def test_a_keras_file_whose_header_understates_a_small_config_is_still_read(tmp_path):
     import zlib
 
@@ -252,6 +264,7 @@ def test_a_reshape_to_a_zero_size_in_a_saved_file_is_refused(tmp_path):
     assert check_paths([str(path)]).errors == [f"{path}: layer 'r': target_shape [-1, 0] has a size 0; sizes are positive (or -1)"]
 
 
+@pytest.mark.slow
 def test_a_module_importing_a_fifo_is_decided_without_reading_the_fifo(tmp_path):
     (tmp_path / "train.py").write_text("import helpers\n")
     hostile.fifo(tmp_path / "helpers.py")
@@ -263,6 +276,7 @@ def test_a_module_importing_a_fifo_is_decided_without_reading_the_fifo(tmp_path)
     assert statuses["good.json"] == "findings" and statuses["train.py"] in ("skipped", "error"), document["files"]
 
 
+@pytest.mark.slow
 def test_a_module_nested_too_deeply_for_python_is_one_syntax_error_line(tmp_path, good):
     deep = tmp_path / "deep.py"
     deep.write_text("import keras\nx = 1" + "+1" * 200_000 + "\n")
@@ -289,6 +303,7 @@ def test_no_hostile_case_imports_tensorflow(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_the_api_from_a_thread_still_reports_hostile_files(tmp_path, good):
     """No SIGALRM outside the main thread: the caps still hold and nothing raises."""
     import threading
