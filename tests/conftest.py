@@ -20,7 +20,6 @@ os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ
 # every test not marked slow imports no TensorFlow, here or in a child process (tests/tf_guard.py)
 from tf_guard import (  # noqa: E402, F401  (pytest's hooks, found by name in this module)
     pytest_collection_finish,
-    pytest_collection_modifyitems,
     pytest_runtest_makereport,
     pytest_runtest_setup,
     pytest_sessionfinish,
@@ -30,9 +29,33 @@ from tf_guard import (  # noqa: E402, F401  (pytest's hooks, found by name in th
 FIXTURES = ROOT / "fixtures"
 DATA = Path(__file__).resolve().parent / "data"
 
+# tests that share what is expensive to make, kept on one pytest-xdist worker (`--dist loadgroup`):
+# a session fixture, or a module fixture, that they all use
+GROUPS = {
+    "tests/test_saved_models.py": "saved_fixtures",  # every fixture built and saved three ways
+    "tests/test_isolation.py": "hostile_run",
+}
+
 os.environ.setdefault("COLUMNS", "160")
 # the import cache of every run in the tests (subprocesses inherit it): never the user's own
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="shapecheck-tests-cache-")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    """The tests of one fixture file (parametrized by `fixture`) in one xdist group: its
+    `checked` builds (a session cache, one per worker) are then made once."""
+    for item in items:
+        fixture = getattr(getattr(item, "callspec", None), "params", {}).get("fixture")
+        path = item.nodeid.split("::")[0]
+        if path in GROUPS:
+            group = GROUPS[path]
+        elif fixture is not None:
+            group = f"fixture:{Path(fixture).name}"
+        else:
+            continue
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ import pytest
 
 from conftest import FIXTURES
 from shapecheck.algebra.evaluate import Evaluator
+from test_fixtures import FIXTURE_FILES
 from shapecheck.sweep import input_axes
 
 pytestmark = pytest.mark.slow
@@ -193,10 +194,12 @@ def test_sweep_fixtures_shapes_match_keras(filename, function):
     check_architecture(build, sizes)
 
 
-def test_every_fixture_matches_keras_at_its_declared_size(checked):
+@pytest.mark.parametrize("fixture", FIXTURE_FILES, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_every_fixture_matches_keras_at_its_declared_size(fixture, checked):
     """The algebra at the declared size reproduces every shape Keras recorded while building.
-    (In this process: the graphs keep Keras' shape functions for the layers only Keras knows.)"""
-    run = checked(str(FIXTURES), isolate=False)
+    (In this process: the graphs keep Keras' shape functions for the layers only Keras knows.
+    The build is shared with test_witnesses.py's.)"""
+    run = checked(str(fixture), isolate=False)
     assert run.models
     for model in run.models:
         if model.partial or any(n.recovered for _, n in model.walk()):

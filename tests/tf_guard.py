@@ -133,13 +133,10 @@ _ITEMS = pytest.StashKey[dict]()
 _AT_COLLECTION = pytest.StashKey[bool]()
 
 
-def pytest_collection_modifyitems(session, config, items):
-    session.config.stash[_ITEMS] = {item.nodeid: item for item in items}
-
-
 def pytest_collection_finish(session):
     """A test module that imports TensorFlow when it is collected costs every run its import,
     and blinds the in-process check above."""
+    session.config.stash[_ITEMS] = {item.nodeid: item for item in session.items}
     session.config.stash[_AT_COLLECTION] = HEAVY in sys.modules
 
 
