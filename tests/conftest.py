@@ -18,13 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
 
 # every test not marked slow imports no TensorFlow, here or in a child process (tests/tf_guard.py)
-from tf_guard import (  # noqa: E402, F401  (pytest's hooks, found by name in this module)
-    pytest_collection_finish,
-    pytest_runtest_makereport,
-    pytest_runtest_setup,
-    pytest_sessionfinish,
-    pytest_terminal_summary,
-)
+from tf_guard import *  # noqa: E402, F401, F403  (its pytest hooks, found by name in this module)
 
 FIXTURES = ROOT / "fixtures"
 DATA = Path(__file__).resolve().parent / "data"

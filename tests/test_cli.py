@@ -8,7 +8,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from conftest import DATA, FIXTURES, cli, run_cli
+from conftest import DATA, FIXTURES, cli
 from shapecheck import __version__
 from shapecheck.cli import app
 
@@ -88,11 +88,13 @@ class TestOnSeed001:
         assert invoke(SEED001, *options).exit_code == code
 
     def test_no_colour_when_piped_or_with_no_color(self):
-        piped = run_cli(SEED001)
+        """In this process (CliRunner's stdout is not a terminal, as a pipe); test_toolchain's
+        test_force_color_and_no_color asks fresh processes."""
+        piped = cli(SEED001)
         assert piped.returncode == 1 and "\x1b[" not in piped.stdout
-        forced = run_cli(SEED001, env={"FORCE_COLOR": "1"})
+        forced = cli(SEED001, env={"FORCE_COLOR": "1"})
         assert "\x1b[" in forced.stdout
-        refused = run_cli(SEED001, env={"FORCE_COLOR": "1", "NO_COLOR": "1"})
+        refused = cli(SEED001, env={"FORCE_COLOR": "1", "NO_COLOR": "1"})
         assert "\x1b[" not in refused.stdout
 
 

@@ -9,7 +9,7 @@ import shutil
 import numpy as np
 import pytest
 
-from conftest import FIXTURES, cli, run_cli
+from conftest import FIXTURES, cli
 from shapecheck import rewrite
 from shapecheck.runner import Options, check_paths
 
@@ -59,12 +59,13 @@ def test_diff_then_fix_on_small_modules(tmp_path):
     for name in ("lambda_late_binding.py", "accidents_broadcast_concat.py"):
         shutil.copy(FIXTURES / name, tmp_path / name)
     originals = {p.name: p.read_text() for p in tmp_path.iterdir()}
-    diff = run_cli("--diff", "lambda_late_binding.py", "accidents_broadcast_concat.py", cwd=tmp_path)
+    files = [str(tmp_path / "lambda_late_binding.py"), str(tmp_path / "accidents_broadcast_concat.py")]
+    diff = cli("--diff", *files)
     assert diff.returncode == 1 and "Would fix 2 findings in 2 files" in diff.stderr
     assert "+    stacked = layers.Concatenate(axis=-1, name=\"stacked_on_height\")([up, attended])  # expect: SC204" in diff.stdout
     assert {p.name: p.read_text() for p in tmp_path.iterdir()} == originals
 
-    fixed = run_cli("--fix", "--format", "json", "lambda_late_binding.py", "accidents_broadcast_concat.py", cwd=tmp_path)
+    fixed = cli("--fix", "--format", "json", *files)
     import json
 
     remaining = [f["code"] for f in json.loads(fixed.stdout)["findings"]]

@@ -39,10 +39,7 @@ def test_imported_here():
 CONFTEST = f'''
 import sys
 sys.path.insert(0, {str(ROOT / "tests")!r})
-from tf_guard import (  # noqa: F401
-    pytest_collection_finish, pytest_collection_modifyitems, pytest_runtest_makereport, pytest_runtest_setup,
-    pytest_sessionfinish, pytest_terminal_summary,
-)
+from tf_guard import *  # noqa: F401, F403
 
 
 def pytest_configure(config):
@@ -63,7 +60,7 @@ def test_the_guard_fails_only_the_tests_not_marked_slow_that_import_tensorflow(t
         "PASSED test_a_slow_child_looks_up_tensorflow",
         "PASSED test_a_child_that_does_not",
         "PASSED test_imported_here", "ERROR test_imported_here",
-    }, result.stdout[-3000:]
+    }, result.stdout[-3000:] + result.stderr[-3000:]
     assert "started a Python process that imported tensorflow but is not marked slow" in result.stdout
     assert "imported tensorflow in the test process" in result.stdout
     assert "Error in sitecustomize" not in result.stdout + result.stderr  # two guards on the path, nested

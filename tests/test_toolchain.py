@@ -218,9 +218,9 @@ def test_config_sizes_and_timeout_reach_the_run(tmp_path):
     (tmp_path / "stem.py").write_text((FIXTURES / "stem_two_branch.py").read_text())
     (tmp_path / "hangs.py").write_text((DATA / "hangs.py").read_text())
     (tmp_path / "pyproject.toml").write_text('[tool.shapecheck]\nsizes = "8:64"\ntimeout = 2\n')
-    result = run_cli("stem.py", "--format", "concise", cwd=tmp_path)
+    result = cli(str(tmp_path / "stem.py"), "--format", "concise")  # the config found walking up from the file
     assert "tried H and W over 8..64" in result.stdout and "9×9" in result.stdout, result.stdout
-    result = run_cli("hangs.py", cwd=tmp_path)
+    result = cli(str(tmp_path / "hangs.py"))
     assert result.returncode == 2 and "timed out after 2 s" in result.stderr, result.stderr
 
 

@@ -30,6 +30,11 @@ from pathlib import Path
 
 import pytest
 
+__all__ = [  # the hooks, re-exported by conftest.py
+    "pytest_collection_finish", "pytest_runtest_makereport", "pytest_runtest_setup", "pytest_sessionfinish",
+    "pytest_terminal_summary",
+]
+
 HEAVY = "tensorflow"
 LOG_VARIABLE = "SHAPECHECK_TESTS_TF_LOG"
 
