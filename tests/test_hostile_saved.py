@@ -5,7 +5,11 @@ Each case runs the real CLI in a child of a small wrapper process, which reports
 peak memory (ru_maxrss of RUSAGE_CHILDREN) and guards the machine with RLIMIT_AS. The hostile
 files themselves import no TensorFlow (test_no_hostile_case_imports_tensorflow), but the good
 file's SC101 has its suggested fix built by Keras: a run that checks a good file imports
-TensorFlow, and is marked slow.
+TensorFlow (~3 s, ~550 MiB of the peak), and is marked slow. The corpus's own test runs each
+case with a `tensorflow` that refuses to be imported (`no_tensorflow`): Keras cannot build the
+fix, the good file's SC101 is reported all the same, and a case costs its interpreter, not
+TensorFlow's import (the same exit code, stderr, statuses and findings as with TensorFlow, for
+every case of the corpus); the others run with TensorFlow.
 """
 
 from __future__ import annotations
@@ -38,10 +42,13 @@ print(json.dumps(out))
 """
 
 
-def run_bounded(*args: str, cwd=ROOT) -> dict:
-    """The CLI on `args`: {rc, stdout, stderr, maxrss_kib}; rc None when it ran past TIME_LIMIT."""
+def run_bounded(*args: str, cwd=ROOT, no_tensorflow: str | None = None) -> dict:
+    """The CLI on `args`: {rc, stdout, stderr, maxrss_kib}; rc None when it ran past TIME_LIMIT.
+    With `no_tensorflow` (the fixture's folder) first on its PYTHONPATH, TensorFlow cannot be imported."""
     wrapper = WRAPPER.format(guard=GUARD, timeout=TIME_LIMIT)
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    if no_tensorflow:
+        env["PYTHONPATH"] = os.pathsep.join([no_tensorflow, env.get("PYTHONPATH", "")])
     result = subprocess.run(
         [sys.executable, "-c", wrapper, sys.executable, "-m", "shapecheck", *args],
         capture_output=True, text=True, cwd=cwd, env=env, timeout=TIME_LIMIT + 30,
@@ -67,11 +74,20 @@ def good(tmp_path):
     return hostile.good_copy(tmp_path)
 
 
+@pytest.fixture(scope="session")
+def no_tensorflow(tmp_path_factory) -> str:
+    """A folder whose `tensorflow` package raises ImportError, to put first on a PYTHONPATH."""
+    folder = tmp_path_factory.mktemp("no-tensorflow")
+    (folder / "tensorflow").mkdir()
+    (folder / "tensorflow" / "__init__.py").write_text('raise ImportError("no TensorFlow in this test (tests/test_hostile_saved.py)")\n')
+    return str(folder)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(hostile.CASES))
-def test_hostile_file_is_one_line_exit_2_and_the_good_file_is_still_reported(tmp_path, good, case):
+def test_hostile_file_is_one_line_exit_2_and_the_good_file_is_still_reported(tmp_path, good, case, no_tensorflow):
     bad = hostile.make_case(case, tmp_path)
-    out = run_bounded("--format", "json", str(bad), str(good))
+    out = run_bounded("--format", "json", str(bad), str(good), no_tensorflow=no_tensorflow)
     assert_bounded(out)
     assert out["rc"] == 2, out
     lines = out["stderr"].strip().splitlines()
