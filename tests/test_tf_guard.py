@@ -9,6 +9,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from conftest import ROOT
 
 INNER = '''
@@ -36,6 +38,16 @@ def test_imported_here():
     sys.modules["tensorflow"] = types.ModuleType("tensorflow")  # this inner process only
 '''
 
+COLLECTED = '''
+import sys, types
+
+sys.modules["tensorflow"] = types.ModuleType("tensorflow")  # when the module is collected: this inner process only
+
+
+def test_nothing():
+    pass
+'''
+
 CONFTEST = f'''
 import sys
 sys.path.insert(0, {str(ROOT / "tests")!r})
@@ -47,12 +59,17 @@ def pytest_configure(config):
 '''
 
 
-def test_the_guard_fails_only_the_tests_not_marked_slow_that_import_tensorflow(tmp_path):
+def inner_pytest(tmp_path, tests: str, *options: str) -> subprocess.CompletedProcess:
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     (tmp_path / "conftest.py").write_text(textwrap.dedent(CONFTEST))
-    (tmp_path / "test_inner.py").write_text(textwrap.dedent(INNER))
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", "-p", "no:xdist",
-                             "test_inner.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    (tmp_path / "test_inner.py").write_text(textwrap.dedent(tests))
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", *options, "test_inner.py"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("options", [("-p", "no:xdist"), ("-n", "2")], ids=["one process", "xdist"])
+def test_the_guard_fails_only_the_tests_not_marked_slow_that_import_tensorflow(tmp_path, options):
+    result = inner_pytest(tmp_path, INNER, *options)
     outcomes = {line.split(" ", 1)[0] + " " + line.split(" ", 2)[1].split("::")[-1]
                 for line in result.stdout.splitlines() if line.startswith(("PASSED ", "ERROR "))}
     assert outcomes == {
@@ -65,6 +82,13 @@ def test_the_guard_fails_only_the_tests_not_marked_slow_that_import_tensorflow(t
     assert "imported tensorflow in the test process" in result.stdout
     assert "Error in sitecustomize" not in result.stdout + result.stderr  # two guards on the path, nested
     assert result.returncode == 1
+
+
+@pytest.mark.parametrize("options", [("-p", "no:xdist"), ("-n", "2")], ids=["one process", "xdist"])
+def test_a_test_module_that_imports_tensorflow_when_collected_fails_the_run(tmp_path, options):
+    result = inner_pytest(tmp_path, COLLECTED, *options)
+    assert "ERROR collecting the tests imported tensorflow" in result.stdout, result.stdout[-3000:]
+    assert "1 passed" in result.stdout and result.returncode == 1
 
 
 def test_a_sitecustomize_further_on_the_path_still_runs(tmp_path):

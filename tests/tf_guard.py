@@ -32,7 +32,7 @@ import pytest
 
 __all__ = [  # the hooks, re-exported by conftest.py
     "pytest_collection_finish", "pytest_runtest_makereport", "pytest_runtest_setup", "pytest_sessionfinish",
-    "pytest_terminal_summary",
+    "pytest_terminal_summary", "pytest_testnodedown",
 ]
 
 HEAVY = "tensorflow"
@@ -146,13 +146,25 @@ def pytest_collection_finish(session):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """A child's log line that came after its test's teardown (a zygote still importing)."""
-    items = session.config.stash.get(_ITEMS, {})
+    """A child's log line that came after its test's teardown (a zygote still importing), and
+    an import at collection: failures of the run. A pytest-xdist worker hands them to the
+    controller, which reports them (pytest_testnodedown)."""
+    config = session.config
+    items = config.stash.get(_ITEMS, {})
     late = sorted(n for n in _children_that_imported() - _flagged if n in items and _not_slow(items[n]))
-    session.config.stash[_LATE] = late
-    if late or session.config.stash.get(_AT_COLLECTION, False):
-        if session.exitstatus == 0:
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    config.stash[_LATE] = config.stash.get(_LATE, []) + late
+    if hasattr(config, "workeroutput"):
+        config.workeroutput["tf_guard"] = {"late": late, "at_collection": config.stash.get(_AT_COLLECTION, False)}
+    if (config.stash[_LATE] or config.stash.get(_AT_COLLECTION, False)) and session.exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    said = getattr(node, "workeroutput", {}).get("tf_guard", {})
+    config = node.config
+    config.stash[_LATE] = config.stash.get(_LATE, []) + said.get("late", [])
+    config.stash[_AT_COLLECTION] = config.stash.get(_AT_COLLECTION, False) or said.get("at_collection", False)
 
 
 _LATE = pytest.StashKey[list]()
