@@ -5,11 +5,12 @@ Each case runs the real CLI in a child of a small wrapper process, which reports
 peak memory (ru_maxrss of RUSAGE_CHILDREN) and guards the machine with RLIMIT_AS. The hostile
 files themselves import no TensorFlow (test_no_hostile_case_imports_tensorflow), but the good
 file's SC101 has its suggested fix built by Keras: a run that checks a good file imports
-TensorFlow (~3 s, ~550 MiB of the peak), and is marked slow. The corpus's own test runs each
-case with a `tensorflow` that refuses to be imported (`no_tensorflow`): Keras cannot build the
-fix, the good file's SC101 is reported all the same, and a case costs its interpreter, not
-TensorFlow's import (the same exit code, stderr, statuses and findings as with TensorFlow, for
-every case of the corpus); the others run with TensorFlow.
+TensorFlow (~3 s, ~550 MiB of the peak), and is marked slow. So run_bounded's CLI has a
+`tensorflow` that refuses to be imported (NO_TENSORFLOW, first on its PYTHONPATH): Keras cannot
+build the fix, the good file's SC101 is reported all the same (for every case of the corpus the
+same exit code, stderr, statuses and findings as with TensorFlow), a case costs its interpreter,
+not TensorFlow's import, and the peak memory measured is the file's, not TensorFlow's. Three
+good files beside a corrupt one, and the closed-output tests, run with TensorFlow.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -42,13 +45,24 @@ print(json.dumps(out))
 """
 
 
-def run_bounded(*args: str, cwd=ROOT, no_tensorflow: str | None = None) -> dict:
+def _no_tensorflow() -> str:
+    """A folder whose `tensorflow` package raises ImportError, to put first on a PYTHONPATH."""
+    folder = Path(tempfile.mkdtemp(prefix="shapecheck-tests-no-tensorflow-"))
+    (folder / "tensorflow").mkdir()
+    (folder / "tensorflow" / "__init__.py").write_text('raise ImportError("no TensorFlow in this test (tests/test_hostile_saved.py)")\n')
+    return str(folder)
+
+
+NO_TENSORFLOW = _no_tensorflow()
+
+
+def run_bounded(*args: str, cwd=ROOT, tensorflow: bool = False) -> dict:
     """The CLI on `args`: {rc, stdout, stderr, maxrss_kib}; rc None when it ran past TIME_LIMIT.
-    With `no_tensorflow` (the fixture's folder) first on its PYTHONPATH, TensorFlow cannot be imported."""
+    TensorFlow cannot be imported unless `tensorflow`."""
     wrapper = WRAPPER.format(guard=GUARD, timeout=TIME_LIMIT)
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
-    if no_tensorflow:
-        env["PYTHONPATH"] = os.pathsep.join([no_tensorflow, env.get("PYTHONPATH", "")])
+    if not tensorflow:
+        env["PYTHONPATH"] = os.pathsep.join([NO_TENSORFLOW, env.get("PYTHONPATH", "")])
     result = subprocess.run(
         [sys.executable, "-c", wrapper, sys.executable, "-m", "shapecheck", *args],
         capture_output=True, text=True, cwd=cwd, env=env, timeout=TIME_LIMIT + 30,
@@ -74,20 +88,11 @@ def good(tmp_path):
     return hostile.good_copy(tmp_path)
 
 
-@pytest.fixture(scope="session")
-def no_tensorflow(tmp_path_factory) -> str:
-    """A folder whose `tensorflow` package raises ImportError, to put first on a PYTHONPATH."""
-    folder = tmp_path_factory.mktemp("no-tensorflow")
-    (folder / "tensorflow").mkdir()
-    (folder / "tensorflow" / "__init__.py").write_text('raise ImportError("no TensorFlow in this test (tests/test_hostile_saved.py)")\n')
-    return str(folder)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(hostile.CASES))
-def test_hostile_file_is_one_line_exit_2_and_the_good_file_is_still_reported(tmp_path, good, case, no_tensorflow):
+def test_hostile_file_is_one_line_exit_2_and_the_good_file_is_still_reported(tmp_path, good, case):
     bad = hostile.make_case(case, tmp_path)
-    out = run_bounded("--format", "json", str(bad), str(good), no_tensorflow=no_tensorflow)
+    out = run_bounded("--format", "json", str(bad), str(good))
     assert_bounded(out)
     assert out["rc"] == 2, out
     lines = out["stderr"].strip().splitlines()
@@ -132,7 +137,7 @@ def test_one_corrupt_file_does_not_hide_three_good_ones(tmp_path, jobs):
     goods = [hostile.write_keras(tmp_path / f"good{i}.keras", json.dumps(hostile.functional_config()).encode())
              for i in range(3)]
     bad = hostile.corrupt_deflate(tmp_path / "bad.keras")
-    out = run_bounded("--format", "json", "-j", jobs, str(tmp_path))
+    out = run_bounded("--format", "json", "-j", jobs, str(tmp_path), tensorflow=True)  # the fixes built by Keras
     assert_bounded(out)
     assert out["rc"] == 2
     assert out["stderr"].strip().splitlines() == [line for line in out["stderr"].strip().splitlines()
