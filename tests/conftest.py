@@ -1,5 +1,8 @@
 """Shared fixtures. Checking a builder module imports TensorFlow (~3 s) and builds the
-model: one process, results cached per path for the whole session."""
+model: one process, results cached per path for the whole session (`checked`), and the
+command run in this process where the process boundary is not the point (`cli`; `run_cli`
+starts a fresh one). Tests marked slow are those that import TensorFlow (tests/tf_guard.py
+fails the others that do); pytest-xdist's groups keep what shares a build on one worker."""
 
 from __future__ import annotations
 
