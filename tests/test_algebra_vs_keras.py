@@ -8,38 +8,59 @@ accepted or a merge fails, Keras must refuse to build it.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 
 import numpy as np
 import pytest
 from conftest import FIXTURES
+from test_fixtures import FIXTURE_FILES
+
+from shapecheck.algebra.evaluate import Evaluator
+from shapecheck.sweep import input_axes
 
 pytestmark = pytest.mark.slow
 
-keras = pytest.importorskip("keras")
 
-from shapecheck.algebra.evaluate import Evaluator  # noqa: E402
-from shapecheck.capture.records import Recorder  # noqa: E402
-from shapecheck.capture.to_ir import graph_from_tensors  # noqa: E402
-from shapecheck.sweep import input_axes  # noqa: E402
+class _Imported:
+    """A module imported when a test first uses it, not when this file is collected (which
+    would make every run, `-m "not slow"` too, pay for TensorFlow's import)."""
 
-A = keras.applications
-APPLICATIONS = {
-    "ResNet50": (A.ResNet50, (224, 224)),
-    "ResNet50V2": (A.ResNet50V2, (224, 224)),
-    "DenseNet121": (A.DenseNet121, (224, 224)),
-    "MobileNetV2": (A.MobileNetV2, (224, 224)),
-    "EfficientNetB0": (A.EfficientNetB0, (224, 224)),
-    "NASNetMobile": (A.NASNetMobile, (224, 224)),
-    "InceptionV3": (A.InceptionV3, (299, 299)),
-    "InceptionResNetV2": (A.InceptionResNetV2, (299, 299)),
-    "Xception": (A.Xception, (299, 299)),
-    "ConvNeXtTiny": (A.ConvNeXtTiny, (224, 224)),
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str):
+        if attribute.startswith("_"):  # what pytest's collection looks for on every module attribute
+            raise AttributeError(attribute)
+        return getattr(importlib.import_module(self._name), attribute)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _keras_is_installed():
+    pytest.importorskip("keras")
+
+
+keras = _Imported("keras")
+A = _Imported("keras.applications")
+APPLICATIONS = {  # the constructor's name in keras.applications, and its declared size
+    "ResNet50": (224, 224),
+    "ResNet50V2": (224, 224),
+    "DenseNet121": (224, 224),
+    "MobileNetV2": (224, 224),
+    "EfficientNetB0": (224, 224),
+    "NASNetMobile": (224, 224),
+    "InceptionV3": (299, 299),
+    "InceptionResNetV2": (299, 299),
+    "Xception": (299, 299),
+    "ConvNeXtTiny": (224, 224),
 }
 OTHER_SIZES = [(160, 192), (117, 131)]
 
 
 def ir(model):
+    from shapecheck.capture.records import Recorder
+    from shapecheck.capture.to_ir import graph_from_tensors
+
     return graph_from_tensors(model.name, model.outputs, Recorder())
 
 
@@ -137,7 +158,7 @@ def check_inputs(build, template: list[tuple], sizes: list[tuple], algebra_only:
 
 @pytest.mark.parametrize("name", sorted(APPLICATIONS))
 def test_keras_applications_shapes_match_keras(name):
-    constructor, declared = APPLICATIONS[name]
+    constructor, declared = getattr(A, name), APPLICATIONS[name]
 
     def build(shape):
         return constructor(weights=None, include_top=False, input_shape=shape)
@@ -178,10 +199,12 @@ def test_sweep_fixtures_shapes_match_keras(filename, function):
     check_architecture(build, sizes)
 
 
-def test_every_fixture_matches_keras_at_its_declared_size(checked):
+@pytest.mark.parametrize("fixture", FIXTURE_FILES, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_every_fixture_matches_keras_at_its_declared_size(fixture, checked):
     """The algebra at the declared size reproduces every shape Keras recorded while building.
-    (In this process: the graphs keep Keras' shape functions for the layers only Keras knows.)"""
-    run = checked(str(FIXTURES), isolate=False)
+    (In this process: the graphs keep Keras' shape functions for the layers only Keras knows.
+    The build is shared with test_witnesses.py's.)"""
+    run = checked(str(fixture), isolate=False)
     assert run.models
     for model in run.models:
         if model.partial or any(n.recovered for _, n in model.walk()):
@@ -202,8 +225,8 @@ def test_every_fixture_matches_keras_at_its_declared_size(checked):
 
 
 # -- keras.ops, sequence layers, 1-D / 3-D / channels_first layers -------------------------------
-L = keras.layers
-O = keras.ops
+L = _Imported("keras.layers")
+O = _Imported("keras.ops")
 
 
 def ops_block(shapes):

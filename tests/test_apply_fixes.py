@@ -9,7 +9,7 @@ import textwrap
 from dataclasses import replace
 
 import pytest
-from conftest import run_cli
+from conftest import cli
 from hostile import functional_config
 
 from shapecheck import apply_fixes
@@ -255,14 +255,15 @@ def test_an_edit_without_the_digest_of_what_was_read_is_not_applied(tmp_path):
     assert path.read_text() == LATE
 
 
+@pytest.mark.slow  # the SC101's fix is built by Keras
 def test_fix_on_a_saved_file_leaves_it_and_exits_by_the_findings(tmp_path):
     path = tmp_path / "tiny.json"
     path.write_text(json.dumps(functional_config()))
     before = path.read_bytes()
-    result = run_cli("--fix", "--format", "json", str(path))
+    result = cli("--fix", "--format", "json", str(path))
     assert result.returncode == 1 and json.loads(result.stdout)["findings"][0]["code"] == "SC101"
     assert "Nothing to fix" in result.stderr and path.read_bytes() == before
-    diff = run_cli("--diff", str(path))
+    diff = cli("--diff", str(path))
     assert diff.returncode == 0 and diff.stdout == "" and "Nothing to fix" in diff.stderr
 
 

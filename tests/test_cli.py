@@ -1,11 +1,12 @@
-"""The command line: formats, exit codes, colour, and one-line errors in a fresh process."""
+"""The command line: formats, exit codes and one-line errors, through the console entry's
+`cli.main` in this process (conftest.cli, typer's CliRunner); colour in a fresh process."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from conftest import DATA, FIXTURES, run_cli
+from conftest import DATA, FIXTURES, cli
 from typer.testing import CliRunner
 
 from shapecheck import __version__
@@ -24,14 +25,14 @@ def test_version():
 
 
 def test_missing_path_is_exit_2_with_one_line_and_no_traceback():
-    result = run_cli("no/such/model.py")
+    result = cli("no/such/model.py")  # in this process: as a command, entry.py would start a zygote for a .py
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == ["shapecheck: error: no/such/model.py: no such file or directory"]
     assert result.stdout == ""
 
 
 def test_syntax_error_does_not_import_tensorflow_or_trace():
-    result = run_cli(str(DATA / "syntax_error.py"), "--format", "json")
+    result = cli(str(DATA / "syntax_error.py"), "--format", "json")  # tests/tf_guard.py: no TensorFlow
     assert result.returncode == 2 and "Traceback" not in result.stderr
     document = json.loads(result.stdout)
     assert document["files"][0]["status"] == "error"
@@ -103,11 +104,13 @@ class TestOnSeed001:
         assert invoke(SEED001, *options).exit_code == code
 
     def test_no_colour_when_piped_or_with_no_color(self):
-        piped = run_cli(SEED001)
+        """In this process (CliRunner's stdout is not a terminal, as a pipe); test_toolchain's
+        test_force_color_and_no_color asks fresh processes."""
+        piped = cli(SEED001)
         assert piped.returncode == 1 and "\x1b[" not in piped.stdout
-        forced = run_cli(SEED001, env={"FORCE_COLOR": "1"})
+        forced = cli(SEED001, env={"FORCE_COLOR": "1"})
         assert "\x1b[" in forced.stdout
-        refused = run_cli(SEED001, env={"FORCE_COLOR": "1", "NO_COLOR": "1"})
+        refused = cli(SEED001, env={"FORCE_COLOR": "1", "NO_COLOR": "1"})
         assert "\x1b[" not in refused.stdout
 
 

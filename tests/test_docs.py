@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import FIXTURES, ROOT, run_cli
+from conftest import FIXTURES, ROOT, cli, run_cli
 from test_fixtures import FIXTURE_FILES
 
 from shapecheck.rules import all_rules
@@ -47,15 +47,17 @@ def test_the_schema_ships_with_the_package_and_versions_the_document(report_sche
     assert (ROOT / "shapecheck" / "py.typed").exists()
 
 
+@pytest.mark.slow
 def test_a_saved_config_report_validates_and_says_its_version(tmp_path, report_schema):
-    """No TensorFlow: a saved config with an SC101, a file that is skipped, a file in error."""
+    """A saved config with an SC101 (its fix built by Keras: TensorFlow is imported), a file
+    that is skipped, a file in error."""
     import jsonschema
     from test_saved_models import functional_config
 
     (tmp_path / "mismatch.json").write_text(json.dumps(functional_config()))
     (tmp_path / "broken.py").write_text("def f(:\n")
     (tmp_path / "plain.py").write_text("import pandas_not_here\n")
-    result = run_cli(
+    result = cli(
         str(tmp_path / "mismatch.json"), str(tmp_path / "broken.py"), str(tmp_path / "plain.py"), "--format", "json"
     )
     assert result.returncode == 2, result.stderr
@@ -250,6 +252,6 @@ def test_an_example_reports_the_findings_the_page_shows(page, args, printed):
     wording is kept current by `python docs/refresh_readme_examples.py`."""
     import shlex
 
-    result = run_cli(*shlex.split(args), env={"COLUMNS": "160"})
+    result = cli(*shlex.split(args), env={"COLUMNS": "160"})  # in this process, in the repository's folder
     shown = sorted(FINDING.findall(printed))
     assert shown == sorted(FINDING.findall(result.stdout + result.stderr)), (page, args)

@@ -8,7 +8,7 @@ import shutil
 
 import numpy as np
 import pytest
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, cli
 
 from shapecheck import apply_fixes
 from shapecheck.options import Options
@@ -43,7 +43,7 @@ def test_fix_rewrites_the_seed_resnext_lambda_and_each_group_reads_its_own_slice
     assert group_slices(seed) == [3.0, 3.0, 3.0, 3.0]  # as written: every group reads the last
     before = seed.read_text().splitlines()
 
-    result = run_cli("--fix", "-q", str(seed), cwd=tmp_path)
+    result = cli("--fix", "-q", str(seed))
     after = seed.read_text().splitlines()
     assert result.returncode == 0, result.stderr  # SC203 was the only finding, and it is fixed
     assert "Fixed 1 finding in 1 file" in result.stderr
@@ -51,7 +51,7 @@ def test_fix_rewrites_the_seed_resnext_lambda_and_each_group_reads_its_own_slice
     assert after[31] == before[31].replace("lambda x:", "lambda x, c=c:")  # the comment stays
     assert group_slices(seed) == [0.0, 1.0, 2.0, 3.0]
 
-    again = run_cli("--fix", "-q", str(seed), cwd=tmp_path)
+    again = cli("--fix", "-q", str(seed))
     assert again.returncode == 0 and "Nothing to fix" in again.stderr
     assert seed.read_text().splitlines() == after
 
@@ -60,7 +60,8 @@ def test_diff_then_fix_on_small_modules(tmp_path):
     for name in ("lambda_late_binding.py", "accidents_broadcast_concat.py"):
         shutil.copy(FIXTURES / name, tmp_path / name)
     originals = {p.name: p.read_text() for p in tmp_path.iterdir()}
-    diff = run_cli("--diff", "lambda_late_binding.py", "accidents_broadcast_concat.py", cwd=tmp_path)
+    files = [str(tmp_path / "lambda_late_binding.py"), str(tmp_path / "accidents_broadcast_concat.py")]
+    diff = cli("--diff", *files)
     assert diff.returncode == 1 and "Would fix 2 findings in 2 files" in diff.stderr
     assert (
         '+    stacked = layers.Concatenate(axis=-1, name="stacked_on_height")([up, attended])  # expect: SC204'
@@ -68,9 +69,7 @@ def test_diff_then_fix_on_small_modules(tmp_path):
     )
     assert {p.name: p.read_text() for p in tmp_path.iterdir()} == originals
 
-    fixed = run_cli(
-        "--fix", "--format", "json", "lambda_late_binding.py", "accidents_broadcast_concat.py", cwd=tmp_path
-    )
+    fixed = cli("--fix", "--format", "json", *files)
     import json
 
     remaining = [f["code"] for f in json.loads(fixed.stdout)["findings"]]

@@ -2,8 +2,15 @@
 naming the file and exit 2, and the good files of the same run still reported.
 
 Each case runs the real CLI in a child of a small wrapper process, which reports the child's
-peak memory (ru_maxrss of RUSAGE_CHILDREN) and guards the machine with RLIMIT_AS. None of
-these imports TensorFlow.
+peak memory (ru_maxrss of RUSAGE_CHILDREN) and guards the machine with RLIMIT_AS. The hostile
+files themselves import no TensorFlow (test_no_hostile_case_imports_tensorflow), but the good
+file's SC101 has its suggested fix built by Keras: a run that checks a good file imports
+TensorFlow (~3 s, ~550 MiB of the peak), and is marked slow. So run_bounded's CLI has a
+`tensorflow` that refuses to be imported (NO_TENSORFLOW, first on its PYTHONPATH): Keras cannot
+build the fix, the good file's SC101 is reported all the same (for every case of the corpus the
+same exit code, stderr, statuses and findings as with TensorFlow), a case costs its interpreter,
+not TensorFlow's import, and the peak memory measured is the file's, not TensorFlow's. Three
+good files beside a corrupt one, and the closed-output tests, run with TensorFlow.
 """
 
 from __future__ import annotations
@@ -12,6 +19,8 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import hostile
 import pytest
@@ -35,10 +44,26 @@ print(json.dumps(out))
 """
 
 
-def run_bounded(*args: str, cwd=ROOT) -> dict:
-    """The CLI on `args`: {rc, stdout, stderr, maxrss_kib}; rc None when it ran past TIME_LIMIT."""
+def _no_tensorflow() -> str:
+    """A folder whose `tensorflow` package raises ImportError, to put first on a PYTHONPATH."""
+    folder = Path(tempfile.mkdtemp(prefix="shapecheck-tests-no-tensorflow-"))
+    (folder / "tensorflow").mkdir()
+    (folder / "tensorflow" / "__init__.py").write_text(
+        'raise ImportError("no TensorFlow in this test (tests/test_hostile_saved.py)")\n'
+    )
+    return str(folder)
+
+
+NO_TENSORFLOW = _no_tensorflow()
+
+
+def run_bounded(*args: str, cwd=ROOT, tensorflow: bool = False) -> dict:
+    """The CLI on `args`: {rc, stdout, stderr, maxrss_kib}; rc None when it ran past TIME_LIMIT.
+    TensorFlow cannot be imported unless `tensorflow`."""
     wrapper = WRAPPER.format(guard=GUARD, timeout=TIME_LIMIT)
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    if not tensorflow:
+        env["PYTHONPATH"] = os.pathsep.join([NO_TENSORFLOW, env.get("PYTHONPATH", "")])
     result = subprocess.run(
         [sys.executable, "-c", wrapper, sys.executable, "-m", "shapecheck", *args],
         capture_output=True,
@@ -68,6 +93,7 @@ def good(tmp_path):
     return hostile.good_copy(tmp_path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(hostile.CASES))
 def test_hostile_file_is_one_line_exit_2_and_the_good_file_is_still_reported(tmp_path, good, case):
     bad = hostile.make_case(case, tmp_path)
@@ -94,6 +120,7 @@ def test_the_api_returns_hostile_files_in_errors_and_never_raises(tmp_path, case
     assert not report.ok
 
 
+@pytest.mark.slow
 def test_a_folder_skips_fifos_and_devices_with_a_word_and_checks_the_rest(tmp_path):
     for name in ("pipe.keras", "pipe.h5", "pipe.py"):
         hostile.fifo(tmp_path / name)
@@ -109,6 +136,7 @@ def test_a_folder_skips_fifos_and_devices_with_a_word_and_checks_the_rest(tmp_pa
     assert files["good.keras"]["status"] == "findings"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_one_corrupt_file_does_not_hide_three_good_ones(tmp_path, jobs):
     goods = [
@@ -116,7 +144,7 @@ def test_one_corrupt_file_does_not_hide_three_good_ones(tmp_path, jobs):
         for i in range(3)
     ]
     bad = hostile.corrupt_deflate(tmp_path / "bad.keras")
-    out = run_bounded("--format", "json", "-j", jobs, str(tmp_path))
+    out = run_bounded("--format", "json", "-j", jobs, str(tmp_path), tensorflow=True)  # the fixes built by Keras
     assert_bounded(out)
     assert out["rc"] == 2
     assert out["stderr"].strip().splitlines() == [
@@ -128,6 +156,7 @@ def test_one_corrupt_file_does_not_hide_three_good_ones(tmp_path, jobs):
     assert document["summary"]["file_errors"] == 1
 
 
+@pytest.mark.slow
 def test_upper_case_suffixes_are_model_files(tmp_path):
     path = hostile.write_keras(tmp_path / "MODEL.KERAS", json.dumps(hostile.functional_config()).encode())
     out = run_bounded("--format", "json", str(path))
@@ -137,6 +166,7 @@ def test_upper_case_suffixes_are_model_files(tmp_path):
     assert findings_of(json.loads(out["stdout"]), path) == [("SC101", "add")]
 
 
+@pytest.mark.slow
 def test_call_arguments_nested_within_the_cap_are_read(tmp_path):
     path = hostile._mutated(tmp_path / "nested.json", hostile.nested_args(150))
     out = run_bounded("--format", "json", str(path))
@@ -178,7 +208,14 @@ def test_a_timeout_that_is_not_a_positive_finite_number_is_refused(good, value):
     assert len(lines) == 1 and lines[0].startswith("shapecheck: error: --timeout "), out["stderr"]
 
 
-@pytest.mark.parametrize("how", ["same path", "through a symlink", "inside a checked folder"])
+@pytest.mark.parametrize(
+    "how",
+    [
+        "same path",
+        "through a symlink",
+        pytest.param("inside a checked folder", marks=pytest.mark.slow),  # a folder: entry.py starts the zygote early
+    ],
+)
 def test_output_onto_a_checked_file_is_refused_and_the_file_untouched(tmp_path, how):
     model = hostile.write_keras(tmp_path / "model.keras", json.dumps(hostile.functional_config()).encode())
     before = model.read_bytes()
@@ -213,6 +250,7 @@ def test_a_closed_stdout_is_exit_2_with_a_word(good):
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("output_format", ["table", "json"])
 def test_a_reader_that_goes_away_is_exit_2_with_a_word(good, output_format):
     """`shapecheck ... | true`: the reader is gone before the report is written."""
@@ -240,6 +278,7 @@ def test_a_zip_member_is_refused_by_what_it_inflates_to_not_by_its_header(tmp_pa
     assert shapecheck.check(str(bad)).errors == [f"{bad}: config.json inflates past 32 MiB (a zip bomb?); not read"]
 
 
+@pytest.mark.slow
 def test_a_keras_file_whose_header_understates_a_small_config_is_still_read(tmp_path):
     import zlib
 
@@ -292,6 +331,7 @@ def test_a_reshape_to_a_zero_size_in_a_saved_file_is_refused(tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_a_module_importing_a_fifo_is_decided_without_reading_the_fifo(tmp_path):
     (tmp_path / "train.py").write_text("import helpers\n")
     hostile.fifo(tmp_path / "helpers.py")
@@ -303,6 +343,7 @@ def test_a_module_importing_a_fifo_is_decided_without_reading_the_fifo(tmp_path)
     assert statuses["good.json"] == "findings" and statuses["train.py"] in ("skipped", "error"), document["files"]
 
 
+@pytest.mark.slow
 def test_a_module_nested_too_deeply_for_python_is_one_syntax_error_line(tmp_path, good):
     deep = tmp_path / "deep.py"
     deep.write_text("import keras\nx = 1" + "+1" * 200_000 + "\n")
@@ -331,6 +372,7 @@ def test_no_hostile_case_imports_tensorflow(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_the_api_from_a_thread_still_reports_hostile_files(tmp_path, good):
     """No SIGALRM outside the main thread: the caps still hold and nothing raises."""
     import threading

@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, run_cli
+from conftest import ROOT, cli
 from irgraphs import PATH, GraphBuilder, algebra_judge
 
 from shapecheck.analysis import check_graphs, selected_rules
@@ -304,6 +304,8 @@ def test_the_size_map_states_the_rule_and_draws_both_pictures():
 
 
 def test_two_inputs_whose_lengths_must_agree_map_as_a_diagonal():
+    """Two free lengths added: the sweep relates them (SC104: must be equal, or one of them 1)
+    and the pair's map is its diagonal, with the first row and column (a length 1 broadcasts)."""
     b = GraphBuilder("pair")
     config = {
         "filters": 8,
@@ -318,12 +320,34 @@ def test_two_inputs_whose_lengths_must_agree_map_as_a_diagonal():
     b.merge("Add", [a, d], (N, N, 8), line=5)
     b.graph.outputs = [b.graph.nodes[-1].inputs[0]]
     run = checked_run(b.graph)
-    if not any(f.code == "SC104" for f in run.findings):
-        pytest.skip("this sweep does not relate two inputs' lengths")
+    (finding,) = run.findings
+    assert finding.code == "SC104" and "`enc` length must equal `dec` length (or be 1)" in finding.message
     page = html.render(run, sizes=SizeRange(1, 256))
     (section,) = re.findall(r'<section class="sizes".*?</section>', page, flags=re.S)
     assert "must equal" in section and section.count("<image ") == 1  # the pair's grid; no square strip
+    assert "every `enc` length × `dec` length from 1 to 32" in section
     assert "Drawn at input size" in articles(page)[0]
+    (uri,) = re.findall(r'href="data:image/png;base64,([^"]+)"', section)
+    grid = png_cells(uri)
+    assert grid.shape == (32, 32)
+    works = [[i == j or 0 in (i, j) for j in range(32)] for i in range(32)]  # cell (i, j): lengths i+1 and j+1
+    assert (grid == sizemap.WORKS).tolist() == works
+    assert ((grid == sizemap.WORKS) | (grid == sizemap.FAILS)).all()
+
+
+def png_cells(encoded: str):
+    """The palette indices of sizemap.png's image (8 bits a cell, filter 0 on every row)."""
+    import base64
+    import struct
+    import zlib
+
+    data = base64.b64decode(encoded)
+    width, height = struct.unpack(">II", data[16:24])
+    idat = data[data.index(b"IDAT") + 4 : data.index(b"IEND") - 8]
+    raw = zlib.decompress(idat)
+    rows = [raw[k * (width + 1) : (k + 1) * (width + 1)] for k in range(height)]
+    assert all(row[0] == 0 for row in rows)
+    return sizemap.np.array([list(row[1:]) for row in rows])
 
 
 def test_size_map_png_is_a_valid_palette_image():
@@ -373,13 +397,15 @@ def test_provenance_work_is_bounded_per_merge(monkeypatch):
 
 
 # -- the command line ----------------------------------------------------------------------------
-def test_cli_writes_an_html_report_without_keras(tmp_path):
+@pytest.mark.slow
+def test_cli_writes_an_html_report_beside_the_table(tmp_path):
+    """The page imports no Keras (below); the check of the saved file does, to build the SC101's fix."""
     from test_saved_models import functional_config
 
     model = tmp_path / "tiny.json"
     model.write_text(json.dumps(functional_config()))
     out = tmp_path / "report.html"
-    result = run_cli(str(model), "--format", "html", "-o", str(out), env={"NO_COLOR": "1"})
+    result = cli(str(model), "--format", "html", "-o", str(out), env={"NO_COLOR": "1"})
     assert result.returncode == 1, result.stderr
     assert "Found 1 error" in result.stdout  # the table still goes to the terminal
     page = out.read_text()

@@ -13,7 +13,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_cli
+from conftest import ROOT, cli
 
 from shapecheck.load import source
 from shapecheck.load.discover import discover
@@ -315,7 +315,7 @@ def test_a_syntax_error_is_one_line_and_exit_2_in_every_format(tmp_path, where, 
     write(tmp_path, {"models/bad.py": "import os\n\ndef build(:\n    pass\n", "models/utils.py": "import os\n"})
     line = f"{bad}:3:11: SyntaxError: invalid syntax"
     arg = str(bad) if where == "command line" else str(tmp_path / "models")
-    results = {fmt: run_cli(arg, "--format", fmt) for fmt in ("table", "concise", "json", "github", "sarif")}
+    results = {fmt: cli(arg, "--format", fmt) for fmt in ("table", "concise", "json", "github", "sarif")}
     for fmt, result in results.items():
         assert result.returncode == 2 and "Traceback" not in result.stderr, (fmt, result.stderr)
         assert f"shapecheck: error: {line}" in result.stderr.splitlines(), fmt
@@ -335,7 +335,7 @@ def test_a_file_that_cannot_be_decided_is_said_in_every_format(tmp_path, sarif_s
     jsonschema = pytest.importorskip("jsonschema")
     viz = write(tmp_path, {"viz.py": "import os\nimport not_installed_xyz\n"}) / "viz.py"
     said = "cannot tell: imports `not_installed_xyz`, which is not installed here"
-    results = {fmt: run_cli(str(viz), "--format", fmt) for fmt in ("table", "concise", "json", "github", "sarif")}
+    results = {fmt: cli(str(viz), "--format", fmt) for fmt in ("table", "concise", "json", "github", "sarif")}
     assert {fmt: r.returncode for fmt, r in results.items()} == dict.fromkeys(results, 0)
     table = results["table"].stdout.splitlines()
     assert f"{viz}: skipped: {said}" in table
@@ -355,13 +355,13 @@ def test_a_file_that_cannot_be_decided_is_said_in_every_format(tmp_path, sarif_s
     assert [(n["level"], n["message"]["text"]) for n in invocation["toolExecutionNotifications"]] == [
         ("warning", f"{viz}: skipped: {said}")
     ]
-    quiet = run_cli(str(viz), "--quiet").stdout.splitlines()
+    quiet = cli(str(viz), "--quiet").stdout.splitlines()
     assert f"{viz}: skipped: {said}" in quiet  # said even with --quiet
 
 
 def test_a_folder_with_only_undecided_files_could_not_be_checked(tmp_path):
     write(tmp_path, {"viz.py": "import not_installed_xyz\n", "utils.py": "import os\n"})
-    result = run_cli(str(tmp_path), "--format", "concise")
+    result = cli(str(tmp_path), "--format", "concise")
     assert result.returncode == 2
     assert result.stdout.splitlines() == [
         f"{tmp_path}: no model files here (*.py and *.ipynb that reach keras or tensorflow through their imports, *.keras, *.h5) (1 undecided)",
@@ -372,10 +372,10 @@ def test_a_folder_with_only_undecided_files_could_not_be_checked(tmp_path):
 def test_the_cli_caches_in_xdg_cache_home_unless_no_cache(site, tmp_path):
     user = write(tmp_path, {"user.py": "import json\nimport extralib\n"}) / "user.py"
     cache_home = tmp_path / "xdg"
-    env = {"XDG_CACHE_HOME": str(cache_home), "PYTHONPATH": f"{ROOT}:{site}"}
-    assert run_cli(str(user), "--no-cache", env=env, timeout=60).returncode == 0
+    env = {"XDG_CACHE_HOME": str(cache_home)}  # in this process: `site` is on its sys.path
+    assert cli(str(user), "--no-cache", env=env).returncode == 0
     assert not cache_home.exists()
-    assert run_cli(str(user), env=env, timeout=60).returncode == 0
+    assert cli(str(user), env=env).returncode == 0
     (written,) = (cache_home / "shapecheck").iterdir()
     assert "extralib 2.0" in json.loads(written.read_text())["distributions"]
 
@@ -396,7 +396,7 @@ def test_null_bytes_and_bad_encodings_in_a_folder_are_errors_too(tmp_path):
     (tmp_path / "nul.py").write_bytes(b"import keras\nx = 1\x00\n")
     (tmp_path / "latin.py").write_bytes(b"import os\nname = 'caf\xe9'\n")
     (tmp_path / "fine.py").write_text("import os\n")
-    result = run_cli(str(tmp_path), "--format", "concise")
+    result = cli(str(tmp_path), "--format", "concise")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     lines = result.stdout.splitlines()
     assert f"{tmp_path / 'latin.py'}:2:12: SyntaxError: not valid utf-8 (byte 0xe9: invalid continuation byte)" in lines

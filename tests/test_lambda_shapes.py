@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import textwrap
 
+import pytest
+
 MODULE = """
 import keras
 from keras import layers
@@ -29,6 +31,7 @@ def build():
 """
 
 
+@pytest.mark.slow  # builds the module's model in this process
 def test_the_same_code_reading_another_global_gets_its_own_answer(tmp_path):
     from shapecheck.load.builder import load_builder_module
 

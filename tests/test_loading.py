@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import DATA, run_cli
+from conftest import DATA, cli, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -52,7 +52,7 @@ def test_a_utilities_module_that_builds_no_model_is_no_model_and_does_not_fail(c
     (tmp_path / "blocks.py").write_text(UTILS)
     (file,) = checked(str(tmp_path / "blocks.py")).files
     assert (file.status, file.error, file.models) == ("no-model", None, [])
-    result = run_cli(str(tmp_path / "blocks.py"), "--format", "json")
+    result = cli(str(tmp_path / "blocks.py"), "--format", "json")
     document = json.loads(result.stdout)
     assert result.returncode == 0 and document["files"][0]["status"] == "no-model", result.stderr
     assert document["summary"]["no_model"] == 1

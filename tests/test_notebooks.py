@@ -10,11 +10,10 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, ROOT, finding_lines, run_cli
+from conftest import FIXTURES, ROOT, checkout_env, cli, finding_lines, run_cli
 
-from shapecheck.cells import file_position
 from shapecheck.errors import CheckError
-from shapecheck.load.notebook import Cell, neutralise, read_cells
+from shapecheck.load.notebook import Cell, file_position, neutralise, read_cells
 
 NOTEBOOKS = FIXTURES / "notebooks"
 TUTORIAL = NOTEBOOKS / "tutorial_flowers.ipynb"
@@ -109,7 +108,7 @@ def test_a_bad_notebook_is_one_line_and_exit_2(tmp_path, content, said):
     path.write_text(content)
     with pytest.raises(CheckError, match=said):
         read_cells(str(path))
-    result = run_cli(str(path), "--format", "concise")
+    result = cli(str(path), "--format", "concise")  # in this process: as a command, entry.py would start a zygote
     assert result.returncode == 2 and "Traceback" not in result.stderr
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith(f"shapecheck: error: {path}: {said}")
@@ -117,7 +116,7 @@ def test_a_bad_notebook_is_one_line_and_exit_2(tmp_path, content, said):
 
 def test_a_syntax_error_in_a_cell_is_at_its_cell_and_line(tmp_path):
     path = write_notebook(tmp_path / "s.ipynb", code("import keras"), code("x = 1\ny = (2,\n"))
-    result = run_cli(str(path), "--format", "concise")
+    result = cli(str(path), "--format", "concise")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stdout == f"{path}:cell 2:2:5: SyntaxError: '(' was never closed\n"
 
@@ -237,7 +236,7 @@ def test_a_model_that_needs_a_failed_cell_is_reported_as_such(tmp_path):
         code("x_train = np.load('data/missing.npy')"),
         code("model = keras.Sequential([keras.Input(x_train.shape[1:]), keras.layers.Dense(3)])"),
     )
-    result = run_cli(str(path), "--format", "concise")
+    result = cli(str(path), "--format", "concise")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     (error,) = result.stderr.strip().splitlines()
     assert error.startswith(
@@ -249,7 +248,7 @@ def test_a_model_that_needs_a_failed_cell_is_reported_as_such(tmp_path):
 @pytest.mark.slow
 def test_a_notebook_whose_cells_all_raise_says_so(tmp_path):
     path = write_notebook(tmp_path / "n.ipynb", code("import keras\nraise RuntimeError('no GPU')"), code("1 / 0"))
-    result = run_cli(str(path), "--format", "concise")
+    result = cli(str(path), "--format", "concise")
     assert result.returncode == 2
     assert (
         "no Keras model was built: every code cell raised or stopped (the first, cell 1: RuntimeError: no GPU (line 2))"
@@ -260,7 +259,7 @@ def test_a_notebook_whose_cells_all_raise_says_so(tmp_path):
 @pytest.mark.slow
 def test_a_notebook_that_builds_no_model_is_not_a_silent_ok(tmp_path):
     path = write_notebook(tmp_path / "n.ipynb", code("import keras\nlayer = keras.layers.Dense(3)"))
-    result = run_cli(str(path))
+    result = cli(str(path))
     assert result.returncode == 0
     assert "no Keras model was built" in result.stdout and "1 file built no model" in result.stdout
 
@@ -278,7 +277,7 @@ def test_await_get_ipython_display_and_ignores_in_cells(tmp_path):
             "model = keras.Model(inp, [a, b])\ndisplay(model)"
         ),
     )
-    result = run_cli(str(path), "--format", "concise", "--warn-unused-ignores")
+    result = cli(str(path), "--format", "concise", "--warn-unused-ignores")
     assert result.returncode == 1, result.stderr
     lines = finding_lines(result.stdout)
     assert lines == [line for line in lines if ":cell 2:4:" in line]
@@ -322,7 +321,6 @@ def test_the_magic_checks_a_model_and_the_session(shell):
 # -- the pre-commit hook -----------------------------------------------------------------
 @pytest.mark.slow
 def test_the_pre_commit_hook_checks_a_staged_notebook(tmp_path):
-    import os
     import subprocess
     import sys
 
@@ -332,13 +330,14 @@ def test_the_pre_commit_hook_checks_a_staged_notebook(tmp_path):
     (repo / "tutorial.ipynb").write_bytes(TUTORIAL.read_bytes())
     (repo / "clean.ipynb").write_bytes((NOTEBOOKS / "clean_cnn.ipynb").read_bytes())
     git("add", ".", cwd=repo)
-    env = {
-        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "PRE_COMMIT_HOME": str(tmp_path / "cache"),
-        "NO_COLOR": "1",
-        "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
-    }
+    env = checkout_env(
+        {
+            "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "PRE_COMMIT_HOME": str(tmp_path / "cache"),
+            "NO_COLOR": "1",
+        }
+    )
 
     def hook(*files):
         return subprocess.run(
@@ -401,7 +400,7 @@ def test_a_timed_model_cell_is_built_and_located_at_its_own_column(tmp_path):
         code("import keras\ninp = keras.Input((8, 8, 4))\nb = keras.layers.Conv2D(3, 1)(inp)"),
         code("%time out = keras.layers.Add()([inp, b])\nmodel = keras.Model(inp, out)"),
     )
-    result = run_cli(str(path), "--format", "concise")
+    result = cli(str(path), "--format", "concise")
     assert result.returncode == 1, result.stderr
     (line,) = finding_lines(result.stdout)
     column = "%time out = keras.layers.Add()([inp, b])".index("keras.layers.Add()([") + 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import DATA, FIXTURES, run_cli
+from conftest import DATA, FIXTURES, cli
 
 pytestmark = pytest.mark.slow
 
@@ -56,11 +56,11 @@ def test_the_size_sweep_goes_through_a_custom_layer(checked):
 
 def test_a_custom_layer_that_cannot_be_followed_is_said_in_every_format():
     path = str(FIXTURES / "custom_layer_blocks.py")
-    document = json.loads(run_cli(path, "--format", "json").stdout)
+    document = json.loads(cli(path, "--format", "json").stdout)
     opaque = [f for f in document["findings"] if f["code"] == "SC003"]
     assert opaque and "not checked" in opaque[0]["message"]
     assert document["summary"]["infos"] >= 1
-    concise = run_cli(path, "--format", "concise").stdout
+    concise = cli(path, "--format", "concise").stdout
     assert "SC003" in concise
 
 
@@ -78,13 +78,13 @@ def test_an_input_shape_from_the_command_line_checks_an_unbuilt_subclassed_model
 
 
 def test_a_bad_input_shape_is_one_line_and_exit_2():
-    result = run_cli(str(FIXTURES / "subclassed_models.py"), "--input-shape", "Unbuilt=abc")
+    result = cli(str(FIXTURES / "subclassed_models.py"), "--input-shape", "Unbuilt=abc")
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "--input-shape" in result.stderr
 
 
 def test_a_builder_that_raises_is_reported_at_the_users_line():
-    result = run_cli(str(DATA / "builder_raises.py"))
+    result = cli(str(DATA / "builder_raises.py"))
     assert result.returncode == 2, result.stdout
     line = result.stderr.strip()
     where = line_of(DATA / "builder_raises.py", "with open(path)")

@@ -1,5 +1,8 @@
-"""Saved models (.keras, .h5, .json): read from their config, checked without TensorFlow,
-with the same findings as the builder modules they were saved from."""
+"""Saved models (.keras, .h5, .json): read from their config, with the same findings as the
+builder modules they were saved from. A file is read without TensorFlow, but a finding's
+suggested fix is built by Keras before it is shown: a check that finds something imports
+TensorFlow (those tests are slow; test_a_clean_fixed_size_saved_model_is_read_without_tensorflow
+and the bad files are not)."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import DATA, FIXTURES, ROOT, run_cli
+from conftest import DATA, FIXTURES, ROOT, cli, run_cli
 from hostile import functional_config  # the tiny Conv2D + Add model (SC101), shared with the hostile corpus
 
 from shapecheck.analysis import check_graphs, selected_rules
@@ -180,7 +183,7 @@ def test_code_inside_a_saved_lambda_is_never_run(tmp_path):
     )
     subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, cwd=tmp_path)
     marker.unlink()  # building called the lambda once; from here on nothing may
-    result = run_cli(str(saved), "--format", "json")
+    result = cli(str(saved), "--format", "json")
     assert result.returncode == 0, result.stderr
     assert not marker.exists(), "checking the saved file ran the Lambda's code"
     notes = json.loads(result.stdout)["files"][0]["notes"]
@@ -195,7 +198,8 @@ def digest(path: Path) -> tuple:
     return path.stat().st_mtime_ns, hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_a_hand_written_config_is_checked_without_keras(tmp_path):
+@pytest.mark.slow
+def test_a_hand_written_config_is_checked(tmp_path):
     path = tmp_path / "tiny.json"
     path.write_text(json.dumps(functional_config()))
     run = check_paths([str(path)])
@@ -203,6 +207,7 @@ def test_a_hand_written_config_is_checked_without_keras(tmp_path):
     assert "16 vs 4" in run.findings[0].message
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", [{"class_name": "__keras_tensor__"}, ["a"], 7, None, ""])
 def test_a_model_name_that_is_not_a_string_is_called_model(tmp_path, name):
     """Found by the fuzz test: the suggestions keyed models by name, and a dict is unhashable."""
@@ -215,6 +220,7 @@ def test_a_model_name_that_is_not_a_string_is_called_model(tmp_path, name):
     assert [(f.code, f.model) for f in run.findings] == [("SC101", "model")]
 
 
+@pytest.mark.slow
 def test_unknown_keys_from_a_newer_keras_are_ignored(tmp_path):
     config = functional_config()
     config["config"]["future_option"] = {"x": 1}
@@ -353,6 +359,7 @@ def keras2_config() -> dict:
     }
 
 
+@pytest.mark.slow
 def test_a_keras2_h5_is_read_with_shapes_from_the_algebra(tmp_path):
     h5py = pytest.importorskip("h5py")
     path = tmp_path / "legacy.h5"
@@ -368,6 +375,7 @@ def test_a_keras2_h5_is_read_with_shapes_from_the_algebra(tmp_path):
     assert any("Keras 2" in note for note in run.files[0].notes)
 
 
+@pytest.mark.slow
 def test_a_real_keras2_h5_with_a_nested_model_and_a_lambda():
     """tests/data/keras2_nested.h5 was saved by tf_keras (Keras 2); see make_keras2_h5.py."""
     run = check_paths([str(DATA / "keras2_nested.h5")])

@@ -1,6 +1,8 @@
 """The tool chain: output formats, --output, --exit-zero, the console entry, configuration,
 inline suppressions, baselines, the Python API and -j. Format tests read a saved-model
-config (no TensorFlow); the others build small models."""
+config, whose SC101 fix Keras builds (so they import TensorFlow, and are slow); the others
+build small models. Where the process is not the point, the command runs in this process
+(conftest.cli): TensorFlow is imported once, not once a command."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import DATA, FIXTURES, ROOT, finding_lines, run_cli
+from conftest import DATA, FIXTURES, ROOT, checkout_env, cli, finding_lines, imported_shapecheck, run_cli
 from test_saved_models import functional_config
 
 SEED001 = str(FIXTURES / "add_does_not_pad.py")
@@ -43,22 +45,25 @@ def test_anything_escaping_is_exit_2_with_one_line(raised, mismatch_json):
 
 
 # -- formats ----------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_concise_is_one_line_per_finding_and_nothing_else(mismatch_json):
-    result = run_cli(str(mismatch_json), "--format", "concise")
+    result = cli(str(mismatch_json), "--format", "concise")
     assert result.returncode == 1
     (line,) = finding_lines(result.stdout)
     assert re.match(rf"{re.escape(str(mismatch_json))}: SC101 Add 'add' cannot merge .* \[tiny/add\]$", line)
 
 
+@pytest.mark.slow
 def test_concise_on_a_builder_gives_path_line_col():
-    result = run_cli("fixtures/add_does_not_pad.py", "fixtures/trains_at_import.py", "--format", "concise")
+    result = cli("fixtures/add_does_not_pad.py", "fixtures/trains_at_import.py", "--format", "concise")
     lines = finding_lines(result.stdout)
     assert lines and all(re.match(r"^fixtures/add_does_not_pad\.py:\d+:\d+: SC\d{3} ", l) for l in lines), lines
     assert "fixtures/trains_at_import.py: note: not run: " in result.stderr  # notes go to stderr
 
 
+@pytest.mark.slow
 def test_github_annotations(mismatch_json):
-    result = run_cli(str(mismatch_json), "--format", "github")
+    result = cli(str(mismatch_json), "--format", "github")
     (line,) = result.stdout.splitlines()
     assert line.startswith(f"::error file={mismatch_json},title=SC101 channel-mismatch::Add 'add' cannot merge")
 
@@ -76,9 +81,10 @@ def sarif_schema():
     return json.loads((DATA / "sarif-schema-2.1.0.json").read_text())
 
 
+@pytest.mark.slow
 def test_sarif_validates_against_the_official_schema(mismatch_json, sarif_schema):
     jsonschema = pytest.importorskip("jsonschema")
-    result = run_cli(str(mismatch_json), "--format", "sarif")
+    result = cli(str(mismatch_json), "--format", "sarif")
     document = json.loads(result.stdout)  # nothing but the document on stdout
     jsonschema.validate(document, sarif_schema)
     run = document["runs"][0]
@@ -90,10 +96,11 @@ def test_sarif_validates_against_the_official_schema(mismatch_json, sarif_schema
     assert finding["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "tiny/add"
 
 
+@pytest.mark.slow
 def test_sarif_of_a_builder_has_physical_locations(sarif_schema, tmp_path):
     jsonschema = pytest.importorskip("jsonschema")
     out = tmp_path / "report.sarif"
-    result = run_cli("fixtures/add_does_not_pad.py", "--format", "sarif", "--output", str(out), env={"NO_COLOR": "1"})
+    result = cli("fixtures/add_does_not_pad.py", "--format", "sarif", "--output", str(out), env={"NO_COLOR": "1"})
     assert result.returncode == 1
     assert "model seed001" in result.stdout or "Found 1 error" in result.stdout  # the table still printed
     document = json.loads(out.read_text())
@@ -105,25 +112,29 @@ def test_sarif_of_a_builder_has_physical_locations(sarif_schema, tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_output_writes_json_while_the_table_goes_to_the_terminal(mismatch_json, tmp_path):
     out = tmp_path / "report.json"
-    result = run_cli(str(mismatch_json), "--format", "json", "--output", str(out))
+    result = cli(str(mismatch_json), "--format", "json", "--output", str(out))
     assert result.returncode == 1
     assert "Found 1 error" in result.stdout
     assert json.loads(out.read_text())["summary"]["errors"] == 1
 
 
+@pytest.mark.slow
 def test_output_to_an_unwritable_place_is_exit_2(mismatch_json, tmp_path):
-    result = run_cli(str(mismatch_json), "--format", "json", "--output", str(tmp_path / "missing" / "r.json"))
+    result = cli(str(mismatch_json), "--format", "json", "--output", str(tmp_path / "missing" / "r.json"))
     assert result.returncode == 2 and result.stderr.startswith("shapecheck: error: --output")
 
 
+@pytest.mark.slow
 def test_exit_zero_keeps_2_for_what_could_not_be_checked(mismatch_json, tmp_path):
-    assert run_cli(str(mismatch_json), "--exit-zero").returncode == 0
-    assert run_cli(str(tmp_path / "nope.keras"), "--exit-zero").returncode == 2
+    assert cli(str(mismatch_json), "--exit-zero").returncode == 0
+    assert cli(str(tmp_path / "nope.keras"), "--exit-zero").returncode == 2
 
 
-def test_force_color_and_no_color(mismatch_json):
+@pytest.mark.slow
+def test_force_color_and_no_color(mismatch_json):  # a fresh process each: colour is decided for the process
     assert "\x1b[" in run_cli(str(mismatch_json), env={"FORCE_COLOR": "1"}).stdout
     assert "\x1b[" not in run_cli(str(mismatch_json), env={"FORCE_COLOR": "1", "NO_COLOR": "1"}).stdout
 
@@ -137,6 +148,7 @@ def project(tmp_path: Path, toml: str, config: dict | None = None) -> Path:
     return models / "tiny.json"
 
 
+@pytest.mark.slow
 def test_config_is_found_walking_up_from_the_checked_path(tmp_path):
     path = project(
         tmp_path,
@@ -145,10 +157,11 @@ def test_config_is_found_walking_up_from_the_checked_path(tmp_path):
         ignore = ["SC101"]
     """,
     )
-    assert run_cli(str(path)).returncode == 0
-    assert run_cli(str(path), "--config", str(ROOT / "pyproject.toml")).returncode == 1  # --config wins
+    assert cli(str(path)).returncode == 0
+    assert cli(str(path), "--config", str(ROOT / "pyproject.toml")).returncode == 1  # --config wins
 
 
+@pytest.mark.slow
 def test_per_file_ignores_and_fail_on(tmp_path):
     path = project(
         tmp_path,
@@ -159,10 +172,10 @@ def test_per_file_ignores_and_fail_on(tmp_path):
         "models/other*.json" = ["SC1"]
     """,
     )
-    result = run_cli(str(path), "--format", "concise")
+    result = cli(str(path), "--format", "concise")
     assert result.returncode == 0 and "SC101" in result.stdout  # reported, not failing
     (tmp_path / "pyproject.toml").write_text('[tool.shapecheck.per-file-ignores]\n"models/tiny.json" = ["SC1"]\n')
-    result = run_cli(str(path), "--format", "concise")
+    result = cli(str(path), "--format", "concise")
     assert result.returncode == 0 and result.stdout == ""
 
 
@@ -217,9 +230,9 @@ def test_config_sizes_and_timeout_reach_the_run(tmp_path):
     (tmp_path / "stem.py").write_text((FIXTURES / "stem_two_branch.py").read_text())
     (tmp_path / "hangs.py").write_text((DATA / "hangs.py").read_text())
     (tmp_path / "pyproject.toml").write_text('[tool.shapecheck]\nsizes = "8:64"\ntimeout = 2\n')
-    result = run_cli("stem.py", "--format", "concise", cwd=tmp_path)
+    result = cli(str(tmp_path / "stem.py"), "--format", "concise")  # the config found walking up from the file
     assert "tried H and W over 8..64" in result.stdout and "9×9" in result.stdout, result.stdout
-    result = run_cli("hangs.py", cwd=tmp_path)
+    result = cli(str(tmp_path / "hangs.py"))
     assert result.returncode == 2 and "timed out after 2 s" in result.stderr, result.stderr
 
 
@@ -253,19 +266,20 @@ def test_inline_suppressions_and_unused_ones(tmp_path, checked):
 
 
 # -- baseline -------------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_snapshot_then_only_new_findings_fail(tmp_path):
     path = project(tmp_path, "[tool.other]\n")
     baseline = tmp_path / "baseline.json"
-    result = run_cli("snapshot", str(path), "--baseline", str(baseline))
+    result = cli("snapshot", str(path), "--baseline", str(baseline))
     assert result.returncode == 0 and "wrote 1 finding" in result.stdout
-    assert run_cli(str(path), "--baseline", str(baseline)).returncode == 0
+    assert cli(str(path), "--baseline", str(baseline)).returncode == 0
     config = functional_config()
     config["config"]["layers"][2]["name"] = config["config"]["layers"][2]["config"]["name"] = "renamed_add"
     config["config"]["output_layers"] = [["renamed_add", 0, 0]]
     path.write_text(json.dumps(config))
-    result = run_cli(str(path), "--baseline", str(baseline), "--format", "concise")
+    result = cli(str(path), "--baseline", str(baseline), "--format", "concise")
     assert result.returncode == 1 and "'renamed_add'" in result.stdout
-    assert run_cli(str(path), "--baseline", str(tmp_path / "none.json")).returncode == 2
+    assert cli(str(path), "--baseline", str(tmp_path / "none.json")).returncode == 2
 
 
 # -- pre-commit --------------------------------------------------------------------------------------------------
@@ -278,8 +292,8 @@ def test_an_ordinary_module_is_skipped_without_importing_tensorflow(tmp_path):
         "assert [f.status for f in run.files] == ['skipped'] and not run.undecided, run.files\n"
         "assert not {'tensorflow', 'keras', 'numpy'} & set(sys.modules), 'heavy imports'\n"
     )
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).returncode == 0
-    result = run_cli(str(plain))
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT).returncode == 0
+    result = cli(str(plain))  # in this process: as a command, entry.py would start a zygote for a .py
     assert result.returncode == 0
 
 
@@ -318,12 +332,15 @@ def test_pre_commit_hook_fails_on_a_mismatch_and_passes_on_a_clean_model(tmp_pat
         (repo / name).write_text((FIXTURES / name).read_text())
     (repo / "utils.py").write_text("X = 1\n")
     git("add", ".", cwd=repo)
-    env = {
-        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "PRE_COMMIT_HOME": str(tmp_path / "cache"),
-        "NO_COLOR": "1",
-    }
+    env = checkout_env(
+        {
+            "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "PRE_COMMIT_HOME": str(tmp_path / "cache"),
+            "NO_COLOR": "1",
+        }
+    )
+    assert imported_shapecheck(env, repo) == ROOT / "shapecheck"  # the hook's `shapecheck` is this checkout's
 
     def hook(*files):
         return subprocess.run(
@@ -375,13 +392,16 @@ def test_the_documented_github_workflow_gates_a_pull_request(tmp_path, sarif_sch
     (repo / "seed001.py").write_text(Path(SEED001).read_text())
     git("add", ".", cwd=repo)
     git("commit", "-qm", "a model", cwd=repo)
-    env = {
-        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-        "GITHUB_BASE_REF": "main",
-        "GITHUB_OUTPUT": str(tmp_path / "output"),
-        "HOME": str(tmp_path),
-        "NO_COLOR": "1",
-    }
+    env = checkout_env(
+        {
+            "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+            "GITHUB_BASE_REF": "main",
+            "GITHUB_OUTPUT": str(tmp_path / "output"),
+            "HOME": str(tmp_path),
+            "NO_COLOR": "1",
+        }
+    )
+    assert imported_shapecheck(env, repo) == ROOT / "shapecheck"  # the step's `shapecheck` is this checkout's
     for name in ("Changed model files", "shapecheck"):
         result = subprocess.run(
             ["bash", "-e", "-c", steps[name]["run"]], cwd=repo, env=env, capture_output=True, text=True
@@ -473,6 +493,10 @@ def test_the_reusable_action_checks_the_changed_model_files_and_writes_sarif(tmp
             assert result.returncode == 1, result.stderr  # the gate fails on the mismatch
         else:
             assert result.returncode == 0, (step["name"], result.stdout, result.stderr)
+    installed = imported_shapecheck(base_env, repo)  # what the install step put into the virtualenv: this checkout
+    assert installed.is_relative_to(venv), installed
+    sources = {p.relative_to(ROOT / "shapecheck"): p.read_bytes() for p in (ROOT / "shapecheck").rglob("*.py")}
+    assert {p.relative_to(installed): p.read_bytes() for p in installed.rglob("*.py")} == sources
     assert outputs["changed"]["count"] == "1"
     assert Path(outputs["changed"]["list"]).read_text() == "seed001.py\n"
     assert outputs["check"]["exit-code"] == "1"
@@ -529,6 +553,9 @@ def test_the_documented_pytest_example_passes_and_fails_as_it_should(tmp_path):
     )
     (tmp_path / "test_shapes.py").write_text((ROOT / "docs" / "test_models_example.py").read_text())
 
+    env = checkout_env({"PATH": "/usr/bin:/bin", "COLUMNS": "160", "HOME": str(tmp_path)})
+    assert imported_shapecheck(env, tmp_path, python=sys.executable) == ROOT / "shapecheck"  # the example's import
+
     def pytest_run():
         return subprocess.run(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_shapes.py"],
@@ -536,7 +563,7 @@ def test_the_documented_pytest_example_passes_and_fails_as_it_should(tmp_path):
             capture_output=True,
             text=True,
             timeout=600,
-            env={"PATH": "/usr/bin:/bin", "COLUMNS": "160", "HOME": str(tmp_path)},
+            env=env,
         )
 
     passing = pytest_run()
@@ -551,8 +578,8 @@ def test_the_documented_pytest_example_passes_and_fails_as_it_should(tmp_path):
 @pytest.mark.slow
 def test_parallel_workers_give_the_same_report_in_the_same_order():
     files = [str(FIXTURES / n) for n in ("stem_two_branch.py", "add_does_not_pad.py", "square_only_shortcut.py")]
-    serial = run_cli(*files, "--format", "json")
-    parallel = run_cli(*files, "--format", "json", "-j", "2")
+    serial = cli(*files, "--format", "json")
+    parallel = cli(*files, "--format", "json", "-j", "2")
     assert parallel.returncode == serial.returncode == 1, parallel.stderr
     assert json.loads(parallel.stdout) == json.loads(serial.stdout)
 

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
+pytestmark = pytest.mark.slow  # every test builds Keras models
+
 DATA = Path(__file__).parent / "data"
 FIXTURE_FILES = sorted(FIXTURES.rglob("*.py")) + sorted(FIXTURES.rglob("*.ipynb"))
 
@@ -37,7 +39,6 @@ def summary(run) -> tuple:
     return findings, merges, sorted(run.errors)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("fixture", FIXTURE_FILES, ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_fixture_findings_are_those_of_the_ordinary_build(fixture, checked):
     fast = checked(str(fixture))

@@ -13,14 +13,13 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-pytest.importorskip("keras")
-
 SEEDS = range(0, int(os.environ.get("SHAPECHECK_FUZZ_GRAPHS", "340")))
 JOBS = min(2, os.cpu_count() or 1)
 OUTPUT = Path(__file__).resolve().parent.parent / "output"
 
 
 def test_fuzz_budget_has_no_disagreements():
+    pytest.importorskip("keras")  # here, not when the file is collected: every run would import TensorFlow
     from .hunt import outcomes, shrink_outcome
     from .run import Coverage
     from .shrink import fixture_source
