@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, ROOT, checkout_env, cli, finding_lines, run_cli
 
+from shapecheck.cells import file_position
 from shapecheck.errors import CheckError
-from shapecheck.load.notebook import Cell, file_position, neutralise, read_cells
+from shapecheck.load.notebook import Cell, neutralise, read_cells
 
 NOTEBOOKS = FIXTURES / "notebooks"
 TUTORIAL = NOTEBOOKS / "tutorial_flowers.ipynb"
